@@ -1,0 +1,32 @@
+"""Shared pytest setup: quiet progress bars, no network, a temporary cache."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+
+os.environ.setdefault("PROXIMITY_QUIET", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch, tmp_path_factory):
+    """Tests never reach the internet: any connection to a non-loopback address fails fast.
+
+    Overpass calls hang about 60 s offline; this guard turns that into an immediate error.
+    """
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):  # type: ignore[no-untyped-def]
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1")):
+            return real_connect(self, address)
+        if isinstance(host, str) and "/" in host:  # unix socket path
+            return real_connect(self, address)
+        raise OSError(f"network disabled in tests (tried {address!r})")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setenv("PROXIMITY_CACHE", str(tmp_path_factory.mktemp("cache")))
+    yield
