@@ -1,0 +1,290 @@
+"""The :class:`City`: one study area with its areas, population, services and provenance."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from proximity.errors import ParameterError
+from proximity.sources.categories import CATEGORIES, suggest_category
+
+AREA_COLUMNS = ["area_id", "name", "boundary_quality", "source"]
+SUBAREA_COLUMNS = ["subarea_id", "name", "area_id", "boundary_quality", "source"]
+DEMAND_COLUMNS = [
+    "demand_id",
+    "area_id",
+    "subarea_id",
+    "population",
+    "population_year",
+    "location_quality",
+    "source",
+]
+UNLOCATED_COLUMNS = ["area_id", "population", "population_year", "reason", "source"]
+SERVICE_COLUMNS = ["service_id", "name", "category", "location_quality", "source"]
+NONPROFIT_COLUMNS = ["org_id", "name", "kind", "source"]
+AREA_STATS_COLUMNS = [
+    "area_id",
+    "edition",
+    "employment_rate_pct",
+    "mean_income_sek",
+    "cars_per_1000",
+    "source",
+]
+#: ``unlocated.area_id`` of population known only for the whole municipality.
+UNASSIGNED_AREA = "__unassigned__"
+
+
+def empty_gdf(columns: list[str], crs: str) -> gpd.GeoDataFrame:
+    """An empty GeoDataFrame with ``columns`` + geometry in ``crs``."""
+    return gpd.GeoDataFrame(
+        {c: pd.Series(dtype=object) for c in columns}, geometry=gpd.GeoSeries([], crs=crs), crs=crs
+    )
+
+
+@dataclass
+class City:
+    """A study area: areas, sub-areas, demand points, services and their provenance.
+
+    All geometries are in the metric ``crs`` (``EPSG:3006`` in Sweden, local UTM elsewhere).
+
+    Attributes
+    ----------
+    name
+        Display name, e.g. ``"Helsingborg"``.
+    crs
+        Metric CRS of every geometry.
+    boundary
+        The study area (shapely Polygon/MultiPolygon in ``crs``).
+    areas
+        ``area_id, name, boundary_quality, source, geometry`` (polygons).
+    subareas
+        ``subarea_id, name, area_id, boundary_quality, source, geometry`` (may be empty).
+    demand
+        Points: ``demand_id, area_id, subarea_id, population, population_year,
+        location_quality, source, geometry`` (optional age columns ``pop_0_19``,
+        ``pop_20_64``, ``pop_65_plus``; ``population_is_proxy`` when from buildings).
+    unlocated
+        ``area_id, population, population_year, reason, source``: known population without a
+        location (counted, never covered). ``area_id == "__unassigned__"`` = known only for the
+        municipality as a whole.
+    services
+        Points: ``service_id, name, category, location_quality, source, geometry``.
+    nonprofits
+        Points: ``org_id, name, kind, source, geometry`` (may be empty).
+    area_stats
+        ``area_id, edition, employment_rate_pct, mean_income_sek, cars_per_1000, source``
+        (may be empty).
+    network_source
+        ``{"kind": "pbf", "path": ...}``, ``{"kind": "place", "query": ...}`` or None.
+    provenance
+        Free-form: config file, data folder, file hashes, licences, notes.
+    """
+
+    name: str
+    crs: str
+    boundary: Any
+    areas: gpd.GeoDataFrame
+    subareas: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    unlocated: pd.DataFrame
+    services: gpd.GeoDataFrame
+    nonprofits: gpd.GeoDataFrame = None  # type: ignore[assignment]
+    area_stats: pd.DataFrame = None  # type: ignore[assignment]
+    network_source: dict[str, Any] | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    services_unlocated: pd.DataFrame = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.nonprofits is None:
+            self.nonprofits = empty_gdf(NONPROFIT_COLUMNS, self.crs)
+        if self.area_stats is None:
+            self.area_stats = pd.DataFrame(columns=AREA_STATS_COLUMNS)
+        if self.services_unlocated is None:
+            self.services_unlocated = pd.DataFrame(
+                columns=["service_id", "name", "category", "reason", "source"]
+            )
+        if self.subareas is None:
+            self.subareas = empty_gdf(SUBAREA_COLUMNS, self.crs)
+        if self.unlocated is None:
+            self.unlocated = pd.DataFrame(columns=UNLOCATED_COLUMNS)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def area_ids(self) -> list[str]:
+        """Area ids in table order."""
+        return [str(a) for a in self.areas["area_id"]]
+
+    @property
+    def categories(self) -> list[str]:
+        """Service categories present, in :data:`CATEGORIES` order (then any others)."""
+        present = set(self.services["category"].astype(str))
+        known = [c for c in CATEGORIES if c in present]
+        return known + sorted(present - set(known))
+
+    @property
+    def total_population(self) -> float:
+        """Located plus unlocated population."""
+        return float(self.demand["population"].sum()) + float(
+            pd.to_numeric(self.unlocated["population"]).sum() if len(self.unlocated) else 0.0
+        )
+
+    def area_name(self, area_id: str) -> str:
+        """The display name of ``area_id``."""
+        row = self.areas.loc[self.areas["area_id"] == area_id]
+        if row.empty:
+            raise self._unknown_area(area_id)
+        return str(row["name"].iloc[0])
+
+    def validate(self) -> list[str]:
+        """Consistency checks across the tables; returns the problems found (empty = fine).
+
+        Checks: required columns, unique ids, polygons/points of the right type in ``crs``,
+        demand and services inside the boundary (1 m tolerance), demand ``area_id`` known,
+        population >= 0, known categories, a non-empty ``source`` on every row.
+        """
+        problems: list[str] = []
+        tables = {
+            "areas": (self.areas, AREA_COLUMNS, "area_id", ("Polygon", "MultiPolygon")),
+            "subareas": (self.subareas, SUBAREA_COLUMNS, "subarea_id", ("Polygon", "MultiPolygon")),
+            "demand": (self.demand, DEMAND_COLUMNS, "demand_id", ("Point",)),
+            "services": (self.services, SERVICE_COLUMNS, "service_id", ("Point",)),
+        }
+        for name, (df, cols, id_col, types) in tables.items():
+            missing = [c for c in cols if c not in df.columns]
+            if missing:
+                problems.append(f"{name}: missing column(s) {', '.join(missing)}")
+                continue
+            if len(df) == 0:
+                continue
+            if df[id_col].duplicated().any():
+                problems.append(
+                    f"{name}: duplicate {id_col} {df[id_col][df[id_col].duplicated()].iloc[0]!r}"
+                )
+            if str(df.crs) != str(self.crs) and df.crs is not None and df.crs != self.crs:
+                problems.append(f"{name}: CRS {df.crs} differs from the city's {self.crs}")
+            bad = ~df.geometry.geom_type.isin(types)
+            if bad.any():
+                problems.append(f"{name}: {int(bad.sum())} geometries are not {'/'.join(types)}")
+            src = df["source"].fillna("").astype(str).str.strip()
+            if (src == "").any():
+                problems.append(f"{name}: {int((src == '').sum())} row(s) without a source")
+            if name in ("demand", "services"):
+                outside = ~df.geometry.within(self.boundary.buffer(1.0))
+                if outside.any():
+                    problems.append(f"{name}: {int(outside.sum())} point(s) outside the boundary")
+        if len(self.demand):
+            unknown = ~self.demand["area_id"].isin(self.area_ids)
+            if unknown.any():
+                problems.append(f"demand: {int(unknown.sum())} point(s) with an unknown area_id")
+            pop = pd.to_numeric(self.demand["population"], errors="coerce")
+            if (pop.isna() | (pop < 0)).any():
+                problems.append("demand: missing or negative population")
+        if len(self.services):
+            cats = ~self.services["category"].isin(CATEGORIES)
+            if cats.any():
+                problems.append(
+                    f"services: unknown categories {sorted(set(self.services['category'][cats]))}"
+                )
+        for name in ("unlocated", "area_stats"):
+            df = getattr(self, name)
+            if len(df) and df["source"].fillna("").astype(str).str.strip().eq("").any():
+                problems.append(f"{name}: row(s) without a source")
+        return problems
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for printing: areas, demand, population, services per category."""
+        return dict(
+            name=self.name,
+            crs=self.crs,
+            n_areas=len(self.areas),
+            n_subareas=len(self.subareas),
+            n_demand=len(self.demand),
+            population_located=float(self.demand["population"].sum()),
+            population_total=self.total_population,
+            n_services=len(self.services),
+            services_by_category=self.services["category"].value_counts().sort_index().to_dict(),
+            n_nonprofits=len(self.nonprofits),
+        )
+
+    # ------------------------------------------------------------------ editing
+    def _unknown_area(self, area_id: str) -> ParameterError:
+        sug = suggest_category(area_id, self.area_ids)
+        hint = f" Did you mean {sug!r}?" if sug else ""
+        return ParameterError(
+            f"Unknown area {area_id!r}.{hint}",
+            fix=f"Use one of: {', '.join(self.area_ids)}",
+        )
+
+    def split_area(self, area_id: str) -> City:
+        """A new City in which ``area_id`` is replaced by its sub-areas.
+
+        The sub-areas become areas (``area_id`` = the sub-area id, ``name`` = sub-area name,
+        ``parent_area_id`` = ``area_id``); demand points and services inside are re-labelled;
+        ``unlocated`` rows of the area and ``area_stats`` rows are kept under the parent id
+        (statistics are not available per sub-area). Other areas are unchanged.
+
+        Raises
+        ------
+        ParameterError
+            If ``area_id`` is unknown or has no sub-areas.
+        """
+        if area_id not in self.area_ids:
+            raise self._unknown_area(area_id)
+        subs = self.subareas.loc[self.subareas["area_id"] == area_id]
+        if subs.empty:
+            raise ParameterError(
+                f"Area {area_id!r} has no sub-areas to split into.",
+                fix="Give the city a subareas file with an area_id column.",
+            )
+        new_rows = subs.rename(columns={"subarea_id": "_sid"}).copy()
+        new_rows["parent_area_id"] = area_id
+        new_rows["area_id"] = new_rows["_sid"].astype(str)
+        new_rows = new_rows.drop(columns=["_sid"])
+        keep = self.areas.loc[self.areas["area_id"] != area_id].copy()
+        if "parent_area_id" not in keep.columns:
+            keep["parent_area_id"] = keep["area_id"]
+        cols = list(
+            dict.fromkeys([*keep.columns, *[c for c in new_rows.columns if c in keep.columns]])
+        )
+        pos = self.area_ids.index(area_id)
+        parts = [keep.iloc[:pos], new_rows.reindex(columns=cols), keep.iloc[pos:]]
+        areas = gpd.GeoDataFrame(
+            pd.concat(parts, ignore_index=True), geometry="geometry", crs=self.crs
+        )
+        demand = self.demand.copy()
+        m = demand["area_id"] == area_id
+        if m.any():
+            demand.loc[m, "area_id"] = demand.loc[m, "subarea_id"].astype(str)
+            bad = m & ~demand["area_id"].isin(new_rows["area_id"])
+            if bad.any():  # no subarea id: locate by polygon
+                joined = gpd.sjoin(
+                    demand.loc[bad, ["geometry"]],
+                    new_rows[["area_id", "geometry"]],
+                    predicate="within",
+                    how="left",
+                )
+                demand.loc[bad, "area_id"] = joined["area_id"].groupby(level=0).first()
+        services = self.services.copy()
+        if "area_id" in services.columns:
+            sm = services["area_id"] == area_id
+            if sm.any():
+                j = gpd.sjoin(
+                    services.loc[sm, ["geometry"]],
+                    new_rows[["area_id", "geometry"]],
+                    predicate="within",
+                    how="left",
+                )
+                services.loc[sm, "area_id"] = j["area_id"].groupby(level=0).first()
+        subareas = self.subareas.copy()
+        subareas.loc[subareas["area_id"] == area_id, "area_id"] = subareas.loc[
+            subareas["area_id"] == area_id, "subarea_id"
+        ].astype(str)
+        prov = dict(self.provenance)
+        prov["split_areas"] = [*prov.get("split_areas", []), area_id]
+        return dataclasses.replace(
+            self, areas=areas, demand=demand, services=services, subareas=subareas, provenance=prov
+        )

