@@ -1,0 +1,330 @@
+"""Tests of proximity.report on synthetic City / Access / SitingResult stand-ins."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from proximity.errors import OutputError, ParameterError
+from proximity.report import area_profile, lorenz_points, write_report
+
+_SYN = Path(__file__).parent / "fixtures" / "maps" / "synthetic.py"
+NBSP = "\u00a0"
+
+
+def _synthetic():
+    name = "proximity_tests_maps_synthetic"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, _SYN)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    syn = _synthetic()
+    city = syn.make_city()
+    return {
+        "city": city,
+        "access": syn.make_access(city),
+        "baseline": syn.make_access(city, drop="s2"),
+        "siting": syn.make_siting(),
+    }
+
+
+@pytest.fixture(scope="module")
+def report(inputs, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    paths = write_report(
+        folder,
+        inputs["city"],
+        inputs["access"],
+        inputs["siting"],
+        category="library",
+        threshold_min=10,
+        profile="adult",
+        baseline=inputs["baseline"],
+    )
+    return folder, paths
+
+
+def _num(text: str) -> float:
+    """Parse a Swedish-formatted number (``1 895``, ``11,6 %``, ``+5,6``)."""
+    t = text.replace(NBSP, "").replace(" ", "").replace("%", "").replace(",", ".")
+    return float(t)
+
+
+def _table(md: str, first_header: str, nth: int = 0) -> list[list[str]]:
+    lines = md.splitlines()
+    starts = [i for i, ln in enumerate(lines) if ln.startswith(f"| {first_header} |")]
+    start = starts[nth]
+    rows = []
+    for ln in lines[start + 2 :]:
+        if not ln.startswith("|"):
+            break
+        rows.append([c.strip() for c in ln.strip("|").split(" | ")])
+    return rows
+
+
+def _rows(access, category="library", threshold=10, profile="adult"):
+    a = access.areas
+    return a[
+        (a.category == category)
+        & (a.profile == profile)
+        & np.isclose(a.threshold_min, threshold)
+        & (a.group == "all")
+    ].set_index("area_id")
+
+
+def test_files_created(report):
+    folder, paths = report
+    assert set(paths) == {"report.md", "report.html", "report_coverage.png", "report_lorenz.png"}
+    assert sorted(p.name for p in folder.iterdir()) == sorted(paths)
+    md = paths["report.md"].read_text("utf-8")
+    page = paths["report.html"].read_text("utf-8")
+    assert "![" in md and "(report_coverage.png)" in md and "(report_lorenz.png)" in md
+    assert page.count("data:image/png;base64,") == 2
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=['\"]https?:", page)
+    for p in ("report_coverage.png", "report_lorenz.png"):
+        assert paths[p].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for heading in (
+        "Vad betyder detta?",
+        "Täckning per område",
+        "Lorenzkurva",
+        "Föreslagna stadsdelskontor",
+        "Metod och data",
+    ):
+        assert heading in md and heading in page
+    assert "fågelvägsavstånd × 1,3 (approximation)" in md
+    assert "© OpenStreetMap-bidragsgivare, ODbL" in md
+
+
+def test_table_matches_access(report, inputs):
+    _, paths = report
+    md = paths["report.md"].read_text("utf-8")
+    rows = _table(md, "Område")
+    ref = _rows(inputs["access"])
+    base = _rows(inputs["baseline"])
+    names = dict(zip(inputs["city"].areas.area_id, inputs["city"].areas.name, strict=True))
+    by_name = {names.get(a, "Hela kommunen" if a == "__total__" else a): a for a in ref.index}
+    assert len(rows) == 5  # four areas + the municipality
+    for cells in rows:
+        aid = by_name[cells[0]]
+        r = ref.loc[aid]
+        assert _num(cells[1]) == r.population
+        assert _num(cells[2]) == r.covered
+        assert _num(cells[3]) == r.population - r.covered
+        assert _num(cells[4]) == pytest.approx(100 * r.covered_share, abs=0.05)
+        assert _num(cells[5]) == pytest.approx(r.mean_min, abs=0.05)
+        change = 100 * (r.covered_share - base.loc[aid].covered_share)
+        assert _num(cells[6]) == pytest.approx(change, abs=0.05)
+
+
+def test_paragraph_numbers(report, inputs):
+    _, paths = report
+    md = paths["report.md"].read_text("utf-8")
+    para = md.split("## Vad betyder detta?")[1].split("##")[0].replace(NBSP, " ")
+    total = _rows(inputs["access"]).loc["__total__"]
+    fmt = lambda v: f"{int(v):,d}".replace(",", " ")  # noqa: E731
+    assert f"bor {fmt(total.population)} invånare" in para
+    share = f"{100 * total.covered_share:.1f}".replace(".", ",")
+    assert f"{fmt(total.covered)} av dem ({share} %)" in para
+    assert f"{fmt(total.population - total.covered)} invånare har det inte" in para
+    # lowest / highest share areas (ties listed together)
+    areas = _rows(inputs["access"]).drop(index="__total__")
+    low = areas[np.isclose(areas.covered_share, areas.covered_share.min())]
+    names = dict(zip(inputs["city"].areas.area_id, inputs["city"].areas.name, strict=True))
+    for aid in low.index:
+        assert names[aid] in para.split("högst har")[0].split("Lägst andel har")[1]
+    lacking = int((low.population - low.covered).sum())
+    assert f"{fmt(lacking)} invånare utan tillgång där" in para
+    high = areas.covered_share.idxmax()
+    assert f"högst har {names[high]}" in para
+    # unlocated, siting
+    assert f"{fmt(total.unlocated)} invånare saknar känt läge" in para
+    s = inputs["siting"]
+    assert "(stadsdelskontor inom 10 minuters gång)" in para
+    assert (
+        f"förslag nr 1 ({s.per_site['name'][0]}) ge {fmt(s.marginal_gain[0])} nya täckta invånare"
+        in para
+    )
+    assert f"alla {len(s.chosen)} förslag tillsammans ge {fmt(sum(s.marginal_gain))}" in para
+    # every number in the paragraph comes from the tables (no invented figures)
+    numbers = set(re.findall(r"\d[\d ]*(?:,\d+)?", para))
+    table_text = md.replace(NBSP, " ")
+    allowed = {"1", "3", "10", "1,3"}
+    for n in numbers:
+        assert n.strip() in allowed or n.strip() in table_text, n
+
+
+def test_sites_table(report, inputs):
+    _, paths = report
+    md = paths["report.md"].read_text("utf-8")
+    rows = _table(md, "Rang")
+    s = inputs["siting"]
+    assert [r[0] for r in rows] == ["1", "2", "3"]
+    assert rows[0][1] == "Föreslaget stadsdelskontor nr 1"
+    assert [r[2] for r in rows] == list(s.per_site["name"])
+    assert [r[3] for r in rows] == s.chosen
+    assert [r[4] for r in rows] == ["Öster", "Söder", "Väster"]
+    assert [_num(r[5]) for r in rows] == s.marginal_gain
+    assert [_num(r[6]) for r in rows] == list(np.cumsum(s.marginal_gain))
+    assert rows[0][7] == "Öster +100, Norr +20"
+    assert "Röda Korset" in rows[0][8]
+    effect = _table(md, "Område", nth=1)  # the siting effect per area
+    assert [r[0] for r in effect] == ["Norr", "Öster", "Söder", "Väster", "Hela kommunen"]
+    pa = s.per_area.set_index("area_id")
+    assert _num(effect[1][1]) == pytest.approx(100 * pa.loc["A2", "share_before"], abs=0.05)
+    assert _num(effect[1][2]) == pytest.approx(100 * pa.loc["A2", "share_after"], abs=0.05)
+
+
+def test_lorenz_points(inputs):
+    curve, g, pop = lorenz_points(inputs["access"], category="library", profile="adult")
+    assert curve["pop_share"].iloc[0] == 0 and curve["pop_share"].iloc[-1] == pytest.approx(1)
+    assert curve["time_share"].iloc[-1] == pytest.approx(1)
+    assert 0 < g < 1
+    pts = inputs["access"].points
+    sel = pts[(pts.category == "library") & (pts.profile == "adult")]
+    assert pop == sel.population.sum()
+
+
+def test_area_profile(inputs, tmp_path):
+    paths = area_profile(tmp_path, inputs["city"], inputs["access"], "A2", inputs["siting"])
+    assert sorted(paths) == ["omrade_A2.html", "omrade_A2.md"]
+    md = paths["omrade_A2.md"].read_text("utf-8")
+    assert "# Områdesprofil: Öster" in md
+    pop = _rows(inputs["access"]).loc["A2"].population
+    assert f"Befolkning: {int(pop):,d}".replace(",", NBSP) in md
+    rows = _table(md, "Kategori")
+    assert len(rows) == len(inputs["access"].categories)
+    assert "Luckor" in md and "Närmaste service" in md
+    assert "Föreslaget stadsdelskontor nr 1" in md  # c7 lies in A2
+    assert "Filial Söder" in md or "Stadsbiblioteket" in md
+
+
+def test_area_profile_unknown_area(inputs, tmp_path):
+    with pytest.raises(ParameterError, match="Available areas: A1, A2, A3, A4"):
+        area_profile(tmp_path, inputs["city"], inputs["access"], "Z9")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        (
+            {"category": "swimming_pool", "threshold_min": 10, "profile": "adult"},
+            "Available categories",
+        ),
+        ({"category": "library", "threshold_min": 10, "profile": "winter"}, "Available profiles"),
+        ({"category": "library", "threshold_min": 7, "profile": "adult"}, "Available thresholds"),
+    ],
+)
+def test_bad_parameters_leave_nothing(inputs, tmp_path, kwargs, needle):
+    with pytest.raises(ParameterError, match=needle):
+        write_report(tmp_path, inputs["city"], inputs["access"], **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_empty_result(inputs, tmp_path):
+    syn = _synthetic()
+    acc = syn.make_access(inputs["city"])
+    acc.areas = acc.areas.iloc[0:0]
+    with pytest.raises(ParameterError, match="empty"):
+        write_report(tmp_path, inputs["city"], acc, category="library", threshold_min=10)
+    with pytest.raises(ParameterError, match="empty"):
+        area_profile(tmp_path, inputs["city"], acc, "A1")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_folder(inputs, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError):
+        write_report(
+            blocker / "out", inputs["city"], inputs["access"], category="library", threshold_min=10
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+def test_failure_while_writing_leaves_no_files(inputs, tmp_path, monkeypatch):
+    real = Path.write_bytes
+    calls = {"n": 0}
+
+    def flaky(self, data):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(28, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", flaky)
+    with pytest.raises(OutputError, match="No space left"):
+        write_report(
+            tmp_path, inputs["city"], inputs["access"], category="library", threshold_min=10
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- real cities
+def test_helsingborg_report_and_area_profile(tmp_path):
+    import warnings
+
+    from proximity.coverage import compute_access
+    from proximity.siting.api import site
+    from proximity.sources import load_city
+
+    city = load_city("helsingborg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # crow-fly: the embedded default has no network
+        access = compute_access(city, None, categories=["district_office"], thresholds_min=(15,))
+        siting = site(
+            city, None, category="district_office", k=3, threshold_min=15, robustness_profiles=None
+        )
+    paths = write_report(
+        tmp_path, city, access, siting, category="district_office", threshold_min=15
+    )
+    md = paths["report.md"].read_text("utf-8")
+    total = access.areas[(access.areas.area_id == "__total__") & (access.areas.group == "all")]
+    assert f"bor {int(total.population.iloc[0]):,d} invånare".replace(",", NBSP) in md
+    assert "⚠ Avståndsmetod: fågelvägsavstånd × 1,3 (approximation)" in md
+    assert "Föreslaget stadsdelskontor nr 1" in md
+    assert len(_table(md, "Område")) == len(city.areas) + 1
+    area = str(siting.per_site["area_id"].iloc[0])
+    prof = area_profile(tmp_path, city, access, area, siting)
+    text = prof[f"omrade_{area}.md"].read_text("utf-8")
+    assert "Föreslaget stadsdelskontor nr 1" in text
+
+
+@pytest.mark.slow
+def test_helsinki_demo_report(tmp_path):
+    import warnings
+
+    from _real import helsinki_network
+
+    from proximity.coverage import compute_access
+    from proximity.siting.api import site
+    from proximity.sources import load_city
+
+    city = load_city("helsinki-demo")
+    net = helsinki_network()
+    access = compute_access(city, net, categories=["library", "citizen_service"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        siting = site(
+            city, net, category="citizen_service", k=3, threshold_min=10, robustness_profiles=None
+        )
+    paths = write_report(
+        tmp_path, city, access, siting, category="citizen_service", threshold_min=10
+    )
+    md = paths["report.md"].read_text("utf-8")
+    assert "gångnätverk (OpenStreetMap)" in md
+    assert "fågelvägsavstånd ×" not in md
+    assert "OSM-data (gångnätverk) från: 2019-04-17" in md
+    assert "Föreslagen ny plats nr 1 (medborgarservice" in md
+    assert paths["report_lorenz.png"].exists()
