@@ -1,0 +1,373 @@
+"""Ranking and impact of a chosen set of sites, and the :class:`SitingResult`.
+
+Order
+    The chosen sites are ordered greedily *within the solution*: starting from the existing
+    offices (and fixed candidates, which come first and are flagged), repeatedly take the
+    chosen site that adds the most (MCLP: weight newly covered within ``T``; p-median:
+    weighted minutes saved), ties by id. ``marginal_gain[r]`` is that increment; the gains sum
+    to the objective minus the existing offices' part.
+
+Per-site impact
+    For each site in rank order: the areas whose residents are within ``T`` of it
+    (``areas_served``), the residents it newly covers per area, and the change this causes in
+    each area's covered share and in the Gini of covered shares across areas.
+
+Gini of covered shares
+    With areas ``a``, population ``P_a`` (located + unlocated) and covered share ``s_a``,
+    :math:`G = \\sum_a \\sum_b P_a P_b |s_a - s_b| / (2 P^2 \\bar s)` with
+    :math:`\\bar s = \\sum_a P_a s_a / P` (:func:`proximity.equity.gini` when available, else
+    the same formula here). 0 = every area has the same share; it falls when new sites even
+    out access between areas.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from proximity._io import atomic_path, ensure_writable_dir, write_json_atomic
+from proximity.siting.models import SitingProblem
+
+
+def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Weighted Gini :math:`\\sum_a\\sum_b w_a w_b |x_a-x_b| / (2 W^2 \\mu)` (``nan`` if
+    ``W = 0``, 0 if all values are 0). Uses :func:`proximity.equity.gini` if present."""
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    try:
+        from proximity.equity import gini
+
+        return float(gini(x, w))
+    except ImportError:  # pragma: no cover - equity not available
+        W = w.sum()
+        if W <= 0:
+            return float("nan")
+        mu = float((w * x).sum()) / W
+        if mu <= 0:
+            return 0.0
+        return float(
+            (w[:, None] * w[None, :] * np.abs(x[:, None] - x[None, :])).sum() / (2 * W * W * mu)
+        )
+
+
+def rank_sites(
+    problem: SitingProblem, chosen: np.ndarray, model: str = "mclp"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order ``chosen`` by marginal gain given the existing offices (fixed sites first).
+
+    Returns
+    -------
+    order, gains
+        Candidate indices in rank order and the marginal gain of each (MCLP: newly covered
+        weight; p-median: weighted minutes saved).
+    """
+    chosen = [int(j) for j in chosen]
+    rank = np.empty(problem.n_candidates, dtype=np.int64)
+    rank[problem.id_order] = np.arange(problem.n_candidates)
+    fixed = [j for j in problem.fixed_index.tolist() if j in chosen]
+    rest = sorted((j for j in chosen if j not in fixed), key=lambda j: rank[j])
+    order: list[int] = []
+    gains: list[float] = []
+    cur = problem.objective(np.array([], dtype=np.int64), model)
+    sign = 1.0 if model == "mclp" else -1.0
+    for j in fixed:
+        order.append(j)
+        new = problem.objective(np.array(order), model)
+        gains.append(sign * (new - cur))
+        cur = new
+    while rest:
+        vals = [sign * (problem.objective(np.array([*order, j]), model) - cur) for j in rest]
+        best = max(vals)
+        tol = 1e-9 * max(1.0, abs(best))
+        pick = next(j for j, v in zip(rest, vals, strict=True) if v >= best - tol)
+        new = problem.objective(np.array([*order, pick]), model)
+        gains.append(sign * (new - cur))
+        cur = new
+        order.append(pick)
+        rest.remove(pick)
+    return np.array(order, dtype=np.int64), np.array(gains, dtype=float)
+
+
+def impact_tables(
+    problem: SitingProblem,
+    order: np.ndarray,
+    *,
+    area_names: dict[str, str] | None = None,
+    extra_population: dict[str, float] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per-site, per-site × area and per-area impact of opening ``order`` in turn.
+
+    Parameters
+    ----------
+    problem
+        The instance (its ``cover`` and ``existing_covered`` define coverage).
+    order
+        Candidate indices in rank order.
+    area_names
+        Display names per area id.
+    extra_population
+        Population per area that is in the denominators but can never be covered (e.g. the
+        city's unlocated residents), so shares agree with :mod:`proximity.coverage`.
+
+    Returns
+    -------
+    per_site, per_site_area, per_area
+        ``per_site``: ``rank, candidate_id, area_id, within_T, newly_covered, areas_served,
+        gini_before, gini_after, delta_gini``; ``per_site_area``: ``rank, candidate_id,
+        area_id, within_T, newly_covered, share_before, share_after, delta_share`` (areas the
+        site reaches); ``per_area``: ``area_id, area_name, population, covered_before,
+        covered_after, share_before, share_after, delta_share, new_sites``.
+    """
+    names = area_names or {}
+    extra = extra_population or {}
+    w = problem.demand_weight
+    areas = sorted(
+        set(problem.demand_area.tolist()) | set(problem.candidate_area.tolist()) | set(extra)
+    )
+    apos = {a: i for i, a in enumerate(areas)}
+    dcode = np.array([apos[a] for a in problem.demand_area.tolist()], dtype=np.int64)
+    pop = np.bincount(dcode, weights=w, minlength=len(areas)) + np.array(
+        [extra.get(a, 0.0) for a in areas]
+    )
+    covered = problem.existing_covered.copy()
+
+    def shares(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = np.bincount(dcode[cov], weights=w[cov], minlength=len(areas))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return c, np.where(pop > 0, c / pop, np.nan)
+
+    c0, s0 = shares(covered)
+    ok = pop > 0
+    site_rows: list[dict[str, Any]] = []
+    sa_rows: list[dict[str, Any]] = []
+    cover = problem.cover
+    for r, j in enumerate(order.tolist(), start=1):
+        cols = cover.indices[cover.indptr[j] : cover.indptr[j + 1]]
+        _, s_before = shares(covered)
+        g_before = weighted_gini(s_before[ok], pop[ok])
+        new = cols[~covered[cols]]
+        within = np.bincount(dcode[cols], weights=w[cols], minlength=len(areas))
+        newly = np.bincount(dcode[new], weights=w[new], minlength=len(areas))
+        covered[new] = True
+        _, s_after = shares(covered)
+        g_after = weighted_gini(s_after[ok], pop[ok])
+        served = [areas[i] for i in np.flatnonzero(within > 0)]
+        cid = str(problem.candidate_ids[j])
+        site_rows.append(
+            {
+                "rank": r,
+                "candidate_id": cid,
+                "area_id": str(problem.candidate_area[j]),
+                "within_T": float(within.sum()),
+                "newly_covered": float(newly.sum()),
+                "areas_served": ";".join(served),
+                "newly_covered_by_area": ";".join(
+                    f"{areas[i]}:{newly[i]:.0f}" for i in np.flatnonzero(newly > 0)
+                ),
+                "gini_before": g_before,
+                "gini_after": g_after,
+                "delta_gini": g_after - g_before,
+            }
+        )
+        for i in np.flatnonzero(within > 0):
+            sa_rows.append(
+                {
+                    "rank": r,
+                    "candidate_id": cid,
+                    "area_id": areas[i],
+                    "area_name": names.get(areas[i], areas[i]),
+                    "within_T": float(within[i]),
+                    "newly_covered": float(newly[i]),
+                    "share_before": float(s_before[i]),
+                    "share_after": float(s_after[i]),
+                    "delta_share": float(s_after[i] - s_before[i]),
+                }
+            )
+    c1, s1 = shares(covered)
+    n_new = (
+        np.bincount([apos[problem.candidate_area[j]] for j in order.tolist()], minlength=len(areas))
+        if len(order)
+        else np.zeros(len(areas), int)
+    )
+    per_area = pd.DataFrame(
+        {
+            "area_id": areas,
+            "area_name": [names.get(a, a) for a in areas],
+            "population": pop,
+            "covered_before": c0,
+            "covered_after": c1,
+            "share_before": s0,
+            "share_after": s1,
+            "delta_share": s1 - s0,
+            "new_sites": n_new.astype(int),
+        }
+    )
+    total = {
+        "area_id": "__total__",
+        "area_name": "Hela kommunen",
+        "population": float(pop.sum()),
+        "covered_before": float(c0.sum()),
+        "covered_after": float(c1.sum()),
+        "share_before": float(c0.sum() / pop.sum()) if pop.sum() > 0 else np.nan,
+        "share_after": float(c1.sum() / pop.sum()) if pop.sum() > 0 else np.nan,
+        "new_sites": int(n_new.sum()),
+    }
+    total["delta_share"] = total["share_after"] - total["share_before"]
+    per_area = pd.concat([per_area, pd.DataFrame([total])], ignore_index=True)
+    sa_cols = [
+        "rank",
+        "candidate_id",
+        "area_id",
+        "area_name",
+        "within_T",
+        "newly_covered",
+        "share_before",
+        "share_after",
+        "delta_share",
+    ]
+    return pd.DataFrame(site_rows), pd.DataFrame(sa_rows, columns=sa_cols), per_area
+
+
+@dataclass
+class SitingResult:
+    """The answer of :func:`proximity.siting.site`: a ranked list of new sites with quality.
+
+    Attributes
+    ----------
+    chosen
+        Candidate ids in rank order (marginal gain, given the existing offices).
+    marginal_gain
+        Per chosen site: residents (or need-weighted residents) newly covered within ``T``
+        (MCLP), or weighted minutes saved (p-median).
+    objective, bound, gap
+        Objective of the chosen set, best proven bound, relative gap (see
+        :class:`proximity.siting.solvers.Solution`).
+    solver, status, model
+        Which solver produced the set, its status, ``"mclp"`` / ``"p_median"``.
+    per_site
+        One row per chosen site in rank order: id, name, source, area, coordinates, marginal
+        gain, newly covered, areas served, newly covered by area, Gini change, non-profits
+        nearby (count, names, method), robustness share, distance method.
+    per_site_area
+        Site × area rows: newly covered residents and the change of the area's covered share.
+    per_area
+        Per area: covered share before and after, number of new sites.
+    robustness
+        Per candidate chosen in any scenario: how often it is chosen across the (profile,
+        threshold) grid; ``scenarios`` has one row per scenario with the chosen ids.
+    nonprofits
+        Site × organisation rows within walking distance ``T``: ``candidate_id, org_id, name,
+        kind, distance_m, minutes, distance_method``.
+    scenarios
+        One row per robustness re-solve: ``profile, threshold_min, chosen, objective, solver,
+        status``.
+    distance_method
+        ``"network"`` or ``"crowfly×1.3"``.
+    threshold_min, profile, k, category
+        The request.
+    candidates
+        The candidate table used (GeoDataFrame with ``candidate_id``, area, source, geometry).
+    problem
+        The array-level :class:`~proximity.siting.models.SitingProblem` that was solved.
+    provenance
+        Inputs, options, snapping counts and solver details (written to ``siting.json``).
+    timing
+        Wall times in seconds (not written, so outputs are reproducible).
+    """
+
+    chosen: list[str]
+    marginal_gain: list[float]
+    objective: float
+    bound: float
+    gap: float
+    solver: str
+    status: str
+    model: str
+    per_site: pd.DataFrame
+    per_site_area: pd.DataFrame
+    per_area: pd.DataFrame
+    robustness: pd.DataFrame
+    scenarios: pd.DataFrame
+    nonprofits: pd.DataFrame
+    distance_method: str
+    threshold_min: float
+    profile: str
+    k: int
+    category: str
+    candidates: pd.DataFrame | None = None
+    problem: SitingProblem | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    timing: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The scalar facts of the result (JSON-friendly)."""
+        return {
+            "chosen": list(self.chosen),
+            "marginal_gain": [float(g) for g in self.marginal_gain],
+            "objective": float(self.objective),
+            "bound": None if not math.isfinite(self.bound) else float(self.bound),
+            "gap": None if not math.isfinite(self.gap) else float(self.gap),
+            "solver": self.solver,
+            "status": self.status,
+            "model": self.model,
+            "distance_method": self.distance_method,
+            "threshold_min": float(self.threshold_min),
+            "profile": self.profile,
+            "k": int(self.k),
+            "category": self.category,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The ranked list: :attr:`per_site` plus model, solver, gap and distance method."""
+        df = self.per_site.copy()
+        df["model"] = self.model
+        df["solver"] = self.solver
+        df["objective"] = self.objective
+        df["bound"] = self.bound
+        df["gap"] = self.gap
+        df["threshold_min"] = self.threshold_min
+        df["profile"] = self.profile
+        return df
+
+    def write(self, folder: str | Path) -> dict[str, Path]:
+        """Write CSV tables and ``siting.json`` (summary + provenance) atomically.
+
+        Timings (:attr:`timing`) are not written, so re-runs give byte-identical files.
+
+        Returns
+        -------
+        dict
+            Table name → path.
+        """
+        out = ensure_writable_dir(folder)
+        paths: dict[str, Path] = {}
+        tables = {
+            "siting_sites": self.to_frame(),
+            "siting_site_areas": self.per_site_area,
+            "siting_areas": self.per_area,
+            "siting_robustness": self.robustness,
+            "siting_scenarios": self.scenarios,
+            "siting_nonprofits": self.nonprofits,
+        }
+        for name, df in tables.items():
+            p = out / f"{name}.csv"
+            with atomic_path(p) as tmp:
+                df.to_csv(tmp, index=False, float_format="%.6f")
+            paths[name] = p
+        meta = {**self.summary(), "provenance": _jsonable(self.provenance)}
+        paths["siting_json"] = write_json_atomic(out / "siting.json", meta)
+        return paths
+
+
+def _jsonable(obj: Any) -> Any:
+    try:
+        json.dumps(obj, default=str)
+        return obj
+    except (TypeError, ValueError):  # pragma: no cover
+        return str(obj)
