@@ -23,7 +23,9 @@ import numpy as np
 from proximity.errors import InputFileError
 
 #: What :func:`detect_format` accepts, for error messages.
-ACCEPTED_FORMATS = "OSM PBF (.osm.pbf), OSM XML (.osm) or bzip2/gzip-compressed OSM XML (.osm.bz2, .osm.gz)"
+ACCEPTED_FORMATS = (
+    "OSM PBF (.osm.pbf), OSM XML (.osm) or bzip2/gzip-compressed OSM XML (.osm.bz2, .osm.gz)"
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def detect_format(path: str | os.PathLike[str]) -> str:
             head = fh.read(4096)
     except OSError as exc:
         raise InputFileError(
-            f"Cannot read OSM file: {exc.strerror or exc}", file=p,
+            f"Cannot read OSM file: {exc.strerror or exc}",
+            file=p,
             fix="Check the file's permissions.",
         ) from exc
     fmt: str | None = None

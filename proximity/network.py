@@ -164,12 +164,18 @@ class WalkNetwork:
 
         g = nx.Graph()
         for i in range(self.n_nodes):
-            g.add_node(i, x=float(self.node_x[i]), y=float(self.node_y[i]),
-                       osm_id=int(self.node_osm_id[i]))
+            g.add_node(
+                i, x=float(self.node_x[i]), y=float(self.node_y[i]), osm_id=int(self.node_osm_id[i])
+            )
         cost = self.edge_length_m if edge_cost is None else np.asarray(edge_cost, float)
         for k in range(self.n_edges):
-            g.add_edge(int(self.edge_u[k]), int(self.edge_v[k]),
-                       length=float(self.edge_length_m[k]), weight=float(cost[k]), key=k)
+            g.add_edge(
+                int(self.edge_u[k]),
+                int(self.edge_v[k]),
+                length=float(self.edge_length_m[k]),
+                weight=float(cost[k]),
+                key=k,
+            )
         return g
 
     def edges_gdf(self):  # -> gpd.GeoDataFrame
@@ -228,7 +234,9 @@ class WalkNetwork:
                 edge_highway=self.edge_highway.astype(str),
                 edge_way_id=self.edge_way_id,
             )
-        write_json_atomic(path.with_suffix(".json"), {"crs": self.crs, "provenance": self.provenance})
+        write_json_atomic(
+            path.with_suffix(".json"), {"crs": self.crs, "provenance": self.provenance}
+        )
         return path
 
     @classmethod
@@ -296,7 +304,11 @@ class WalkNetwork:
             if edge_highway is None
             else np.asarray(edge_highway, dtype=object)
         )
-        way = np.zeros(u.shape, np.int64) if edge_way_id is None else np.asarray(edge_way_id, np.int64)
+        way = (
+            np.zeros(u.shape, np.int64)
+            if edge_way_id is None
+            else np.asarray(edge_way_id, np.int64)
+        )
         keep = u != v
         u, v, length, hw, way = u[keep], v[keep], length[keep], hw[keep], way[keep]
         lo, hi = np.minimum(u, v), np.maximum(u, v)
@@ -305,7 +317,11 @@ class WalkNetwork:
         lo, hi, length, hw, way = lo[order], hi[order], length[order], hw[order], way[order]
         first = np.ones(lo.shape, bool)
         first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
-        osm = np.arange(n, dtype=np.int64) if node_osm_id is None else np.asarray(node_osm_id, np.int64)
+        osm = (
+            np.arange(n, dtype=np.int64)
+            if node_osm_id is None
+            else np.asarray(node_osm_id, np.int64)
+        )
         if n == 0 or not first.any():
             raise NetworkError(
                 "The walking network is empty.",
@@ -380,8 +396,15 @@ class PedestrianProfile:
 
     #: Tag keys the rules read (what an online query must keep on each way).
     tag_keys: tuple[str, ...] = (
-        "highway", "foot", "access", "motorroad", "sidewalk", "sidewalk:both",
-        "sidewalk:left", "sidewalk:right", "area",
+        "highway",
+        "foot",
+        "access",
+        "motorroad",
+        "sidewalk",
+        "sidewalk:both",
+        "sidewalk:left",
+        "sidewalk:right",
+        "area",
     )
 
     def is_walkable(self, tags: Mapping[str, str]) -> bool:
@@ -429,12 +452,30 @@ class PedestrianProfile:
 #: The pedestrian profile used by default (version ``proximity-walk-1``).
 PEDESTRIAN_PROFILE = PedestrianProfile(
     version="proximity-walk-1",
-    highways=frozenset({
-        "footway", "path", "steps", "pedestrian", "living_street", "residential", "service",
-        "track", "unclassified", "road", "tertiary", "tertiary_link", "secondary",
-        "secondary_link", "primary", "primary_link", "corridor", "bridleway", "platform",
-        "elevator",
-    }),
+    highways=frozenset(
+        {
+            "footway",
+            "path",
+            "steps",
+            "pedestrian",
+            "living_street",
+            "residential",
+            "service",
+            "track",
+            "unclassified",
+            "road",
+            "tertiary",
+            "tertiary_link",
+            "secondary",
+            "secondary_link",
+            "primary",
+            "primary_link",
+            "corridor",
+            "bridleway",
+            "platform",
+            "elevator",
+        }
+    ),
     conditional=frozenset({"cycleway", "trunk", "trunk_link", "motorway", "motorway_link"}),
 )
 
@@ -547,13 +588,22 @@ def load_network(
         Overpass (or Nominatim) cannot be reached; the message says how to use a local extract.
     """
     if buffer_m < 0 or not math.isfinite(buffer_m):
-        raise ParameterError(f"buffer_m must be a finite number >= 0, got {buffer_m}.",
-                             fix="Use e.g. buffer_m=500.")
+        raise ParameterError(
+            f"buffer_m must be a finite number >= 0, got {buffer_m}.", fix="Use e.g. buffer_m=500."
+        )
     show = config.progress_enabled() if progress is None else bool(progress)
     clip = _Clip.from_boundary(boundary, buffer_m)
     if _is_polygon(source):
-        return _load_online(None, source, clip=clip, buffer_m=buffer_m, crs=crs,
-                            cache_dir=cache_dir, profile=profile, timeout_s=timeout_s)
+        return _load_online(
+            None,
+            source,
+            clip=clip,
+            buffer_m=buffer_m,
+            crs=crs,
+            cache_dir=cache_dir,
+            profile=profile,
+            timeout_s=timeout_s,
+        )
     if not isinstance(source, (str, os.PathLike)):
         raise InputFileError(
             f"Cannot load a network from {type(source).__name__}.",
@@ -563,19 +613,32 @@ def load_network(
     path = Path(source).expanduser()
     if not path.exists():
         text = str(source)
-        if isinstance(source, os.PathLike) or text.lower().endswith(_PATH_SUFFIXES) or (
-            os.sep in text or "/" in text
+        if (
+            isinstance(source, os.PathLike)
+            or text.lower().endswith(_PATH_SUFFIXES)
+            or (os.sep in text or "/" in text)
         ):
             raise InputFileError(
                 "Network source file not found.",
                 file=path,
                 fix="Check the path. " + _LOCAL_EXTRACT_FIX,
             )
-        return _load_online(text, None, clip=clip, buffer_m=buffer_m, crs=crs,
-                            cache_dir=cache_dir, profile=profile, timeout_s=timeout_s)
+        return _load_online(
+            text,
+            None,
+            clip=clip,
+            buffer_m=buffer_m,
+            crs=crs,
+            cache_dir=cache_dir,
+            profile=profile,
+            timeout_s=timeout_s,
+        )
     if path.is_dir():
-        raise InputFileError("Network source is a folder, not a file.", file=path,
-                             fix="Pass an .osm.pbf, .osm, .osm.bz2 or cached .npz file.")
+        raise InputFileError(
+            "Network source is a folder, not a file.",
+            file=path,
+            fix="Pass an .osm.pbf, .osm, .osm.bz2 or cached .npz file.",
+        )
     if path.suffix.lower() == ".npz":  # saved arrays: boundary/buffer are not re-applied
         net = _load_cached(path)
         if crs is not None and _crs_key(crs) != _crs_key(net.crs):
@@ -585,8 +648,7 @@ def load_network(
                 fix="Rebuild it from the OSM extract with crs=..., or drop the crs argument.",
             )
         return net
-    return _load_file(path, clip=clip, crs=crs, cache_dir=cache_dir, profile=profile,
-                      progress=show)
+    return _load_file(path, clip=clip, crs=crs, cache_dir=cache_dir, profile=profile, progress=show)
 
 
 def cache_network(network: WalkNetwork, path: str | os.PathLike[str]) -> Path:
@@ -651,8 +713,9 @@ class _Clip:
                 fix="Pass a shapely polygon in EPSG:4326 or a GeoDataFrame/GeoSeries with a CRS.",
             )
         if geom.is_empty:
-            raise GeometryError("The clip boundary is empty.",
-                                fix="Pass the municipality or study-area polygon.")
+            raise GeometryError(
+                "The clip boundary is empty.", fix="Pass the municipality or study-area polygon."
+            )
         if not geom.is_valid:
             geom = shapely.make_valid(geom)
         return cls(geom=geom, geom_crs=geom_crs, buffer_m=float(buffer_m))
@@ -724,8 +787,9 @@ class _Segments:
     ways_split: int = 0
     ways: int = 0
 
-    def add_way(self, way_id: int, highway: str, ids: np.ndarray, lon: np.ndarray,
-                lat: np.ndarray) -> None:
+    def add_way(
+        self, way_id: int, highway: str, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray
+    ) -> None:
         """Add the consecutive-node segments of one way, splitting it at missing nodes."""
         ok = ~(np.isnan(lon) | np.isnan(lat))
         n_missing = int(ids.size - ok.sum())
@@ -792,16 +856,20 @@ def _assemble(
             c = clip.lonlat_geom().centroid
             crs = metric_crs_for(c.x, c.y)
         else:
-            crs = metric_crs_for((lon_all.min() + lon_all.max()) / 2,
-                                 (lat_all.min() + lat_all.max()) / 2)
+            crs = metric_crs_for(
+                (lon_all.min() + lon_all.max()) / 2, (lat_all.min() + lat_all.max()) / 2
+            )
     try:
         target = CRS.from_user_input(crs)
     except Exception as exc:  # pyproj.exceptions.CRSError
         raise CRSError(f"Unknown CRS {crs!r}.", fix="Pass e.g. crs='EPSG:3006'.") from exc
-    if not target.is_projected or (target.axis_info and target.axis_info[0].unit_name not in (
-            "metre", "meter")):
-        raise CRSError(f"The network CRS must be projected in metres, got {crs!r}.",
-                       fix="Pass a metric CRS such as 'EPSG:3006' (Sweden) or leave crs=None.")
+    if not target.is_projected or (
+        target.axis_info and target.axis_info[0].unit_name not in ("metre", "meter")
+    ):
+        raise CRSError(
+            f"The network CRS must be projected in metres, got {crs!r}.",
+            fix="Pass a metric CRS such as 'EPSG:3006' (Sweden) or leave crs=None.",
+        )
     tr = Transformer.from_crs("EPSG:4326", target, always_xy=True)
     x_all, y_all = tr.transform(lon_all, lat_all)
     x_all, y_all = np.asarray(x_all, float), np.asarray(y_all, float)
@@ -811,15 +879,17 @@ def _assemble(
     if clip is not None:
         area = clip.in_crs(crs)
         lines = shapely.linestrings(
-            np.stack([np.column_stack([x_all[iu], y_all[iu]]),
-                      np.column_stack([x_all[iv], y_all[iv]])], axis=1)
+            np.stack(
+                [np.column_stack([x_all[iu], y_all[iu]]), np.column_stack([x_all[iv], y_all[iv]])],
+                axis=1,
+            )
         )
         keep = shapely.intersects(area, lines)
         iu, iv, seg_hw, seg_way = iu[keep], iv[keep], seg_hw[keep], seg_way[keep]
         if iu.size == 0:
             raise _empty("nothing inside the boundary + buffer")
     used, inverse = np.unique(np.concatenate([iu, iv]), return_inverse=True)
-    u_idx, v_idx = inverse[: iu.size], inverse[iu.size:]
+    u_idx, v_idx = inverse[: iu.size], inverse[iu.size :]
     if not np.any(u_idx != v_idx):
         raise _empty("only degenerate segments")
     epsg = target.to_epsg()
@@ -867,10 +937,17 @@ def _load_file(
     sha = file_sha256(path)
     cache_path: Path | None = None
     if cache_dir is not None:
-        key = text_sha256(json.dumps({
-            "source_sha256": sha, "profile": profile.version,
-            "clip": None if clip is None else clip.describe(), "crs": crs,
-        }, sort_keys=True))
+        key = text_sha256(
+            json.dumps(
+                {
+                    "source_sha256": sha,
+                    "profile": profile.version,
+                    "clip": None if clip is None else clip.describe(),
+                    "crs": crs,
+                },
+                sort_keys=True,
+            )
+        )
         stem = path.name.split(".")[0] or "network"
         cache_path = Path(cache_dir) / f"{stem}-{key[:16]}.npz"
         if cache_path.exists() and cache_path.with_suffix(".json").exists():
@@ -886,8 +963,9 @@ def _load_file(
         "osm_timestamp": header_ts or (max_ts.strftime("%Y-%m-%dT%H:%M:%SZ") if max_ts else None),
         "osm_timestamp_kind": "header" if header_ts else ("max_way_timestamp" if max_ts else None),
     }
-    net = _assemble(segs, clip=clip, crs=crs, provenance=provenance, describe_source=str(path),
-                    profile=profile)
+    net = _assemble(
+        segs, clip=clip, crs=crs, provenance=provenance, describe_source=str(path), profile=profile
+    )
     net.provenance["parse_seconds"] = round(time.perf_counter() - t0, 3)
     if cache_path is not None:
         net.save(cache_path)
@@ -910,8 +988,9 @@ def _parse_osm_file(
     segs = _Segments()
     box = clip.lonlat_bbox() if clip is not None else None
     max_ts = None
-    with tqdm(desc=f"Reading {path.name}", unit=" walkable ways", disable=not progress,
-              mininterval=0.5) as bar:
+    with tqdm(
+        desc=f"Reading {path.name}", unit=" walkable ways", disable=not progress, mininterval=0.5
+    ) as bar:
         for way in _osm.iter_ways(path, keys=("highway",), where=profile.is_walkable, fmt=fmt):
             bar.update()
             if box is not None and not _touches_box(way.lon, way.lat, box):
@@ -931,8 +1010,12 @@ def _touches_box(lon: np.ndarray, lat: np.ndarray, box: tuple[float, float, floa
     ok = ~np.isnan(lon)
     if not ok.any():
         return False
-    return not (lon[ok].max() < box[0] or lon[ok].min() > box[2] or lat[ok].max() < box[1]
-                or lat[ok].min() > box[3])
+    return not (
+        lon[ok].max() < box[0]
+        or lon[ok].min() > box[2]
+        or lat[ok].max() < box[1]
+        or lat[ok].min() > box[3]
+    )
 
 
 # ------------------------------------------------------------------ online (osmnx)
@@ -952,16 +1035,21 @@ def _load_online(
     if polygon is not None:
         x0, y0, x1, y1 = polygon.bounds
         if min(x0, x1) < -180 or max(x0, x1) > 180 or min(y0, y1) < -90 or max(y0, y1) > 90:
-            raise CRSError("The query polygon's coordinates are not longitude/latitude.",
-                           fix="Pass the polygon in EPSG:4326 (e.g. gdf.to_crs(4326).union_all()).")
+            raise CRSError(
+                "The query polygon's coordinates are not longitude/latitude.",
+                fix="Pass the polygon in EPSG:4326 (e.g. gdf.to_crs(4326).union_all()).",
+            )
         query = {"kind": "polygon", "wkt": shapely.to_wkt(polygon, rounding_precision=7)}
         source_text = f"polygon {shapely.box(x0, y0, x1, y1).wkt}"
     else:
         query = {"kind": "place", "query": place}
         source_text = str(place)
     key_obj = {
-        **query, "buffer_m": buffer_m, "profile": profile.version,
-        "filter": profile.overpass_filter(), "crs": crs,
+        **query,
+        "buffer_m": buffer_m,
+        "profile": profile.version,
+        "filter": profile.overpass_filter(),
+        "crs": crs,
         "clip": None if clip is None else clip.describe(),
     }
     qhash = text_sha256(json.dumps(key_obj, sort_keys=True))
@@ -988,8 +1076,11 @@ def _load_online(
                     )
             query_poly = _buffer_lonlat(polygon, buffer_m)
             graph = ox.graph_from_polygon(
-                query_poly, custom_filter=profile.overpass_filter(), simplify=False,
-                retain_all=True, truncate_by_edge=True,
+                query_poly,
+                custom_filter=profile.overpass_filter(),
+                simplify=False,
+                retain_all=True,
+                truncate_by_edge=True,
             )
     segs = _segments_from_graph(graph, profile)
     if clip is None:
@@ -1002,8 +1093,14 @@ def _load_online(
         "osm_timestamp_kind": None,
         "overpass_url": ox.settings.overpass_url,
     }
-    net = _assemble(segs, clip=clip, crs=crs, provenance=provenance,
-                    describe_source=source_text, profile=profile)
+    net = _assemble(
+        segs,
+        clip=clip,
+        crs=crs,
+        provenance=provenance,
+        describe_source=source_text,
+        profile=profile,
+    )
     net.save(cache_path)
     return net
 
@@ -1034,9 +1131,13 @@ def _segments_from_graph(graph: Any, profile: PedestrianProfile) -> _Segments:
         way = data.get("osmid", 0)
         way = int(way[0] if isinstance(way, list) else way)
         ids = np.array([u, v], np.int64)
-        segs.add_way(way, tags["highway"], ids,
-                     np.array([nodes[u]["x"], nodes[v]["x"]], float),
-                     np.array([nodes[u]["y"], nodes[v]["y"]], float))
+        segs.add_way(
+            way,
+            tags["highway"],
+            ids,
+            np.array([nodes[u]["x"], nodes[v]["x"]], float),
+            np.array([nodes[u]["y"], nodes[v]["y"]], float),
+        )
     return segs
 
 
