@@ -81,7 +81,7 @@ def _fmt(v: Any, nd: int = 1) -> str:
 
 # ============================================================================ run / check
 def _cmd_run(args: argparse.Namespace) -> int:
-    from proximity.scenario import load_scenario, run
+    from proximity.scenario import load_scenario, population_unit, run
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
@@ -102,20 +102,39 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"distance method: {res.distance_method}"
         + ("   <-- CROW-FLY APPROXIMATION, NOT A WALKING NETWORK" if res.crowfly else "")
     )
+    unit = population_unit(res.access, res.city)
+    proxy = unit != "persons"
+    if proxy:
+        print(
+            f"population unit: {unit}   <-- RESIDENTIAL FLOOR AREA (m2) FROM OSM, A POPULATION "
+            "PROXY, NOT PERSONS: counts are m2, compare the shares"
+        )
     if len(view):
         print(f"\nHela kommunen, {prof}, within {_fmt(thr, 0)} min:")
-        print(f"  {'category':<24s} {'covered':>9s} {'share':>7s} {'mean min':>9s}")
-        for r in view.sort_values("category").itertuples():
-            print(
-                f"  {r.category:<24s} {int(r.covered):>9d} {float(r.covered_share) * 100:>6.1f}%"
-                f" {_fmt(r.mean_min):>9s}"
-            )
+        if proxy:  # the share is the main figure; the count is floor area
+            print(f"  {'category':<24s} {'share':>7s} {'covered m2':>11s} {'mean min':>9s}")
+            for r in view.sort_values("category").itertuples():
+                print(
+                    f"  {r.category:<24s} {float(r.covered_share) * 100:>6.1f}%"
+                    f" {int(r.covered):>11d} {_fmt(r.mean_min):>9s}"
+                )
+        else:
+            print(f"  {'category':<24s} {'covered':>9s} {'share':>7s} {'mean min':>9s}")
+            for r in view.sort_values("category").itertuples():
+                print(
+                    f"  {r.category:<24s} {int(r.covered):>9d} {float(r.covered_share) * 100:>6.1f}%"
+                    f" {_fmt(r.mean_min):>9s}"
+                )
     if res.siting is not None:
         print(
             f"\nRanked new sites ({res.siting.model}, k={len(res.siting.chosen)}, "
             f"gap {_fmt(getattr(res.siting, 'gap', float('nan')) * 100, 2)}%):"
         )
         gains = list(getattr(res.siting, "marginal_gain", []))
+        gain_suffix = ""
+        if proxy:  # marginal gains are in the demand's unit: m2 of floor area (× min)
+            p_median = getattr(res.siting, "model", "mclp") == "p_median"
+            gain_suffix = " m2 floor area" + (" × min" if p_median else "")
         per = getattr(res.siting, "per_site", None)
         names = {}
         if per is not None and "name" in per.columns:
@@ -124,7 +143,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             )
         for i, cid in enumerate(res.siting.chosen, start=1):
             gain = _fmt(gains[i - 1], 0) if i - 1 < len(gains) else "?"
-            print(f"  {i}. {cid}  {names.get(str(cid), '')}  (+{gain})")
+            print(f"  {i}. {cid}  {names.get(str(cid), '')}  (+{gain}{gain_suffix})")
     print(f"\noutputs: {res.out_dir}")
     for p in [*res.tables.values(), *res.maps, *([res.report] if res.report else [])]:
         print(f"  {p}")

@@ -37,8 +37,10 @@ Duck-typed inputs (the minimum used)
 ``access``
     ``areas`` table (contract columns, at least ``area_id, category, profile,
     threshold_min, population, covered, covered_share``; ``mean_min``,
-    ``distance_method`` optional); optional ``distance_method``, ``provenance`` and
-    ``points`` (for the residents layer).
+    ``distance_method`` optional); optional ``distance_method``, ``provenance``,
+    ``population_unit`` (``"persons"`` or a floor-area proxy: counts are then labelled as
+    m² residential floor area, see :data:`PROXY_TEXT`; without it the city's demand
+    ``population_is_proxy`` decides) and ``points`` (for the residents layer).
 ``siting``
     ``chosen`` (ids in rank order), ``marginal_gain``; optional ``per_site`` (site
     coordinates as geometry, ``x``/``y`` in the city CRS or ``lon``/``lat``), ``per_area``,
@@ -198,6 +200,8 @@ TEXT: dict[str, dict[str, str]] = {
         "unknown": "okänt",
         "site_cover": "Nya täckta invånare",
         "with_sites": "Med förslagen ({c} inom {t} min)",
+        "unlocated": "Invånare utan känt läge (räknas som ej täckta): {n}",
+        "count_suffix": "",
     },
     "en": {
         "share_title": "Share of residents within {t} minutes' walk",
@@ -250,6 +254,54 @@ TEXT: dict[str, dict[str, str]] = {
         "unknown": "unknown",
         "site_cover": "Newly covered residents",
         "with_sites": "With the proposals ({c} within {t} min)",
+        "unlocated": "Residents without a known location (counted as not covered): {n}",
+        "count_suffix": "",
+    },
+}
+
+#: Overrides of :data:`TEXT` when the demand "population" is residential floor area in m²
+#: (a relative population proxy, ``Access.population_unit != "persons"``, e.g. the Helsinki
+#: demo): counts are labelled as floor area, never as residents, and a flag line is shown.
+PROXY_TEXT: dict[str, dict[str, str]] = {
+    "sv": {
+        "share_title": "Andel bostadsyta (proxy för befolkning) inom {t} minuters gång",
+        "population": "Bostadsyta (m², proxy för befolkning)",
+        "covered": "Täckt bostadsyta (m²)",
+        "uncovered": "Ej täckt bostadsyta (m²)",
+        "share": "Andel täckt bostadsyta",
+        "people": "m² bostadsyta",
+        "gain": "Marginell vinst (m² bostadsyta × minuter, proxy)",
+        "residents": "Bostadsyta utan tillgång",
+        "residents_all": "Bostadsyta (m², proxy för befolkning)",
+        "population_year": "Underlagsår",
+        "approx_demand": "Bostadspunkter (byggnader): {n} av {m} ungefärliga",
+        "site_cover": "Ny täckt bostadsyta (m², proxy för befolkning)",
+        "unlocated": "Bostadsyta utan känt läge (räknas som ej täckt): {n} m²",
+        "count_suffix": "\u00a0m²",
+        "proxy_flag": "Befolkningen är uppskattad från bostadsyta i OSM (m²), inte antal "
+        "personer. Siffrorna är m² bostadsyta; andelarna går att jämföra.",
+        "proxy_unit": "bostadsyta (m², proxy för befolkning)",
+        "proxy_title": "Underlag: bostadsyta (m², proxy för befolkning), inte antal personer",
+    },
+    "en": {
+        "share_title": "Share of residential floor area (population proxy) within {t} minutes' walk",
+        "population": "Residential floor area (m², population proxy)",
+        "covered": "Covered floor area (m²)",
+        "uncovered": "Floor area not covered (m²)",
+        "share": "Share of floor area covered",
+        "people": "m² residential floor area",
+        "gain": "Marginal gain (m² floor area × minutes, proxy)",
+        "residents": "Residential floor area without access",
+        "residents_all": "Residential floor area (m², population proxy)",
+        "population_year": "Data year",
+        "approx_demand": "Residential points (buildings): {n} of {m} approximate",
+        "site_cover": "Newly covered residential floor area (m², population proxy)",
+        "unlocated": "Floor area without a known location (counted as not covered): {n} m²",
+        "count_suffix": "\u00a0m²",
+        "proxy_flag": "Population is estimated from residential floor area in OSM (m²), not a "
+        "count of people. Figures are m² of floor area; the shares are comparable.",
+        "proxy_unit": "residential floor area (m², population proxy)",
+        "proxy_title": "Basis: residential floor area (m², population proxy), not people",
     },
 }
 
@@ -472,6 +524,37 @@ def distance_method_text(access: Any, lang: str = "sv") -> str:
     if method.lower() == "network":
         return tx["network"]
     return method
+
+
+def population_unit(access: Any, city: Any = None) -> str:
+    """What the coverage counts measure: ``"persons"`` or a floor-area proxy unit.
+
+    ``access.population_unit`` (set by :func:`proximity.coverage.compute_access`); when it
+    is missing or ``"persons"``, the city's demand is checked too
+    (:func:`proximity.coverage.population_unit_info`: ``population_is_proxy`` rows), so a
+    duck-typed result over a floor-area city is still labelled honestly.
+    """
+    unit = str(getattr(access, "population_unit", None) or "persons")
+    if unit == "persons" and city is not None:
+        from proximity.coverage import population_unit_info
+
+        info = population_unit_info(city)
+        if info["is_proxy"]:
+            unit = str(info["unit"])
+    return unit
+
+
+def is_population_proxy(access: Any, city: Any = None) -> bool:
+    """Whether ``population`` is not a count of persons (e.g. residential floor area, m²)."""
+    return population_unit(access, city) != "persons"
+
+
+def unit_text(lang: str, proxy: bool) -> dict[str, str]:
+    """:data:`TEXT` of ``lang``, with the floor-area wording of :data:`PROXY_TEXT` if ``proxy``."""
+    tx = dict(TEXT[_check_lang(lang)])
+    if proxy:
+        tx.update(PROXY_TEXT[lang])
+    return tx
 
 
 def _is_approx(value: Any) -> bool:
@@ -1160,7 +1243,8 @@ def make_map(
         an empty result, or an unknown language.
     """
     lang = _check_lang(lang)
-    tx = TEXT[lang]
+    proxy = is_population_proxy(access, city)
+    tx = unit_text(lang, proxy)  # floor-area wording when the population is a proxy
     rows, _total = select_coverage(
         access, category=category, threshold_min=threshold_min, profile=profile
     )
@@ -1260,6 +1344,8 @@ def make_map(
                 (tx["share"], fmt_pct(share, 1, lang) if share is not None else tx["no_data"]),
                 (tx["mean_min"], fmt_num(mean, 1, lang) if mean is not None else "–"),
             ]
+            if proxy:  # floor area is a relative weight: the share is the main figure
+                prow.insert(0, prow.pop(3))
             if base_rows is not None and aid in base_rows.index:
                 b = base_rows.loc[aid]
                 bshare = _finite_or_none(b.get("covered_share"))
@@ -1479,7 +1565,10 @@ def make_map(
             if impact:
                 extra += (
                     f"<b>{html.escape(tx['impact'])}</b><ul>"
-                    + "".join(f"<li>{html.escape(a)}: +{fmt_int(v, lang)}</li>" for a, v in impact)
+                    + "".join(
+                        f"<li>{html.escape(a)}: +{fmt_int(v, lang)}{tx['count_suffix']}</li>"
+                        for a, v in impact
+                    )
                     + "</ul>"
                 )
             extra += f"<b>{html.escape(tx['nonprofits'])}</b>"
@@ -1537,6 +1626,10 @@ def make_map(
         title_html += (
             f"<div class='px-flag' id='px-crowfly-title'>⚠ {html.escape(tx['method'])}: "
             f"{html.escape(distance_method_text(access, lang))}</div>"
+        )
+    if proxy:
+        title_html += (
+            f"<div class='px-flag' id='px-proxy-title'>⚠ {html.escape(tx['proxy_title'])}</div>"
         )
     m.add_child(
         _Control(
@@ -1694,6 +1787,11 @@ def _info_html(city: Any, access: Any, tx: Mapping[str, str], lang: str, profile
         )
     else:
         items.append(f"<li>{html.escape(tx['method'])}: {html.escape(method)}</li>")
+    if "proxy_flag" in tx:  # the population is residential floor area, not persons
+        items.append(
+            f"<li><div class='px-flag' id='px-population-proxy-flag'>⚠ "
+            f"{html.escape(tx['proxy_flag'])}</div></li>"
+        )
     items.append(
         f"<li>{html.escape(tx['profile'].capitalize())}: {html.escape(profile_label(profile, lang))}</li>"
     )
@@ -1726,11 +1824,7 @@ def _info_html(city: Any, access: Any, tx: Mapping[str, str], lang: str, profile
     if unlocated is not None and len(unlocated) and "population" in unlocated:
         n_unloc = float(pd.to_numeric(unlocated["population"], errors="coerce").sum())
         if n_unloc > 0:
-            txt = (
-                f"Invånare utan känt läge (räknas som ej täckta): {fmt_int(n_unloc, lang)}"
-                if lang == "sv"
-                else f"Residents without a known location (counted as not covered): {fmt_int(n_unloc, lang)}"
-            )
+            txt = tx["unlocated"].format(n=fmt_int(n_unloc, lang))
             approx.append(f"<li>{html.escape(txt)}</li>")
     if not approx:
         approx.append(f"<li>{html.escape(tx['approx_none'])}</li>")

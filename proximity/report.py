@@ -46,6 +46,7 @@ from proximity.maps import (
     fmt_num,
     fmt_pct,
     is_crowfly,
+    is_population_proxy,
     municipality_total,
     profile_label,
     quality_counts,
@@ -272,7 +273,11 @@ def lorenz_points(access: Any, *, category: str, profile: str) -> tuple[pd.DataF
     return curve, g, float(w.sum())
 
 
-def _lorenz_chart(curve: pd.DataFrame, gini_value: float) -> bytes:
+def _lorenz_chart(
+    curve: pd.DataFrame,
+    gini_value: float,
+    xlabel: str = "Andel invånare, kortast gångtid först (%)",
+) -> bytes:
     fig, ax = _figure(4.6, 4.2)
     ax.plot(
         [0, 100], [0, 100], color="#888888", linestyle="--", linewidth=1, label="Full jämlikhet"
@@ -284,13 +289,67 @@ def _lorenz_chart(curve: pd.DataFrame, gini_value: float) -> bytes:
         linewidth=2,
         label=f"Gångtider (Gini {fmt_num(gini_value, 2)})",
     )
-    ax.set_xlabel("Andel invånare, kortast gångtid först (%)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("Andel av den sammanlagda gångtiden (%)")
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return _png(fig)
+
+
+# ------------------------------------------------------------------------------ wording
+#: Population wording of the report: ``"persons"`` (residents) or ``"proxy"`` (the demand is
+#: residential floor area in m², a relative population proxy, e.g. the Helsinki demo; counts
+#: are then labelled as floor area, shares lead, and a flag line is shown).
+_WORDS: dict[str, dict[str, str]] = {
+    "persons": {
+        "of_whom": "invånare",
+        "measure": "Andel invånare",
+        "population": "Befolkning",
+        "covered": "Täckta",
+        "uncovered": "Ej täckta",
+        "suffix": "",
+        "lorenz_x": "Andel invånare, kortast gångtid först (%)",
+        "lorenz_of": "de {n} invånare",
+        "count_rule": "Räkneregel: täckta + ej täckta + ej anslutna till gångnätet + ej nåbara "
+        "+ utan känt läge = befolkning; andel täckta = täckta / befolkning.",
+        "demand_points": "Befolkningspunkter",
+        "population_year": "Befolkningsår",
+        "unlocated": "Invånare utan känt läge (räknas som ej täckta): {n}.",
+        "nearest_header": "Närmaste service för flest invånare",
+        "nearest_n": "{n} inv.",
+    },
+    "proxy": {
+        "of_whom": "m² bostadsyta",
+        "measure": "Andel bostadsyta (proxy för befolkning)",
+        "population": "Bostadsyta (m², proxy för befolkning)",
+        "covered": "Täckt bostadsyta (m²)",
+        "uncovered": "Ej täckt bostadsyta (m²)",
+        "suffix": "\u00a0m²",
+        "lorenz_x": "Andel bostadsyta (proxy för befolkning), kortast gångtid först (%)",
+        "lorenz_of": "de {n} m² bostadsyta (proxy för befolkning)",
+        "count_rule": "Räkneregel (i m² bostadsyta): täckt + ej täckt + ej anslutet till "
+        "gångnätet + ej nåbart + utan känt läge = all bostadsyta; andel täckt = täckt / all bostadsyta.",
+        "demand_points": "Bostadspunkter (byggnader)",
+        "population_year": "Underlagsår",
+        "unlocated": "Bostadsyta utan känt läge (räknas som ej täckt): {n} m².",
+        "nearest_header": "Närmaste service för mest bostadsyta",
+        "nearest_n": "{n} m²",
+    },
+}
+
+#: The flag line shown when the population is a floor-area proxy.
+PROXY_FLAG_SV = (
+    "Befolkningen är uppskattad från bostadsyta i OSM (m²), inte antal personer. "
+    "Alla antal i rapporten är m² bostadsyta (byggnadens fotavtryck × antal våningar), en "
+    "relativ vikt. Andelarna och jämförelserna mellan områden är meningsfulla; antalen ska "
+    "inte läsas som personer."
+)
+
+
+def _words(access: Any, city: Any) -> dict[str, str]:
+    return _WORDS["proxy" if is_population_proxy(access, city) else "persons"]
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -306,15 +365,33 @@ def _area_names(city: Any, access: Any, rows: pd.DataFrame) -> dict[str, str]:
     return names
 
 
-def _site_unit(siting: Any) -> tuple[str, str]:
-    """(column header, paragraph phrase) of the marginal gain for the siting model."""
+def _site_unit(siting: Any, proxy: bool = False) -> tuple[str, str]:
+    """(column header, paragraph phrase) of the marginal gain for the siting model
+    (in m² residential floor area when the population is a floor-area proxy)."""
     model = str(getattr(siting, "model", "mclp"))
+    if proxy:
+        if model == "p_median":
+            return (
+                "Minskad gångtid (m² bostadsyta × minuter, proxy)",
+                "minska den sammanlagda gångtiden med {n} m²-minuter (bostadsyta × minuter)",
+            )
+        return (
+            "Ny täckt bostadsyta (m², proxy för befolkning)",
+            "ge {n} m² ny täckt bostadsyta",
+        )
     if model == "p_median":
         return (
             "Minskad gångtid (personminuter)",
             "minska den sammanlagda gångtiden med {n} personminuter",
         )
     return "Nya täckta invånare", "ge {n} nya täckta invånare"
+
+
+def _objective_unit(siting: Any) -> str:
+    """Unit of the siting objective when the population is a floor-area proxy."""
+    if str(getattr(siting, "model", "mclp")) == "p_median":
+        return "m² bostadsyta × minuter, proxy"
+    return "m² bostadsyta, proxy för befolkning"
 
 
 def _siting_scope(siting: Any) -> str:
@@ -337,7 +414,10 @@ def _join_sv(items: Sequence[str]) -> str:
 def _method_items(city: Any, access: Any, profile: str, threshold_min: float) -> list[str]:
     prov = getattr(access, "provenance", None) or {}
     dates = data_dates(city, access)
+    w = _words(access, city)
     items = [f"Avståndsmetod: {distance_method_text(access)} ({distance_method(access)})."]
+    if w is _WORDS["proxy"]:
+        items.append(f"⚠ {PROXY_FLAG_SV}")
     if is_crowfly(access):
         items.append(
             "Fågelvägsavstånd är en approximation: avståndet i rak linje multipliceras med en "
@@ -351,13 +431,10 @@ def _method_items(city: Any, access: Any, profile: str, threshold_min: float) ->
     if speed:
         line += f", {fmt_num(float(speed), 2)} m/s ({fmt_num(float(speed) * 3.6, 1)} km/h)"
     items.append(line + f"; tröskel {fmt_num(float(threshold_min), 0)} minuter.")
-    items.append(
-        "Räkneregel: täckta + ej täckta + ej anslutna till gångnätet + ej nåbara + utan känt "
-        "läge = befolkning; andel täckta = täckta / befolkning."
-    )
+    items.append(w["count_rule"])
     items.append(f"Beräknad: {dates['date']}.")
     if "population_year" in dates:
-        items.append(f"Befolkningsår: {dates['population_year']}.")
+        items.append(f"{w['population_year']}: {dates['population_year']}.")
     if "osm_date" in dates:
         items.append(f"OSM-data (gångnätverk) från: {dates['osm_date']}.")
     if isinstance(prov, Mapping):
@@ -380,14 +457,14 @@ def _method_items(city: Any, access: Any, profile: str, threshold_min: float) ->
     na, nt, counts = quality_counts(getattr(city, "demand", None), "location_quality")
     if nt:
         items.append(
-            f"Befolkningspunkter: {na} av {nt} ungefärliga"
+            f"{w['demand_points']}: {na} av {nt} ungefärliga"
             + (f" ({', '.join(f'{k}: {v}' for k, v in counts.items())})." if counts else ".")
         )
     unloc = getattr(city, "unlocated", None)
     if unloc is not None and len(unloc) and "population" in unloc:
         n = float(pd.to_numeric(unloc["population"], errors="coerce").sum())
         if n > 0:
-            items.append(f"Invånare utan känt läge (räknas som ej täckta): {fmt_int(n)}.")
+            items.append(w["unlocated"].format(n=fmt_int(n)))
     cprov = getattr(city, "provenance", None)
     if isinstance(cprov, Mapping):
         for key in ("purpose", "population_total_note", "population_note", "licences"):
@@ -456,7 +533,9 @@ def write_report(
     t_txt = fmt_num(float(threshold_min), 0)
     prof = profile_label(profile)
     city_name = str(getattr(city, "name", "") or "kommunen")
-    measure = f"Andel invånare inom {t_txt} minuters gång till {cat.lower()}"
+    w = _words(access, city)
+    proxy = w is _WORDS["proxy"]
+    measure = f"{w['measure']} inom {t_txt} minuters gång till {cat.lower()}"
     title = title or f"{city_name}: {measure}"
 
     base = None
@@ -467,8 +546,14 @@ def write_report(
         base = base.set_index("area_id")
 
     # -- table
-    header = ["Område", "Befolkning", "Täckta", "Ej täckta", "Andel täckta", "Medeltid (min)"]
+    header = ["Område", w["population"], w["covered"], w["uncovered"], "Andel täckta"]
+    header.append("Medeltid (min)")
     numeric = [False, True, True, True, True, True]
+    # floor area is a relative weight: with the proxy the share is the main figure (column 2)
+    order = [0, 4, 1, 2, 3, 5] if proxy else [0, 1, 2, 3, 4, 5]
+    header = [header[i] for i in order]
+    if proxy:
+        header[1] = "Andel täckt bostadsyta"
     if base is not None:
         header.append("Förändring mot baslinje (procentenheter)")
         numeric.append(True)
@@ -492,7 +577,7 @@ def write_report(
             if aid in base.index and pd.notna(base.loc[aid, "covered_share"]):
                 d = 100.0 * (share - float(base.loc[aid, "covered_share"]))
             cells.append(("+" if d > 0 else "") + fmt_num(d))
-        table_rows.append(cells)
+        table_rows.append([cells[i] for i in order] + cells[len(order) :])
     total_cells = [
         "Hela kommunen",
         fmt_int(tot["population"]),
@@ -509,15 +594,24 @@ def write_report(
         )
         d = 100.0 * (tot["covered_share"] - bt["covered_share"])
         total_cells.append(("+" if d > 0 else "") + fmt_num(d))
-    table_rows.append(total_cells)
+    table_rows.append([total_cells[i] for i in order] + total_cells[len(order) :])
 
     # -- paragraph (numbers only from the tables above)
-    para = [
-        f"I {city_name} bor {fmt_int(tot['population'])} invånare enligt underlaget. "
-        f"{fmt_int(tot['covered'])} av dem ({fmt_pct(tot['covered_share'])}) har "
-        f"{cat.lower()} inom {t_txt} minuters gång (gångprofil: {prof}); "
-        f"{fmt_int(tot['uncovered'])} invånare har det inte."
-    ]
+    if proxy:
+        para = [
+            f"{fmt_pct(tot['covered_share'])} av bostadsytan i {city_name} har {cat.lower()} "
+            f"inom {t_txt} minuters gång (gångprofil: {prof}). Bostadsytan (m², från "
+            "OSM-byggnader) används som proxy för befolkningen; underlaget anger inte antal "
+            f"personer. Täckt: {fmt_int(tot['covered'])} av {fmt_int(tot['population'])} m² "
+            f"bostadsyta; {fmt_int(tot['uncovered'])} m² har det inte."
+        ]
+    else:
+        para = [
+            f"I {city_name} bor {fmt_int(tot['population'])} invånare enligt underlaget. "
+            f"{fmt_int(tot['covered'])} av dem ({fmt_pct(tot['covered_share'])}) har "
+            f"{cat.lower()} inom {t_txt} minuters gång (gångprofil: {prof}); "
+            f"{fmt_int(tot['uncovered'])} invånare har det inte."
+        ]
     valid = rows.loc[rows["population"].astype(float) > 0].copy()
     valid["_share"] = valid["covered_share"].astype(float)
     valid = valid.loc[np.isfinite(valid["_share"].to_numpy(float))]
@@ -533,14 +627,17 @@ def write_report(
         )
         para.append(
             f"Lägst andel har {low_names} "
-            f"({fmt_pct(lo_v)}; {fmt_int(lacking)} invånare utan tillgång där), högst har "
+            f"({fmt_pct(lo_v)}; {fmt_int(lacking)} {w['of_whom']} utan tillgång där), högst har "
             f"{_join_sv([names.get(a, a) for a in highs['area_id'].astype(str)])} ({fmt_pct(hi_v)})."
         )
     unloc = (
         float(total_row["unlocated"]) if total_row is not None and "unlocated" in total_row else 0.0
     )
     if unloc > 0:
-        para.append(f"{fmt_int(unloc)} invånare saknar känt läge och räknas som ej täckta.")
+        para.append(
+            f"{fmt_int(unloc)} {w['of_whom']} saknar känt läge och räknas som ej "
+            + ("täckt." if proxy else "täckta.")
+        )
     if base is not None:
         para.append(
             f"Jämfört med baslinjen ändras andelen i hela kommunen med "
@@ -549,7 +646,7 @@ def write_report(
     sites = None
     if siting is not None and len(list(getattr(siting, "chosen", []) or [])):
         sites = site_table(siting, city, candidates)
-        _, phrase = _site_unit(siting)
+        _, phrase = _site_unit(siting, proxy)
         first = sites.iloc[0]
         label = first["name"] or first["site_id"]
         para.append(
@@ -571,7 +668,7 @@ def write_report(
         [names.get(a, a) for a in rows["area_id"].astype(str)],
         shares,
         tot["covered_share"],
-        f"Andel invånare inom {t_txt} min gång till {cat.lower()} (%)",
+        f"{w['measure']} inom {t_txt} min gång till {cat.lower()} (%)",
     )
     files["report_coverage.png"] = coverage_png
     curve, g, reach_pop = lorenz_points(access, category=category, profile=profile)
@@ -589,6 +686,8 @@ def write_report(
                 "warn", f"Avståndsmetod: {distance_method_text(access)} – inte verkliga gångvägar."
             )
         )
+    if proxy:
+        blocks.append(_Block("warn", PROXY_FLAG_SV))
     blocks.append(_Block("h2", "Vad betyder detta?"))
     blocks.append(_Block("p", " ".join(para)))
     blocks.append(_Block("h2", "Täckning per område"))
@@ -603,13 +702,14 @@ def write_report(
     )
     blocks.append(_Block("h2", "Jämlikhet: Lorenzkurva för gångtider"))
     if len(curve) > 1:
-        lorenz_png = _lorenz_chart(curve, g)
+        lorenz_png = _lorenz_chart(curve, g, w["lorenz_x"])
         files["report_lorenz.png"] = lorenz_png
         blocks.append(
             _Block(
                 "p",
                 f"Kurvan visar hur den sammanlagda gångtiden till {cat.lower()} fördelar sig på "
-                f"de {fmt_int(reach_pop)} invånare som kan nå en sådan (gångprofil: {prof}). "
+                f"{w['lorenz_of'].format(n=fmt_int(reach_pop))} som kan nå en sådan "
+                f"(gångprofil: {prof}). "
                 f"Gini-koefficient: {fmt_num(g, 2)} (0 = alla har lika lång väg).",
             )
         )
@@ -625,7 +725,7 @@ def write_report(
         blocks.append(_Block("p", "Inga gångtider finns för denna kategori och profil."))
 
     if sites is not None:
-        col, _ = _site_unit(siting)
+        col, _ = _site_unit(siting, proxy)
         site_label, sites_name = site_labels(siting)
         blocks.append(_Block("h2", sites_name))
         srows = []
@@ -641,7 +741,8 @@ def write_report(
                     names.get(str(s["area_id"]), str(s["area_id"])),
                     fmt_int(s["marginal_gain"]),
                     fmt_int(s["cumulative_gain"]),
-                    ", ".join(f"{names.get(a, a)} +{fmt_int(v)}" for a, v in impact) or "–",
+                    ", ".join(f"{names.get(a, a)} +{fmt_int(v)}{w['suffix']}" for a, v in impact)
+                    or "–",
                     ", ".join(n for n, _, _ in orgs) or "–",
                 ]
             )
@@ -701,7 +802,7 @@ def write_report(
         for attr, label in (
             ("model", "Modell"),
             ("solver", "Lösare"),
-            ("objective", "Målfunktion"),
+            ("objective", "Målfunktion" + (f" ({_objective_unit(siting)})" if proxy else "")),
             ("gap", "Optimalitetsgap"),
         ):
             v = getattr(siting, attr, None)
@@ -821,8 +922,10 @@ def area_profile(
     prof = profile_label(profile)
     title = f"Områdesprofil: {name}"
 
+    w = _words(access, city)
+    proxy = w is _WORDS["proxy"]
     blocks: list[_Block] = [_Block("h1", title)]
-    facts = [f"Befolkning: {fmt_int(population)}."]
+    facts = [f"{w['population']}: {fmt_int(population)}{w['suffix']}."]
     stats = getattr(city, "area_stats", None)
     if stats is not None and len(stats) and "area_id" in stats:
         st = pd.DataFrame(stats)
@@ -849,6 +952,8 @@ def area_profile(
                 "warn", f"Avståndsmetod: {distance_method_text(access)} – inte verkliga gångvägar."
             )
         )
+    if proxy:
+        blocks.append(_Block("warn", PROXY_FLAG_SV))
 
     blocks.append(_Block("h2", "Täckning per kategori"))
     header = [
@@ -878,14 +983,25 @@ def area_profile(
                 if np.isfinite(r.get("kommun", np.nan))
                 else float("nan")
             )
-            items.append(
-                f"{category_label(r['category'])}: {fmt_int(r['uncovered'])} invånare saknar det inom "
-                f"{t_txt} minuter (andel täckta {fmt_pct(r[float(threshold_min)])}, "
-                f"{('+' if diff > 0 else '') + fmt_num(diff)} procentenheter mot hela kommunen)."
+            diff_txt = (
+                f"{('+' if diff > 0 else '') + fmt_num(diff)} procentenheter mot hela kommunen"
             )
+            if proxy:  # the share leads; the count is floor area, not people
+                items.append(
+                    f"{category_label(r['category'])}: andel täckt bostadsyta "
+                    f"{fmt_pct(r[float(threshold_min)])} ({diff_txt}); "
+                    f"{fmt_int(r['uncovered'])} m² bostadsyta saknar det inom {t_txt} minuter."
+                )
+            else:
+                items.append(
+                    f"{category_label(r['category'])}: {fmt_int(r['uncovered'])} invånare saknar "
+                    f"det inom {t_txt} minuter (andel täckta {fmt_pct(r[float(threshold_min)])}, "
+                    f"{diff_txt})."
+                )
         blocks.append(_Block("ul", items=items))
     else:
-        blocks.append(_Block("p", f"Alla invånare har alla kategorier inom {t_txt} minuter."))
+        everyone = "All bostadsyta" if proxy else "Alla invånare"
+        blocks.append(_Block("p", f"{everyone} har alla kategorier inom {t_txt} minuter."))
 
     blocks.append(_Block("h2", "Närmaste service"))
     blocks.append(_nearest_services_block(city, access, area_id, profile))
@@ -901,6 +1017,7 @@ def area_profile(
 
 def _nearest_services_block(city: Any, access: Any, area_id: str, profile: str) -> _Block:
     """Per category, the service most residents of the area walk to, with their median time."""
+    words = _words(access, city)
     points = getattr(access, "points", None)
     services = getattr(city, "services", None)
     names: dict[str, str] = {}
@@ -931,7 +1048,10 @@ def _nearest_services_block(city: Any, access: Any, area_id: str, profile: str) 
             rows.append(
                 [
                     category_label(str(cat)),
-                    "; ".join(f"{names.get(sid, sid)} ({fmt_int(n)} inv.)" for sid, n in top),
+                    "; ".join(
+                        f"{names.get(sid, sid)} ({words['nearest_n'].format(n=fmt_int(n))})"
+                        for sid, n in top
+                    ),
                     fmt_num(med),
                 ]
             )
@@ -939,7 +1059,7 @@ def _nearest_services_block(city: Any, access: Any, area_id: str, profile: str) 
         return _Block("p", "Inga gångtider till service finns för området.")
     return _Block(
         "table",
-        header=["Kategori", "Närmaste service för flest invånare", "Mediantid (min)"],
+        header=["Kategori", words["nearest_header"], "Mediantid (min)"],
         rows=rows,
         numeric=[False, False, True],
     )

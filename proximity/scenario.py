@@ -1669,8 +1669,20 @@ def area_gini_table(access: Any) -> pd.DataFrame:
 AREA_KEYS = ("category", "profile", "threshold_min", "group", "area_id")
 
 
+def population_unit(access: Any, city: Any = None) -> str:
+    """What the coverage counts measure: ``"persons"`` or ``"floor_area_m2 (proxy)"``
+    (:func:`proximity.maps.population_unit`)."""
+    from proximity.maps import population_unit as unit_of
+
+    return unit_of(access, city)
+
+
 def areas_table(access: Any, city: Any = None) -> pd.DataFrame:
     """The per-area coverage table with the Gini column, as written to ``areas.csv``.
+
+    ``population_unit`` says what ``population``, ``covered``, … count: ``"persons"``, or
+    ``"floor_area_m2 (proxy)"`` when the demand is residential floor area (m²) used as a
+    relative population proxy; shares are meaningful either way.
 
     With ``city``, a ``parent_area_id`` column names the area a split subarea came from
     (its own id otherwise), so that :func:`compare_tables` can sum split areas back up.
@@ -1684,6 +1696,8 @@ def areas_table(access: Any, city: Any = None) -> pd.DataFrame:
     out = areas.merge(gini, on=["area_id", "category", "profile", "group"], how="left")
     if "distance_method" not in out.columns:
         out["distance_method"] = getattr(access, "distance_method", "")
+    # what population/covered/... count: "persons" or "floor_area_m2 (proxy)" (Helsinki demo)
+    out["population_unit"] = population_unit(access, city)
     ca = getattr(city, "areas", None)
     if ca is not None and "parent_area_id" in ca.columns:
         parent = dict(
@@ -1853,7 +1867,12 @@ def _site(scenario: Scenario, city: Any, network: Any, profiles: Sequence[Any]) 
     if s.solver:
         kwargs["solver"] = s.solver
     with _no_crowfly_warning():
-        return site(city, network, **kwargs)
+        result = site(city, network, **kwargs)
+    if hasattr(result, "population_unit"):  # gains are in the demand's unit (persons or m²)
+        from proximity.coverage import population_unit_info
+
+        result.population_unit = population_unit_info(city)["unit"]
+    return result
 
 
 def _flat(df: pd.DataFrame) -> pd.DataFrame:
@@ -1861,9 +1880,13 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
     return df.map(lambda v: ";".join(map(str, v)) if isinstance(v, list | tuple) else v)
 
 
-def _siting_tables(result: Any, distance_method: str) -> dict[str, pd.DataFrame]:
+def _siting_tables(
+    result: Any, distance_method: str, population_unit: str = "persons"
+) -> dict[str, pd.DataFrame]:
     """The ranked sites, their per-area impact and the per-area before/after, as tables
-    labelled with the distance method."""
+    labelled with the distance method and the population unit (``"persons"`` or
+    ``"floor_area_m2 (proxy)"``: ``marginal_gain``, ``newly_covered``, ``population`` … are
+    then m² of residential floor area; ``gain_unit`` on the sites table)."""
     out: dict[str, pd.DataFrame] = {}
     if hasattr(result, "to_frame"):
         sites = result.to_frame()
@@ -1885,8 +1908,14 @@ def _siting_tables(result: Any, distance_method: str) -> dict[str, pd.DataFrame]
         df = getattr(result, attr, None)
         if df is not None and len(df):
             out[name] = _flat(df.copy())
+    unit = str(getattr(result, "population_unit", None) or population_unit)
     for df in out.values():
         df["distance_method"] = distance_method
+        df["population_unit"] = unit
+    if "gain_unit" not in out["sites"].columns:
+        out["sites"]["gain_unit"] = (
+            f"{unit} × minutes" if getattr(result, "model", "mclp") == "p_median" else unit
+        )
     return out
 
 
@@ -2377,7 +2406,9 @@ def _run_into(scenario: Scenario, staging: Path, target: Path, steps: _Steps) ->
                 AREA_KEYS,
             )
         if res.siting is not None:
-            for key, df in _siting_tables(res.siting, method).items():
+            for key, df in _siting_tables(
+                res.siting, method, population_unit(res.access, city)
+            ).items():
                 res.tables[key] = write_table(
                     df,
                     tables_dir / f"{key}.csv",
@@ -2408,6 +2439,7 @@ def _run_into(scenario: Scenario, staging: Path, target: Path, steps: _Steps) ->
         "date": today_iso(),
         "distance_method": method,
         "crowfly": not method.startswith("network"),
+        "population_unit": population_unit(res.access, city),
         "network": {k: v for k, v in info.items() if k != "provenance"},
         "network_provenance": info.get("provenance"),
         "city": {
@@ -2512,6 +2544,8 @@ def _rollup_split(df: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
             )
         if "distance_method" in g.columns:
             row["distance_method"] = str(g["distance_method"].iloc[0])
+        if "population_unit" in g.columns:
+            row["population_unit"] = str(g["population_unit"].iloc[0])
         rows.append(row)
     return pd.concat([df, pd.DataFrame(rows)], ignore_index=True)
 
@@ -2562,6 +2596,7 @@ def compare_tables(
             "mean_min",
             "gini_min",
             "distance_method",
+            "population_unit",
         ]
         return df[[c for c in cols if c in df.columns]]
 
@@ -2594,6 +2629,8 @@ def compare_tables(
         "delta_gini",
         "distance_method_a",
         "distance_method_b",
+        "population_unit_a",
+        "population_unit_b",
     ]
     m = m[[c for c in cols if c in m.columns]]
     m = m.sort_values(keys, key=_sort_key, kind="mergesort")
@@ -2664,6 +2701,22 @@ def _compare_markdown(
         )
         + "\n\n"
     )
+    units = sorted(
+        {
+            str(x)
+            for c in ("population_unit_a", "population_unit_b")
+            if c in diff.columns
+            for x in diff[c].dropna()
+        }
+    )
+    if any(u != "persons" for u in units):
+        head += (
+            f"Enhet: {', '.join(units)} — **täckta = m² bostadsyta (proxy för befolkning), "
+            "inte antal personer**; jämför andelarna\n\n"
+        )
+        view = view.rename(
+            columns={"täckta A": "täckt m² A", "täckta B": "täckt m² B", "Δ täckta": "Δ täckt m²"}
+        )
     return head + _md_table(view)
 
 

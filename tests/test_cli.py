@@ -47,11 +47,13 @@ def test_main_job_runs_offline_with_maps_report_and_tables(tmp_path, capsys):
     assert "crowfly×1.3" in cap.out and "CROW-FLY" in cap.out
     assert "CROW-FLY APPROXIMATION" in cap.err  # the loud warning, even with --quiet
     assert "Hela kommunen" in cap.out
+    assert "population unit" not in cap.out and " covered " in cap.out  # persons: unchanged
     assert (out / "report.md").exists() and (out / "report.html").exists()
     maps = list((out / "maps").glob("*.html"))
     assert maps and all("crowfly" in m.read_text(encoding="utf-8") for m in maps)
     areas = pd.read_csv(out / "tables" / "areas.csv")
     assert set(areas["distance_method"]) == {"crowfly×1.3"}
+    assert set(areas["population_unit"]) == {"persons"}
     assert len(set(areas["area_id"])) == 11  # the ten areas + the municipality total
 
 
@@ -307,6 +309,19 @@ def test_helsinki_demo_runs_offline_in_network_mode(tmp_path, capsys):
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["crowfly"] is False and run["network"]["origin"].endswith("Helsinki.osm.pbf")
     assert run["network_provenance"]["source_sha256"]
+    # the demand is residential floor area (m²) from OSM buildings, not people
+    proxy = "floor_area_m2 (proxy)"
+    assert f"population unit: {proxy}" in cap.out and "NOT PERSONS" in cap.out
+    assert "covered m2" in cap.out and "m2 floor area)" in cap.out  # site gains
+    assert run["population_unit"] == proxy
+    assert set(areas["population_unit"]) == {proxy}
+    assert set(sites["gain_unit"]) == {proxy} and set(sites["population_unit"]) == {proxy}
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "invånare" not in report.lower()
+    assert "Befolkningen är uppskattad från bostadsyta i OSM (m²), inte antal personer" in report
+    for m in (out / "maps").glob("*.html"):
+        page = m.read_text(encoding="utf-8")
+        assert "invånare" not in page.lower() and "px-population-proxy-flag" in page
 
 
 def test_network_fetch_city_name_builds_from_its_extract(tmp_path, capsys):

@@ -146,6 +146,74 @@ def test_popup_numbers_match_access_table(inputs, full_html):
     assert f"<th>Befolkning</th><td class='num'>{pop}</td>" in _text(full_html)
 
 
+PROXY_FLAG = "Befolkningen är uppskattad från bostadsyta i OSM (m²), inte antal personer"
+
+
+def _proxy_city(city):
+    """The synthetic city with its demand flagged as a floor-area proxy (m²)."""
+    import dataclasses
+
+    return dataclasses.replace(city, demand=city.demand.assign(population_is_proxy=True))
+
+
+def test_persons_are_not_flagged_as_proxy(full_html):
+    page = _text(full_html)
+    assert "px-population-proxy-flag" not in page and "px-proxy-title" not in page
+    assert "bostadsyta" not in page.lower()
+    assert "Nya täckta invånare" in page and "Invånare utan tillgång" in page
+
+
+def test_floor_area_proxy_is_labelled_not_counted_as_residents(inputs):
+    """A floor-area demand (population_is_proxy) is labelled as m² floor area, the share
+    leads the popups, a flag line is shown, and nothing claims residents ("invånare")."""
+    city = _proxy_city(inputs["city"])
+    m = make_map(
+        city,
+        inputs["access"],  # duck-typed: no population_unit, the city's demand decides
+        siting=inputs["siting"],
+        category="library",
+        threshold_min=10,
+        baseline=inputs["baseline"],
+        show_residents=True,
+    )
+    page = _text(render_html(m))
+    assert "invånare" not in page.lower()
+    assert "<th>Befolkning</th>" not in page and not re.search(r"\d personer", page)
+    info = page[page.index('"px-info"') :]
+    assert "px-population-proxy-flag" in info and PROXY_FLAG in info
+    assert "px-proxy-title" in page
+    assert "Andel bostadsyta (proxy för befolkning) inom 10 minuters gång" in page
+    assert "Ny täckt bostadsyta (m², proxy för befolkning)" in page
+    areas = inputs["access"].areas
+    row = areas[
+        (areas.area_id == "A1")
+        & (areas.category == "library")
+        & (areas.profile == "adult")
+        & (areas.threshold_min == 10)
+        & (areas.group == "all")
+    ].iloc[0]
+    pop = f"{int(row.population):,d}".replace(",", "\u00a0")
+    assert f"<th>Bostadsyta (m², proxy för befolkning)</th><td class='num'>{pop}</td>" in page
+    # the share is the first row of the area popups
+    assert "<table><tr><th>Andel täckt bostadsyta</th>" in page
+    assert "m² bostadsyta" in page  # baseline change and residents layer tooltips
+
+
+def test_floor_area_proxy_english(inputs):
+    m = make_map(
+        _proxy_city(inputs["city"]),
+        inputs["access"],
+        category="library",
+        threshold_min=10,
+        lang="en",
+        show_residents=True,
+    )
+    page = _text(render_html(m))
+    assert "Population is estimated from residential floor area in OSM (m²)" in page
+    assert "Share of residential floor area (population proxy) within 10 minutes' walk" in page
+    assert not re.search(r"(?<![-\w])residents?\b", page.lower())  # not the CSS class
+
+
 def test_english_variant(inputs):
     m = make_map(
         inputs["city"],
@@ -306,6 +374,9 @@ def test_helsingborg_map_flags_crowfly_and_approximate_inputs(tmp_path):
     assert "© OpenStreetMap-bidragsgivare, ODbL" in info
     assert "Föreslaget stadsdelskontor nr 1" in page
     assert "Andel invånare inom 15 minuters gång" in page
+    # Helsingborg's population counts persons: no floor-area proxy wording or flag
+    assert "<th>Befolkning</th>" in page and "<th>Nya täckta invånare</th>" in page
+    assert "bostadsyta" not in page.lower() and "px-population-proxy-flag" not in page
 
 
 @pytest.mark.slow
@@ -348,6 +419,15 @@ def test_helsinki_demo_map_with_network_isochrones_and_sites(tmp_path):
     assert "px-crowfly-flag" not in page
     assert "OSM-data: 2019-04-17" in page
     assert "Föreslagen ny plats nr 1 (medborgarservice" in page
+    # the demand is residential floor area (m²), not people: labelled and flagged as such
+    assert access.population_unit == "floor_area_m2 (proxy)"
+    assert "invånare" not in page.lower()
+    assert "<th>Befolkning</th>" not in page
+    assert "<th>Bostadsyta (m², proxy för befolkning)</th>" in page
+    assert "<th>Ny täckt bostadsyta (m², proxy för befolkning)</th>" in page
+    assert "Andel bostadsyta (proxy för befolkning) inom 10 minuters gång" in page
+    info = page[page.index('"px-info"') :]
+    assert "px-population-proxy-flag" in info and PROXY_FLAG in info
     save_map(m, tmp_path / "helsinki.html")
 
 

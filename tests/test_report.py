@@ -209,6 +209,59 @@ def test_area_profile(inputs, tmp_path):
     assert "Filial Söder" in md or "Stadsbiblioteket" in md
 
 
+PROXY_FLAG = "Befolkningen är uppskattad från bostadsyta i OSM (m²), inte antal personer"
+
+
+def test_persons_report_says_invanare_and_has_no_proxy_flag(report):
+    _, paths = report
+    md = paths["report.md"].read_text("utf-8")
+    assert "invånare" in md and "| Område | Befolkning | Täckta |" in md
+    assert "bostadsyta" not in md.lower() and PROXY_FLAG not in md
+
+
+def test_floor_area_proxy_report_and_area_profile(inputs, tmp_path):
+    """Demand flagged population_is_proxy: counts are m² floor area, shares lead, the flag
+    line is in the summary and in "Metod och data", and nothing counts "invånare"."""
+    import dataclasses
+
+    city = dataclasses.replace(
+        inputs["city"], demand=inputs["city"].demand.assign(population_is_proxy=True)
+    )
+    paths = write_report(
+        tmp_path,
+        city,
+        inputs["access"],
+        inputs["siting"],
+        category="library",
+        threshold_min=10,
+        baseline=inputs["baseline"],
+    )
+    md = paths["report.md"].read_text("utf-8")
+    page = paths["report.html"].read_text("utf-8")
+    assert "invånare" not in md.lower() and "invånare" not in page.lower()
+    assert f"> **⚠ {PROXY_FLAG}" in md
+    method = md[md.index("## Metod och data") :]
+    assert f"- ⚠ {PROXY_FLAG}" in method
+    assert "Räkneregel (i m² bostadsyta)" in method
+    header = (
+        "| Område | Andel täckt bostadsyta | Bostadsyta (m², proxy för befolkning) | "
+        "Täckt bostadsyta (m²) | Ej täckt bostadsyta (m²) |"
+    )
+    assert header in md
+    total = _table(md, "Område")[-1]  # numbers unchanged, only relabelled and reordered
+    sel = _rows(inputs["access"])
+    assert total[0] == "Hela kommunen"
+    assert _num(total[2]) == pytest.approx(sel.loc["__total__", "population"], abs=0.5)
+    assert _num(total[1]) == pytest.approx(100 * sel.loc["__total__", "covered_share"], abs=0.05)
+    assert "Ny täckt bostadsyta (m², proxy för befolkning)" in md
+    assert "av bostadsytan i" in md  # the summary leads with the share
+    prof = area_profile(tmp_path, city, inputs["access"], "A2", inputs["siting"])
+    text = prof["omrade_A2.md"].read_text("utf-8")
+    pop = _rows(inputs["access"]).loc["A2"].population
+    assert "Bostadsyta (m², proxy för befolkning): " + f"{int(pop):,d}".replace(",", NBSP) in text
+    assert "invånare" not in text.lower() and PROXY_FLAG in text
+
+
 def test_area_profile_unknown_area(inputs, tmp_path):
     with pytest.raises(ParameterError, match="Available areas: A1, A2, A3, A4"):
         area_profile(tmp_path, inputs["city"], inputs["access"], "Z9")
@@ -292,6 +345,9 @@ def test_helsingborg_report_and_area_profile(tmp_path):
     md = paths["report.md"].read_text("utf-8")
     total = access.areas[(access.areas.area_id == "__total__") & (access.areas.group == "all")]
     assert f"bor {int(total.population.iloc[0]):,d} invånare".replace(",", NBSP) in md
+    assert access.population_unit == "persons"
+    assert "| Område | Befolkning | Täckta |" in md and "Nya täckta invånare" in md
+    assert "bostadsyta" not in md.lower() and "Befolkningen är uppskattad" not in md
     assert "⚠ Avståndsmetod: fågelvägsavstånd × 1,3 (approximation)" in md
     assert "Föreslaget stadsdelskontor nr 1" in md
     assert len(_table(md, "Område")) == len(city.areas) + 1
@@ -328,3 +384,14 @@ def test_helsinki_demo_report(tmp_path):
     assert "OSM-data (gångnätverk) från: 2019-04-17" in md
     assert "Föreslagen ny plats nr 1 (medborgarservice" in md
     assert paths["report_lorenz.png"].exists()
+    # floor area (m²) from OSM buildings, not people: never reported as "invånare"
+    assert access.population_unit == "floor_area_m2 (proxy)"
+    assert "invånare" not in md.lower()
+    assert "Befolkningen är uppskattad från bostadsyta i OSM (m²), inte antal personer" in md
+    assert "| Område | Andel täckt bostadsyta | Bostadsyta (m², proxy för befolkning) |" in md
+    assert "Ny täckt bostadsyta (m², proxy för befolkning)" in md
+    area = str(siting.per_site["area_id"].iloc[0])
+    text = area_profile(tmp_path, city, access, area, siting)[f"omrade_{area}.md"].read_text(
+        "utf-8"
+    )
+    assert "Bostadsyta (m², proxy för befolkning):" in text and "invånare" not in text.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -456,6 +457,11 @@ def test_baseline_outputs_labelled_crowfly(runs):
     eq = pd.read_csv(out / "tables" / "equity.csv")
     assert set(eq["distance_method"]) == {"crowfly×1.3"}
     assert "fågelväg" in (out / "report.md").read_text(encoding="utf-8").lower()
+    # Helsingborg's population counts persons: labelled so, no floor-area proxy wording
+    assert set(areas["population_unit"]) == {"persons"}
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert " invånare " in report and "bostadsyta" not in report.lower()
+    assert json.loads((out / "run.json").read_text("utf-8"))["population_unit"] == "persons"
     # population is conserved on every row
     parts = areas[["covered", "uncovered", "unsnapped", "unreachable", "unlocated"]].sum(axis=1)
     assert (parts == areas["population"]).all()
@@ -468,6 +474,7 @@ def test_motion_ranks_one_site_per_area_and_splits_planteringen(runs):
     assert list(sites["rank"]) == [1, 2, 3, 4, 5]
     assert sites["area_id"].is_unique
     assert set(sites["distance_method"]) == {"crowfly×1.3"}
+    assert set(sites["gain_unit"]) == {"persons"} and set(sites["population_unit"]) == {"persons"}
     areas = pd.read_csv(motion.out_dir / "tables" / "areas.csv")
     assert "B071" in set(areas["area_id"]) and "sodra_staden" not in set(areas["area_id"])
     before = pd.read_csv(motion.out_dir / "tables" / "areas_before_siting.csv")
@@ -702,6 +709,32 @@ def test_compare_tables_outer_join():
     assert d.loc["gone", "present"] == "a" and np.isnan(d.loc["gone", "delta_covered"])
 
 
+def test_compare_markdown_labels_a_floor_area_proxy():
+    """Runs whose population is floor area (m², proxy) say so; persons runs are unchanged."""
+    row = dict(
+        category="library",
+        profile="adult",
+        threshold_min=10.0,
+        group="all",
+        area_id="x",
+        area_name="X",
+        population=100.0,
+        covered=40.0,
+        covered_share=0.4,
+        mean_min=12.0,
+        gini_min=0.2,
+        distance_method="network",
+    )
+    for unit, expect in (("persons", False), ("floor_area_m2 (proxy)", True)):
+        a = pd.DataFrame([dict(row, population_unit=unit)])
+        b = pd.DataFrame([dict(row, covered=55.0, covered_share=0.55, population_unit=unit)])
+        d = sc.compare_tables(a, b)
+        assert list(d["population_unit_b"]) == [unit]
+        md = sc._compare_markdown(d, "A", "B", "library", "adult", 10.0)
+        assert ("m² bostadsyta (proxy för befolkning)" in md) is expect
+        assert ("Δ täckt m²" in md) is expect and ("Δ täckta" in md) is not expect
+
+
 def test_compare_rejects_a_folder_that_is_not_a_run(tmp_path):
     from proximity.errors import InputFileError
 
@@ -741,6 +774,10 @@ report = false
     res2 = sc.compute(p2)
     assert res2.network.n_edges == res.network.n_edges
     pd.testing.assert_frame_equal(res2.access.areas, res.access.areas)
+    # the demo's demand is residential floor area (m²), carried as the population unit
+    assert res.access.population_unit == "floor_area_m2 (proxy)"
+    assert res.access.provenance["population"]["is_proxy"] is True
+    assert set(sc.areas_table(res.access, res.city)["population_unit"]) == {"floor_area_m2 (proxy)"}
 
 
 def test_city_as_a_path_and_grid_candidates(tmp_path):

@@ -647,7 +647,15 @@ def site(
         problem=problem,
         provenance=prov,
         timing={"solve_s": sol.time_s},
+        population_unit=_population_unit(city),
     )
+
+
+def _population_unit(city: Any) -> str:
+    """``"persons"`` or the proxy unit of the city's demand (see coverage)."""
+    from proximity.coverage import population_unit_info
+
+    return str(population_unit_info(city)["unit"])
 
 
 def _to_min(m: sp.csr_matrix, speed_m_s: float) -> sp.csr_matrix:

@@ -279,6 +279,11 @@ class SitingResult:
         Inputs, options, snapping counts and solver details (written to ``siting.json``).
     timing
         Wall times in seconds (not written, so outputs are reproducible).
+    population_unit
+        What the demand weights count: ``"persons"`` or ``"floor_area_m2 (proxy)"``
+        (residential floor area in m² as a relative population proxy, e.g. the Helsinki
+        demo; see :func:`proximity.coverage.population_unit_info`). Marginal gains, newly
+        covered counts and the objective are in this unit (see :attr:`gain_unit`).
     """
 
     chosen: list[str]
@@ -304,6 +309,17 @@ class SitingResult:
     problem: SitingProblem | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
     timing: dict[str, float] = field(default_factory=dict)
+    population_unit: str = "persons"
+
+    @property
+    def gain_unit(self) -> str:
+        """Unit of :attr:`marginal_gain` and the objective: the population unit (MCLP, with
+        ``"need-weighted "`` in front when need-weighted) or that unit × minutes saved
+        (p-median)."""
+        unit = str(self.population_unit or "persons")
+        if "need" in str((self.provenance or {}).get("weight", "")):
+            unit = f"need-weighted {unit}"
+        return f"{unit} × minutes" if self.model == "p_median" else unit
 
     def summary(self) -> dict[str, Any]:
         """The scalar facts of the result (JSON-friendly)."""
@@ -321,10 +337,13 @@ class SitingResult:
             "profile": self.profile,
             "k": int(self.k),
             "category": self.category,
+            "population_unit": self.population_unit,
+            "gain_unit": self.gain_unit,
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """The ranked list: :attr:`per_site` plus model, solver, gap and distance method."""
+        """The ranked list: :attr:`per_site` plus model, solver, gap, distance method and
+        ``gain_unit`` (the unit of ``marginal_gain``, ``newly_covered`` and ``objective``)."""
         df = self.per_site.copy()
         df["model"] = self.model
         df["solver"] = self.solver
@@ -333,6 +352,7 @@ class SitingResult:
         df["gap"] = self.gap
         df["threshold_min"] = self.threshold_min
         df["profile"] = self.profile
+        df["gain_unit"] = self.gain_unit
         return df
 
     def write(self, folder: str | Path) -> dict[str, Path]:
