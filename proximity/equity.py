@@ -247,6 +247,22 @@ def _gap(ids: np.ndarray, s: np.ndarray, pop: np.ndarray) -> tuple[str, float, n
     return best_id, best, gap
 
 
+#: Gaps (percentage points) closer than this to the largest gap count as tied for worst.
+WORST_TIE_TOL_PP = 1e-9
+
+
+def _worst(ids: np.ndarray, gap: np.ndarray) -> tuple[list[str], float]:
+    """The areas with the largest finite gap (ties within :data:`WORST_TIE_TOL_PP`), sorted
+    by id, and that gap; ``([], nan)`` if no gap is finite."""
+    g = np.asarray(gap, dtype=float)
+    fin = np.isfinite(g)
+    if not fin.any():
+        return [], float("nan")
+    worst = float(g[fin].max())
+    tied = fin & (g >= worst - WORST_TIE_TOL_PP)
+    return sorted(str(a) for a in np.asarray(ids, dtype=object)[tied]), worst
+
+
 def access_poverty(
     minutes: Any, weights: Any | None, threshold_min: float, *, unrouted: float = 0.0
 ) -> float:
@@ -456,6 +472,11 @@ def equity_table(
             not covered, incl. unreachable, unsnapped and unlocated, is beyond the threshold).
         ``best_area_id``, ``best_share``, ``worst_area_id``, ``max_gap_pp``
             :func:`coverage_gap`: best area and the largest gap to it (percentage points).
+            Ties for best and worst are broken by the smallest ``area_id``.
+        ``n_worst_tied``, ``worst_area_ids``
+            How many areas share the largest gap (within 1e-9 pp) and their ids, sorted and
+            joined with ``";"`` (e.g. nine areas with no coverage at all: 9 and all nine ids);
+            ``worst_area_id`` is the first of them. 0 and ``""`` when no area has a share.
         ``palma_min``
             :func:`palma` of the areas' mean minutes ranked by ``income_column`` of
             ``city.area_stats`` (see :func:`area_stat`); ``nan`` if no income data.
@@ -540,12 +561,7 @@ def equity_table(
                 pop_t = tot["population"]
                 left_out = tot["unsnapped"] + tot["unreachable"] + tot["unlocated"]
                 best_id, best, gap = _gap(ids_arr, u["covered_share"], u["population"])
-                fin = np.isfinite(gap)
-                if fin.any():
-                    worst_i = int(np.flatnonzero(fin & (gap == np.nanmax(gap)))[0])
-                    worst_id, worst_gap = str(ids_arr[worst_i]), float(gap[worst_i])
-                else:
-                    worst_id, worst_gap = "", nan
+                worst_ids, worst_gap = _worst(ids_arr, gap)
                 row: dict[str, Any] = {
                     "category": cat,
                     "profile": prof,
@@ -560,7 +576,9 @@ def equity_table(
                     "access_poverty": 1.0 - tot["covered_share"] if pop_t > 0 else nan,
                     "best_area_id": best_id,
                     "best_share": best,
-                    "worst_area_id": worst_id,
+                    "worst_area_id": worst_ids[0] if worst_ids else "",
+                    "n_worst_tied": len(worst_ids),
+                    "worst_area_ids": ";".join(worst_ids),
                     "max_gap_pp": worst_gap,
                     "palma_min": (
                         palma(u["mean_min"], u["population"], income) if income is not None else nan

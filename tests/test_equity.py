@@ -179,3 +179,37 @@ def test_equity_table_age_group() -> None:
     assert r.gini_min == pytest.approx(468 / (2 * 81 * 96 / 9))
     cur = lorenz_table(acc, category="library", profile="one_m_s", group="65_plus")
     np.testing.assert_allclose(cur["pop_share"], [0, 1 / 3, 1])
+
+
+def test_worst_area_ties_are_deterministic_and_counted() -> None:
+    """Three areas tied at 0 % covered: the smallest id is named worst, all three are listed
+    and counted, whatever the order of the areas in the input."""
+    from test_coverage import make_city
+
+    demand = [
+        ("d1", "A", 100, 0, 50),  # 130 m crow-fly × 1.3 from the library: covered
+        ("d2", "D", 16_000, 0, 10),  # far: 0 % in B, C and D
+        ("d3", "C", 11_000, 0, 20),
+        ("d4", "B", 6_000, 0, 30),
+    ]
+    for areas in (("A", "B", "C", "D"), ("D", "C", "A", "B")):
+        city = make_city(demand=demand, services=[("lib1", "library", 0, 0)], areas=areas)
+        with pytest.warns(UserWarning):
+            acc = compute_access(city, None, profiles=(ONE,), thresholds_min=(5,))
+        r = equity_table(acc).iloc[0]
+        assert r.best_area_id == "A" and r.best_share == pytest.approx(1.0)
+        assert r.worst_area_id == "B"
+        assert r.n_worst_tied == 3
+        assert r.worst_area_ids == "B;C;D"
+        assert r.max_gap_pp == pytest.approx(100.0)
+
+
+def test_worst_area_helper_tolerance_and_empty() -> None:
+    from proximity.equity import _worst
+
+    ids = np.array(["a", "b", "c", "d"], dtype=object)
+    # "c" differs from the maximum by float noise only: tied; "a" is nan (no population)
+    assert _worst(ids, np.array([np.nan, 40.0, 40.0 - 1e-12, 10.0])) == (["b", "c"], 40.0)
+    assert _worst(ids, np.array([5.0, 1.0, 2.0, 3.0])) == (["a"], 5.0)
+    out_ids, g = _worst(ids, np.full(4, np.nan))
+    assert out_ids == [] and math.isnan(g)

@@ -66,7 +66,8 @@ def test_helsinki_three_district_offices() -> None:
     pa = r.per_area[r.per_area["area_id"] != "__total__"]
     assert (pa["delta_share"] >= -1e-12).all() and pa["delta_share"].max() > 0
     assert r.per_site["areas_served"].str.len().gt(0).all()
-    assert r.per_site["delta_gini"].notna().all()
+    assert r.per_site["gini_coverage_share_change"].notna().all()
+    assert r.nonprofit_data_available
     assert r.per_site["nonprofits_n"].ge(0).all()
     assert (r.robustness["share"].between(0, 1)).all()
 
@@ -184,12 +185,18 @@ def test_helsingborg_five_sites_one_per_area_crowfly() -> None:
     ex_area = r.provenance["max_per_area"]
     blocked = {a for a, m in ex_area.items() if m == 0}
     assert blocked and not (set(ps["area_id"]) & blocked)
-    # non-profits nearby: column present, labelled with the method (0 if the data has none)
-    assert {"nonprofits_n", "nonprofits_names", "nonprofits_label"} <= set(ps.columns)
-    assert ps["nonprofits_label"].str.contains("crowfly×1.3").all()
+    # non-profits nearby: Helsingborg has no non-profit data at all, which is not "0 nearby"
+    cols = {"nonprofits_n", "nonprofits_names", "nonprofits_label", "nonprofits_label_sv"}
+    assert cols | {"nonprofits_note"} <= set(ps.columns)
     if len(city.nonprofits) == 0:
-        assert (ps["nonprofits_n"] == 0).all()
-        assert ps["nonprofits_label"].str.startswith("0 non-profit").all()
+        assert not r.nonprofit_data_available
+        assert ps["nonprofits_n"].isna().all()
+        assert (ps["nonprofits_label_sv"] == "ingen data om ideella organisationer").all()
+        assert (ps["nonprofits_note"] == "ingen data om ideella organisationer").all()
+        assert not ps["nonprofits_label"].str.contains("0 non-profit").any()
+    else:  # pragma: no cover - if the embedded data ever gains non-profits
+        assert r.nonprofit_data_available and ps["nonprofits_n"].ge(0).all()
+        assert ps["nonprofits_label"].str.contains("crowfly×1.3").all()
     assert (ps["distance_method"] == "crowfly×1.3").all()
     assert np.isfinite(r.gap)
 
@@ -213,3 +220,44 @@ def test_helsingborg_split_area_and_at_least() -> None:
         warnings.simplefilter("ignore")
         r = site(split, None, k=5, one_per_area=True, robustness_profiles=None)
     assert len(r.chosen) == 5 and r.per_site["area_id"].is_unique
+
+
+def test_helsingborg_total_share_matches_coverage() -> None:
+    """One report, one municipality share: the siting table's "Hela kommunen" row uses the
+    coverage denominator (located + unlocated population, 149,280 in Helsingborg, not the
+    131,987 located), and every area row agrees with coverage's area row too."""
+    from proximity.coverage import TOTAL_AREA_ID, compute_access
+
+    city = _helsingborg()
+    assert len(city.unlocated) and (city.unlocated["population"] > 0).any()
+    for T in (10, 15):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            acc = compute_access(
+                city,
+                None,
+                categories=["district_office"],
+                profiles=("adult",),
+                thresholds_min=(T,),
+            )
+            r = site(city, None, k=5, threshold_min=T, one_per_area=True, robustness_profiles=None)
+        cov = acc.areas
+        if "group" in cov.columns:
+            cov = cov[cov["group"] == "all"]
+        cov = cov.set_index("area_id")
+        pa = r.per_area.set_index("area_id")
+        tot = pa.loc["__total__"]
+        assert tot["population"] == pytest.approx(city.total_population)
+        assert tot["population"] == pytest.approx(cov.loc[TOTAL_AREA_ID, "population"])
+        assert tot["share_before"] == pytest.approx(cov.loc[TOTAL_AREA_ID, "covered_share"])
+        assert tot["covered_before"] == pytest.approx(cov.loc[TOTAL_AREA_ID, "covered"])
+        # the gain is divided by the same denominator
+        assert tot["share_after"] - tot["share_before"] == pytest.approx(
+            sum(r.marginal_gain) / city.total_population
+        )
+        for a in city.area_ids:
+            assert pa.loc[a, "population"] == pytest.approx(cov.loc[a, "population"])
+            assert pa.loc[a, "share_before"] == pytest.approx(cov.loc[a, "covered_share"])
+        assert r.provenance["unlocated_municipality_only"] == pytest.approx(
+            float(city.unlocated["population"].sum())
+        )

@@ -136,9 +136,13 @@ def test_site_network_mclp(city: City, net: WalkNetwork) -> None:
         "area_name",
         "areas_served",
         "newly_covered_by_area",
-        "delta_gini",
+        "gini_coverage_share_before",
+        "gini_coverage_share_after",
+        "gini_coverage_share_change",
         "nonprofits_n",
         "nonprofits_names",
+        "nonprofits_label_sv",
+        "nonprofits_note",
         "robustness_share",
         "distance_method",
     ):
@@ -147,6 +151,12 @@ def test_site_network_mclp(city: City, net: WalkNetwork) -> None:
     assert "Långt bort" not in " ".join(r.nonprofits["name"])
     assert set(r.nonprofits["distance_method"]) <= {"network"}
     assert (r.nonprofits["minutes"] <= 5 + 1e-9).all()
+    # the old, ambiguous Gini names are gone (the time Gini lives in equity / compare)
+    assert not {"gini_before", "gini_after", "delta_gini"} & set(ps.columns)
+    assert r.nonprofit_data_available and r.summary()["nonprofit_data_available"]
+    counts = r.nonprofits.groupby("candidate_id").size()
+    assert ps["nonprofits_n"].tolist() == [int(counts.get(c, 0)) for c in ps["candidate_id"]]
+    assert (ps["nonprofits_note"] == "").all()
     # robustness: 3 profiles × 2 thresholds (0 and negative thresholds dropped)
     assert len(r.scenarios) == 3 * 2
     assert r.robustness["share"].between(0, 1).all()
@@ -324,3 +334,174 @@ def test_site_keeps_a_customised_profile(city: City, net: WalkNetwork) -> None:
     assert a.objective < b.objective
     row = a.scenarios[(a.scenarios["profile"] == "adult") & (a.scenarios["threshold_min"] == 5)]
     assert row["objective"].iloc[0] == pytest.approx(a.objective)
+
+
+# ---------------------------------------------------------------------------- non-profits
+
+
+def _with(city: City, **kw: object) -> City:
+    import dataclasses
+
+    return dataclasses.replace(city, **kw)
+
+
+def test_nonprofits_no_data_is_not_zero(city: City, net: WalkNetwork) -> None:
+    """A city without any non-profit data: NaN count and "ingen data", never "0 nearby"."""
+    empty = city.nonprofits.iloc[0:0]
+    for orgs in (empty, None):
+        r = site(_with(city, nonprofits=orgs), net, k=2, threshold_min=5, robustness_profiles=None)
+        ps = r.per_site
+        assert not r.nonprofit_data_available
+        assert r.summary()["nonprofit_data_available"] is False
+        assert r.provenance["nonprofit_data_available"] is False
+        assert ps["nonprofits_n"].isna().all()
+        assert (ps["nonprofits_label_sv"] == "ingen data om ideella organisationer").all()
+        assert (ps["nonprofits_note"] == "ingen data om ideella organisationer").all()
+        assert (ps["nonprofits_label_en"] == "no data on non-profits").all()
+        assert (ps["nonprofits_names"] == "").all()
+        assert not ps["nonprofits_label"].str.match(r"^0 ").any()
+        assert len(r.nonprofits) == 0
+
+
+def test_nonprofits_data_but_none_in_reach(city: City, net: WalkNetwork) -> None:
+    """Data exists, but the only organisation is 5 km away: 0 and "inga inom 5 min"."""
+    far = city.nonprofits[city.nonprofits["org_id"] == "n3"]
+    r = site(_with(city, nonprofits=far), net, k=2, threshold_min=5, robustness_profiles=None)
+    ps = r.per_site
+    assert r.nonprofit_data_available
+    assert (ps["nonprofits_n"] == 0).all() and ps["nonprofits_n"].notna().all()
+    assert (ps["nonprofits_label_sv"] == "inga inom 5 min").all()
+    assert (ps["nonprofits_label_en"] == "none within 5 min").all()
+    assert (ps["nonprofits_note"] == "").all()
+    assert ps["nonprofits_label"].str.startswith("0 non-profit(s) within 5 min").all()
+
+
+def test_nonprofits_label_sv_wording() -> None:
+    from proximity.siting.api import nonprofits_label_en, nonprofits_label_sv
+
+    assert nonprofits_label_sv(0, 10) == "inga inom 10 min"
+    assert nonprofits_label_sv(1, 10) == "1 ideell organisation inom 10 min"
+    assert nonprofits_label_sv(3, 7.5) == "3 ideella organisationer inom 7.5 min"
+    assert nonprofits_label_en(0, 10) == "none within 10 min"
+    assert nonprofits_label_en(1, 10) == "1 non-profit within 10 min"
+    assert nonprofits_label_en(2, 10) == "2 non-profits within 10 min"
+
+
+# ---------------------------------------------------------------------------- denominators
+
+
+def test_per_area_denominators_match_coverage(city: City, net: WalkNetwork) -> None:
+    """Unlocated residents with an area count in that area's share; those known only for the
+    municipality ("__unassigned__", or an id that is no area) in the total row only; the
+    shares before equal coverage's covered_share for the same category, T and profile."""
+    from proximity.coverage import TOTAL_AREA_ID, compute_access
+    from proximity.sources import UNASSIGNED_AREA
+
+    unl = pd.DataFrame(
+        {
+            "area_id": ["W", UNASSIGNED_AREA, "nowhere"],
+            "population": [100.0, 50.0, 25.0],
+            "population_year": 2024,
+            "reason": "test",
+            "source": "test",
+        }
+    )
+    c2 = _with(city, unlocated=unl)
+    r = site(c2, net, k=2, threshold_min=5, robustness_profiles=None)
+    acc = compute_access(
+        c2, net, categories=["district_office"], profiles=("adult",), thresholds_min=(5,)
+    )
+    cov = acc.areas
+    if "group" in cov.columns:
+        cov = cov[cov["group"] == "all"]
+    cov = cov.set_index("area_id")
+    pa = r.per_area.set_index("area_id")
+    located = city.demand.groupby("area_id")["population"].sum()
+    assert pa.loc["W", "population"] == pytest.approx(located["W"] + 100)
+    assert pa.loc["E", "population"] == pytest.approx(located["E"])
+    assert pa.loc["__total__", "population"] == pytest.approx(located.sum() + 175)
+    assert UNASSIGNED_AREA not in pa.index and "nowhere" not in pa.index
+    for a in ("W", "E", TOTAL_AREA_ID):
+        assert pa.loc[a, "population"] == pytest.approx(cov.loc[a, "population"])
+        assert pa.loc[a, "share_before"] == pytest.approx(cov.loc[a, "covered_share"])
+    tot = pa.loc["__total__"]
+    assert tot["share_after"] == pytest.approx(tot["covered_after"] / (located.sum() + 175))
+    assert r.provenance["unlocated_in_areas"] == pytest.approx(100)
+    assert r.provenance["unlocated_municipality_only"] == pytest.approx(75)
+
+
+def test_impact_tables_unassigned_population() -> None:
+    """Array level: the unassigned population only enters the total row's denominator, and
+    the Gini of covered shares is named as such and follows its formula."""
+    import scipy.sparse as sp
+
+    from proximity.siting import impact_tables
+    from proximity.siting.models import SitingProblem
+
+    # demand: a1 (10, area a), a2 (30, area a), b1 (60, area b); candidate c0 covers a1, b1
+    cover = sp.csr_matrix(np.array([[1, 0, 1]], dtype=bool))
+    prob = SitingProblem(
+        demand_weight=np.array([10.0, 30.0, 60.0]),
+        demand_area=np.array(["a", "a", "b"]),
+        demand_ids=np.array(["a1", "a2", "b1"]),
+        candidate_ids=np.array(["c0"]),
+        candidate_area=np.array(["a"]),
+        cover=cover,
+        existing_covered=np.array([False, True, False]),
+        k=1,
+        threshold_min=10.0,
+    )
+    per_site, _, per_area = impact_tables(
+        prob, np.array([0]), extra_population={"b": 40.0}, unassigned_population=60.0
+    )
+    pa = per_area.set_index("area_id")
+    assert pa.loc["a", "population"] == 40 and pa.loc["b", "population"] == 100
+    assert pa.loc["__total__", "population"] == 200
+    assert pa.loc["__total__", "share_before"] == pytest.approx(30 / 200)
+    assert pa.loc["__total__", "share_after"] == pytest.approx(100 / 200)
+    # before: s_a = 0.75, s_b = 0 with P = (40, 100): G = 2·40·100·0.75 / (2·140²·(30/140))
+    g0 = 2 * 40 * 100 * 0.75 / (2 * 140**2 * (30 / 140))
+    row = per_site.iloc[0]
+    assert row["gini_coverage_share_before"] == pytest.approx(g0)
+    # after: s_a = 1.0, s_b = 0.6: G = 2·40·100·0.4 / (2·140²·(100/140))
+    g1 = 2 * 40 * 100 * 0.4 / (2 * 140**2 * (100 / 140))
+    assert row["gini_coverage_share_after"] == pytest.approx(g1)
+    assert row["gini_coverage_share_change"] == pytest.approx(g1 - g0)
+    with pytest.raises(ParameterError):
+        impact_tables(prob, np.array([0]), unassigned_population=-1.0)
+
+
+def test_need_weighted_unlocated_get_their_area_need_weight(city: City, net: WalkNetwork) -> None:
+    """Need-weighted siting: an area's unlocated residents are weighted like its located ones
+    (same need weight), the municipality-only ones with weight 1."""
+    stats = pd.DataFrame(
+        {
+            "area_id": ["W", "E"],
+            "edition": "2024",
+            "employment_rate_pct": [60.0, 80.0],
+            "mean_income_sek": [200_000.0, 300_000.0],
+            "cars_per_1000": [400.0, 400.0],
+            "source": "test",
+        }
+    )
+    unl = pd.DataFrame(
+        {
+            "area_id": ["W", "__unassigned__"],
+            "population": [100.0, 50.0],
+            "population_year": 2024,
+            "reason": "test",
+            "source": "test",
+        }
+    )
+    c2 = _with(city, unlocated=unl, area_stats=stats)
+    r = site(c2, net, k=1, threshold_min=5, need_weighted=True, robustness_profiles=None)
+    pa = r.per_area.set_index("area_id")
+    p = r.problem
+    w_w = float(p.demand_weight[p.demand_area == "W"].sum())
+    w_e = float(p.demand_weight[p.demand_area == "E"].sum())
+    located_w = float(city.demand.loc[city.demand["area_id"] == "W", "population"].sum())
+    n_w = w_w / located_w
+    assert n_w > 1  # W has the lower employment rate: more need
+    assert pa.loc["W", "population"] == pytest.approx(w_w + 100 * n_w)
+    assert pa.loc["E", "population"] == pytest.approx(w_e)
+    assert pa.loc["__total__", "population"] == pytest.approx(w_w + w_e + 100 * n_w + 50)

@@ -20,7 +20,11 @@ Steps
    fails), ``"greedy"`` or ``"highs"``.
 5. **Ranking and impact** (:mod:`proximity.siting.ranking`), **robustness** over a grid of
    walking profiles × thresholds (re-solved with ``robustness_solver``, default the fast
-   heuristic), and **non-profits** within ``T`` minutes' walk of each site.
+   heuristic), and **non-profits** within ``T`` minutes' walk of each site. A city without
+   any non-profit data gets ``nonprofits_n = NaN`` and ``nonprofits_label_sv = "ingen data om
+   ideella organisationer"`` (never "0"); with data and none in reach, 0 and ``"inga inom T
+   min"``. ``per_area`` uses coverage's denominators (unlocated residents included; those
+   known only for the whole municipality in the ``__total__`` row only).
 
 "One per area"
 --------------
@@ -468,13 +472,22 @@ def site(
     order, gains = rank_sites(problem, sol.chosen, model)
 
     # ---------------------------------------------------------------- impact
-    extra_pop: dict[str, float] = {}
-    unl = getattr(city, "unlocated", None)
-    if area_level == "areas" and unl is not None and len(unl):
-        g = unl.groupby(unl["area_id"].astype(str))["population"].sum()
-        extra_pop = {a: float(v) for a, v in g.items() if a in set(area_ids)}
+    extra_pop, unassigned_pop = _unlocated_population(city, dcol, area_ids)
+    if need_weighted:
+        # the demand weights are need-weighted persons: an area's unlocated residents get the
+        # area's need weight (weight / population of its located residents); those known only
+        # for the municipality keep weight 1 (the population-weighted mean need weight)
+        pop_d = pd.to_numeric(demand["population"], errors="coerce").fillna(0.0).to_numpy(float)
+        for a in list(extra_pop):
+            m = dem_area == a
+            p_a = float(pop_d[m].sum())
+            extra_pop[a] *= float(weight[m].sum()) / p_a if p_a > 0 else 1.0
     per_site, per_site_area, per_area = impact_tables(
-        problem, order, area_names=names, extra_population=extra_pop
+        problem,
+        order,
+        area_names=names,
+        extra_population=extra_pop,
+        unassigned_population=unassigned_pop,
     )
 
     # ---------------------------------------------------------------- robustness
@@ -531,7 +544,8 @@ def site(
     npo = getattr(city, "nonprofits", None)
     np_rows: list[dict[str, Any]] = []
     np_method = dist.method
-    if npo is not None and len(npo):
+    np_data = npo is not None and len(npo) > 0
+    if np_data:
         npo = npo.reset_index(drop=True)
         N = ("nonprofits", _xy(npo), npo["org_id"].astype(str).tolist())
         sel = order
@@ -580,14 +594,27 @@ def site(
     per_site["marginal_gain"] = gains
     per_site["fixed"] = [c in set(problem.fixed) for c in chosen_ids]
     grp = nonprofits.groupby("candidate_id")
-    per_site["nonprofits_n"] = [len(grp.get_group(c)) if c in grp.groups else 0 for c in chosen_ids]
-    per_site["nonprofits_names"] = [
-        "; ".join(n for n in grp.get_group(c)["name"].tolist() if n) if c in grp.groups else ""
-        for c in chosen_ids
-    ]
-    per_site["nonprofits_label"] = [
-        f"{n} non-profit(s) within {T:g} min ({np_method})" for n in per_site["nonprofits_n"]
-    ]
+    if np_data:
+        np_counts = [len(grp.get_group(c)) if c in grp.groups else 0 for c in chosen_ids]
+        per_site["nonprofits_n"] = np.array(np_counts, dtype=np.int64)
+        per_site["nonprofits_names"] = [
+            "; ".join(n for n in grp.get_group(c)["name"].tolist() if n) if c in grp.groups else ""
+            for c in chosen_ids
+        ]
+        per_site["nonprofits_label"] = [
+            f"{n} non-profit(s) within {T:g} min ({np_method})" for n in np_counts
+        ]
+        per_site["nonprofits_label_sv"] = [nonprofits_label_sv(n, T) for n in np_counts]
+        per_site["nonprofits_label_en"] = [nonprofits_label_en(n, T) for n in np_counts]
+        per_site["nonprofits_note"] = ""
+    else:
+        # no data is not "none nearby": NaN count and a note saying so
+        per_site["nonprofits_n"] = np.full(len(chosen_ids), np.nan)
+        per_site["nonprofits_names"] = ""
+        per_site["nonprofits_label"] = NONPROFITS_NO_DATA_EN
+        per_site["nonprofits_label_sv"] = NONPROFITS_NO_DATA_SV
+        per_site["nonprofits_label_en"] = NONPROFITS_NO_DATA_EN
+        per_site["nonprofits_note"] = NONPROFITS_NO_DATA_SV
     per_site["nonprofit_distance_method"] = np_method
     rob = robustness.set_index("candidate_id")
     per_site["robustness_share"] = [
@@ -615,6 +642,9 @@ def site(
         "solver_info": dict(sol.info),
         "robustness_solver": robustness_solver,
         "max_snap_m": max_snap_m if network is not None else None,
+        "nonprofit_data_available": bool(np_data),
+        "unlocated_in_areas": float(sum(extra_pop.values())),
+        "unlocated_municipality_only": float(unassigned_pop),
         "detour_factor": detour_factor if network is None else None,
     }
     if network is not None:
@@ -648,7 +678,60 @@ def site(
         provenance=prov,
         timing={"solve_s": sol.time_s},
         population_unit=_population_unit(city),
+        nonprofit_data_available=bool(np_data),
     )
+
+
+NONPROFITS_NO_DATA_SV = "ingen data om ideella organisationer"
+NONPROFITS_NO_DATA_EN = "no data on non-profits"
+
+
+def nonprofits_label_sv(n: int, threshold_min: float) -> str:
+    """Swedish map label for ``n`` non-profits within ``threshold_min`` minutes' walk (the
+    city has non-profit data): ``"inga inom 10 min"``, ``"1 ideell organisation inom 10
+    min"``, ``"3 ideella organisationer inom 10 min"``. No data at all is
+    :data:`NONPROFITS_NO_DATA_SV` instead."""
+    t = f"{float(threshold_min):g}"
+    if n <= 0:
+        return f"inga inom {t} min"
+    if n == 1:
+        return f"1 ideell organisation inom {t} min"
+    return f"{int(n)} ideella organisationer inom {t} min"
+
+
+def nonprofits_label_en(n: int, threshold_min: float) -> str:
+    """English counterpart of :func:`nonprofits_label_sv` (``"none within 10 min"``,
+    ``"1 non-profit within 10 min"``, ``"3 non-profits within 10 min"``)."""
+    t = f"{float(threshold_min):g}"
+    if n <= 0:
+        return f"none within {t} min"
+    return f"{int(n)} non-profit{'s' if n != 1 else ''} within {t} min"
+
+
+def _unlocated_population(
+    city: Any, area_col: str, area_ids: Sequence[str]
+) -> tuple[dict[str, float], float]:
+    """The city's unlocated residents (never covered) as (per area of this level, the rest).
+
+    As in :mod:`proximity.coverage`: rows of ``City.unlocated`` whose ``area_col`` value is
+    one of ``area_ids`` count in that area's denominator; all others (``"__unassigned__"``,
+    unknown ids, or every row when the table has no ``area_col``, e.g. at sub-area level)
+    count in the municipality total only.
+    """
+    unl = getattr(city, "unlocated", None)
+    if unl is None or len(unl) == 0 or "population" not in unl.columns:
+        return {}, 0.0
+    pop = pd.to_numeric(unl["population"], errors="coerce").fillna(0.0).to_numpy(float)
+    total = float(pop.sum())
+    if area_col not in unl.columns:
+        return {}, total
+    known = set(map(str, area_ids))
+    keys = [str(a) if pd.notna(a) else "" for a in unl[area_col]]
+    per_area: dict[str, float] = {}
+    for a, v in zip(keys, pop, strict=True):
+        if a in known:
+            per_area[a] = per_area.get(a, 0.0) + float(v)
+    return per_area, total - sum(per_area.values())
 
 
 def _population_unit(city: Any) -> str:

@@ -12,12 +12,25 @@ Per-site impact
     (``areas_served``), the residents it newly covers per area, and the change this causes in
     each area's covered share and in the Gini of covered shares across areas.
 
-Gini of covered shares
-    With areas ``a``, population ``P_a`` (located + unlocated) and covered share ``s_a``,
+Denominators (same as :mod:`proximity.coverage`)
+    An area's population is its located demand plus the city's unlocated residents known to
+    live in it (``City.unlocated`` rows with that ``area_id``). Unlocated residents whose area
+    is unknown (``area_id == "__unassigned__"``, or any id that is not an area of the chosen
+    level, e.g. all of them at sub-area level) are in the municipality row ``__total__`` only,
+    so its population is the city's full population and its ``share_before`` equals the
+    ``covered_share`` of coverage's ``__total__`` row. Unlocated residents are never covered.
+
+Gini of covered shares (``gini_coverage_share_*``)
+    *Not* the Gini of walking times reported by :mod:`proximity.equity` (``gini_min``) and by
+    ``compare`` (``delta_gini``): this one measures how unevenly the *covered share* is spread
+    across areas. With areas ``a`` (population > 0; the municipality-only unlocated residents
+    are not an area and are left out), population ``P_a`` (located + unlocated of the area),
+    ``P = Σ_a P_a`` and covered share ``s_a``,
     :math:`G = \\sum_a \\sum_b P_a P_b |s_a - s_b| / (2 P^2 \\bar s)` with
-    :math:`\\bar s = \\sum_a P_a s_a / P` (:func:`proximity.equity.gini` when available, else
-    the same formula here). 0 = every area has the same share; it falls when new sites even
-    out access between areas.
+    :math:`\\bar s = \\sum_a P_a s_a / P` (:func:`proximity.equity.gini` with values ``s_a``
+    and weights ``P_a``). 0 = every area has the same share; near 1 = the covered residents
+    are concentrated in a small part of the population; it falls when new sites even out
+    access between areas.
 """
 
 from __future__ import annotations
@@ -32,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from proximity._io import atomic_path, ensure_writable_dir, write_json_atomic
+from proximity.errors import ParameterError
 from proximity.siting.models import SitingProblem
 
 
@@ -100,6 +114,7 @@ def impact_tables(
     *,
     area_names: dict[str, str] | None = None,
     extra_population: dict[str, float] | None = None,
+    unassigned_population: float = 0.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per-site, per-site × area and per-area impact of opening ``order`` in turn.
 
@@ -113,17 +128,30 @@ def impact_tables(
         Display names per area id.
     extra_population
         Population per area that is in the denominators but can never be covered (e.g. the
-        city's unlocated residents), so shares agree with :mod:`proximity.coverage`.
+        city's unlocated residents with a known area), so shares agree with
+        :mod:`proximity.coverage`.
+    unassigned_population
+        Population known only for the municipality as a whole (unlocated residents without a
+        known area, ``"__unassigned__"``): in the ``__total__`` row's denominator only, never
+        covered, not an area of its own.
 
     Returns
     -------
     per_site, per_site_area, per_area
         ``per_site``: ``rank, candidate_id, area_id, within_T, newly_covered, areas_served,
-        gini_before, gini_after, delta_gini``; ``per_site_area``: ``rank, candidate_id,
+        newly_covered_by_area, gini_coverage_share_before, gini_coverage_share_after,
+        gini_coverage_share_change`` (Gini of the areas' covered shares, see the module
+        docstring; not the Gini of walking times); ``per_site_area``: ``rank, candidate_id,
         area_id, within_T, newly_covered, share_before, share_after, delta_share`` (areas the
         site reaches); ``per_area``: ``area_id, area_name, population, covered_before,
-        covered_after, share_before, share_after, delta_share, new_sites``.
+        covered_after, share_before, share_after, delta_share, new_sites`` plus the
+        ``__total__`` row (population incl. ``unassigned_population``).
     """
+    unassigned = float(unassigned_population or 0.0)
+    if not (math.isfinite(unassigned) and unassigned >= 0):
+        raise ParameterError(
+            f"unassigned_population must be a finite number >= 0, got {unassigned_population!r}."
+        )
     names = area_names or {}
     extra = extra_population or {}
     w = problem.demand_weight
@@ -170,9 +198,9 @@ def impact_tables(
                 "newly_covered_by_area": ";".join(
                     f"{areas[i]}:{newly[i]:.0f}" for i in np.flatnonzero(newly > 0)
                 ),
-                "gini_before": g_before,
-                "gini_after": g_after,
-                "delta_gini": g_after - g_before,
+                "gini_coverage_share_before": g_before,
+                "gini_coverage_share_after": g_after,
+                "gini_coverage_share_change": g_after - g_before,
             }
         )
         for i in np.flatnonzero(within > 0):
@@ -208,14 +236,17 @@ def impact_tables(
             "new_sites": n_new.astype(int),
         }
     )
+    # municipality row: every area plus the residents known only for the whole municipality
+    # (never covered), the same denominator as coverage's "__total__" row
+    p_tot = float(pop.sum()) + unassigned
     total = {
         "area_id": "__total__",
         "area_name": "Hela kommunen",
-        "population": float(pop.sum()),
+        "population": p_tot,
         "covered_before": float(c0.sum()),
         "covered_after": float(c1.sum()),
-        "share_before": float(c0.sum() / pop.sum()) if pop.sum() > 0 else np.nan,
-        "share_after": float(c1.sum() / pop.sum()) if pop.sum() > 0 else np.nan,
+        "share_before": float(c0.sum() / p_tot) if p_tot > 0 else np.nan,
+        "share_after": float(c1.sum() / p_tot) if p_tot > 0 else np.nan,
         "new_sites": int(n_new.sum()),
     }
     total["delta_share"] = total["share_after"] - total["share_before"]
@@ -252,18 +283,33 @@ class SitingResult:
         Which solver produced the set, its status, ``"mclp"`` / ``"p_median"``.
     per_site
         One row per chosen site in rank order: id, name, source, area, coordinates, marginal
-        gain, newly covered, areas served, newly covered by area, Gini change, non-profits
-        nearby (count, names, method), robustness share, distance method.
+        gain, newly covered, areas served, newly covered by area, Gini of the areas' covered
+        shares before / after / change (``gini_coverage_share_before``, ``…_after``,
+        ``…_change``; not the Gini of walking times), non-profits nearby
+        (``nonprofits_n``: count, ``NaN`` when the city has no non-profit data;
+        ``nonprofits_names``; ``nonprofits_label`` (English, with the distance method);
+        ``nonprofits_label_sv`` (Swedish, for maps: "3 ideella organisationer inom 10 min",
+        "inga inom 10 min" or "ingen data om ideella organisationer") and
+        ``nonprofits_label_en`` ("3 non-profits within 10 min", "none within 10 min", "no
+        data on non-profits"); ``nonprofits_note`` ("ingen data om ideella organisationer"
+        when there is no data, else ""); ``nonprofit_distance_method``), robustness share,
+        distance method.
     per_site_area
         Site × area rows: newly covered residents and the change of the area's covered share.
     per_area
-        Per area: covered share before and after, number of new sites.
+        Per area: covered share before and after, number of new sites; population = located
+        + unlocated of the area (as in coverage); the ``__total__`` row also holds the
+        unlocated residents without an area, so its shares equal coverage's total row.
     robustness
         Per candidate chosen in any scenario: how often it is chosen across the (profile,
         threshold) grid; ``scenarios`` has one row per scenario with the chosen ids.
     nonprofits
         Site × organisation rows within walking distance ``T``: ``candidate_id, org_id, name,
-        kind, distance_m, minutes, distance_method``.
+        kind, distance_m, minutes, distance_method``. Empty both when none is within reach and
+        when there is no data: see :attr:`nonprofit_data_available`.
+    nonprofit_data_available
+        ``False`` when the city has no non-profit data at all (``city.nonprofits`` empty or
+        missing): then ``per_site["nonprofits_n"]`` is ``NaN``, not 0.
     scenarios
         One row per robustness re-solve: ``profile, threshold_min, chosen, objective, solver,
         status``.
@@ -310,6 +356,7 @@ class SitingResult:
     provenance: dict[str, Any] = field(default_factory=dict)
     timing: dict[str, float] = field(default_factory=dict)
     population_unit: str = "persons"
+    nonprofit_data_available: bool = True
 
     @property
     def gain_unit(self) -> str:
@@ -339,6 +386,7 @@ class SitingResult:
             "category": self.category,
             "population_unit": self.population_unit,
             "gain_unit": self.gain_unit,
+            "nonprofit_data_available": bool(self.nonprofit_data_available),
         }
 
     def to_frame(self) -> pd.DataFrame:
