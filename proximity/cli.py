@@ -2,8 +2,10 @@
 
 Commands
 --------
-``proximity run SCENARIO [--out DIR]``
-    Run a scenario TOML: network → coverage → siting → tables, maps and report.
+``proximity run SCENARIO [--out DIR] [--maps-dir DIR]``
+    Run a scenario TOML: network → coverage → siting → tables, maps and report; the maps are
+    also published to ``<outputs.maps_dir>/<name>/`` (e.g. ``maps/``), except with ``--out``
+    unless ``--maps-dir`` is given.
 ``proximity check SCENARIO``
     Validate a scenario against its city without running it.
 ``proximity compare A B [--out DIR] [--category C] [--profile P] [--threshold T]``
@@ -81,11 +83,11 @@ def _fmt(v: Any, nd: int = 1) -> str:
 
 # ============================================================================ run / check
 def _cmd_run(args: argparse.Namespace) -> int:
-    from proximity.scenario import load_scenario, population_unit, run
+    from proximity.scenario import load_scenario, population_unit, run, total_area_label
 
     t0 = time.perf_counter()
     scenario = load_scenario(args.scenario)
-    res = run(scenario, out_dir=args.out, quiet=args.quiet)
+    res = run(scenario, out_dir=args.out, maps_dir=args.maps_dir, quiet=args.quiet)
     areas = res.areas()
     total = areas[(areas["area_id"] == "__total__") & (areas.get("group", "all") == "all")]
     thr = scenario.outputs.map_threshold_min or (
@@ -110,7 +112,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             "PROXY, NOT PERSONS: counts are m2, compare the shares"
         )
     if len(view):
-        print(f"\nHela kommunen, {prof}, within {_fmt(thr, 0)} min:")
+        print(f"\n{total_area_label(res.city)}, {prof}, within {_fmt(thr, 0)} min:")
         if proxy:  # the share is the main figure; the count is floor area
             print(f"  {'category':<24s} {'share':>7s} {'covered m2':>11s} {'mean min':>9s}")
             for r in view.sort_values("category").itertuples():
@@ -119,11 +121,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
                     f" {int(r.covered):>11d} {_fmt(r.mean_min):>9s}"
                 )
         else:
-            print(f"  {'category':<24s} {'covered':>9s} {'share':>7s} {'mean min':>9s}")
+            print(f"  {'category':<24s} {'covered persons':>15s} {'share':>7s} {'mean min':>9s}")
             for r in view.sort_values("category").itertuples():
                 print(
-                    f"  {r.category:<24s} {int(r.covered):>9d} {float(r.covered_share) * 100:>6.1f}%"
-                    f" {_fmt(r.mean_min):>9s}"
+                    f"  {r.category:<24s} {int(r.covered):>15d}"
+                    f" {float(r.covered_share) * 100:>6.1f}% {_fmt(r.mean_min):>9s}"
                 )
     if res.siting is not None:
         print(
@@ -145,8 +147,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
             gain = _fmt(gains[i - 1], 0) if i - 1 < len(gains) else "?"
             print(f"  {i}. {cid}  {names.get(str(cid), '')}  (+{gain}{gain_suffix})")
     print(f"\noutputs: {res.out_dir}")
-    for p in [*res.tables.values(), *res.maps, *([res.report] if res.report else [])]:
+    for p in [
+        *res.tables.values(),
+        *res.maps,
+        *([res.report] if res.report else []),
+        *res.area_profiles,
+    ]:
         print(f"  {p}")
+    if res.published_maps:
+        print(f"\nmaps published to: {res.published_maps[0].parent}")
+        for p in res.published_maps:
+            print(f"  {p}")
     _info(args, f"finished in {time.perf_counter() - t0:.1f} s")
     return EXIT_OK
 
@@ -533,7 +544,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         metavar="DIR",
         default=None,
-        help="output folder (default: the scenario's outputs.dir or out/<name>)",
+        help="output folder (default: the scenario's outputs.dir or out/<name>); with --out "
+        "the maps are not published to the scenario's outputs.maps_dir",
+    )
+    r.add_argument(
+        "--maps-dir",
+        metavar="DIR",
+        default=None,
+        help="also publish the maps to DIR/<name>/ (default: the scenario's outputs.maps_dir, "
+        "e.g. maps/, unless --out is given)",
     )
     _common(r)
     r.set_defaults(func=_cmd_run)

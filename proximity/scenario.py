@@ -40,9 +40,12 @@ TOML layout (every key is optional except ``name`` and ``city``)::
 
     [outputs]
     dir = "out/helsingborg-motion"   # relative to the current folder
+    maps_dir = "maps"                # also publish the maps to maps/<name>/ (current folder)
+    area_profiles = ["B022"]         # omrade_<id>.md/.html: area or subarea (stadsdel) ids
 
 Relative file paths inside a scenario (``city``, network files, candidate files, ``baseline``)
-are resolved against the scenario file's folder; the output folder against the current folder.
+are resolved against the scenario file's folder; the output folder and ``maps_dir`` against
+the current folder (like ``--out``).
 """
 
 from __future__ import annotations
@@ -96,17 +99,21 @@ __all__ = [
     "areas_table",
     "candidate_table",
     "canonical_table",
+    "categories_table",
     "check_against_city",
     "compare",
     "compare_tables",
     "compute",
+    "is_municipality",
     "load_scenario",
+    "map_isochrones",
     "map_settings",
     "network_cache_path",
     "overpass_reachable",
     "read_run_tables",
     "resolve_network",
     "run",
+    "total_area_label",
     "write_table",
 ]
 
@@ -269,6 +276,16 @@ class OutputSpec:
         Categories to draw a map of; default the siting category, else every category.
     map_threshold_min, map_profile
         Threshold and profile shown in the maps (default: the siting's, else 10 and adult).
+    maps_dir
+        A shared maps folder (relative to the current folder, like ``dir``), e.g. ``"maps"``:
+        at the end of a successful run the map HTML files are also published, atomically, to
+        ``<maps_dir>/<name>/`` (the previous maps of the scenario are replaced as a whole;
+        nothing is published when the run fails). ``run(out_dir=...)`` / ``--out`` skip it
+        unless ``maps_dir=`` / ``--maps-dir`` is given explicitly.
+    area_profiles
+        Area or subarea (stadsdel) ids to write an area profile of
+        (:func:`proximity.report.area_profile`): ``omrade_<id>.md`` and ``.html`` in the
+        output folder. A subarea id gets a profile computed at subarea level.
     """
 
     dir: str | None = None
@@ -278,6 +295,8 @@ class OutputSpec:
     map_categories: tuple[str, ...] | None = None
     map_threshold_min: float | None = None
     map_profile: str | None = None
+    maps_dir: str | None = None
+    area_profiles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -310,6 +329,23 @@ class Scenario:
         if out_dir is not None:
             return Path(out_dir)
         return Path(self.outputs.dir) if self.outputs.dir else Path("out") / self.name
+
+    def published_maps_dir(
+        self,
+        out_dir: str | os.PathLike[str] | None = None,
+        maps_dir: str | os.PathLike[str] | None = None,
+    ) -> Path | None:
+        """Where :func:`run` publishes the maps: ``<maps_dir>/<name>/``, or None.
+
+        ``maps_dir`` (``--maps-dir``) wins; else ``outputs.maps_dir``, but only when no
+        explicit ``out_dir`` (``--out``) is given, so that runs into a chosen folder (tests,
+        notebooks) never write into the shared maps folder unless asked to.
+        """
+        if maps_dir is not None:
+            return Path(maps_dir) / self.name
+        if out_dir is None and self.outputs.maps_dir:
+            return Path(self.outputs.maps_dir) / self.name
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly summary (for ``run.json``)."""
@@ -434,6 +470,8 @@ _OUTPUT_KEYS = (
     "map_categories",
     "map_threshold_min",
     "map_profile",
+    "maps_dir",
+    "area_profiles",
 )
 _INTERVENTION_KEYS: dict[str, tuple[str, ...]] = {
     "add_service": (
@@ -859,6 +897,8 @@ def _parse_outputs(ctx: _Ctx, raw: Any) -> OutputSpec:
         map_categories=_get_list(ctx, raw, "map_categories", section, str),
         map_threshold_min=_get_num(ctx, raw, "map_threshold_min", section, None, positive=True),
         map_profile=_get_str(ctx, raw, "map_profile", section, None),
+        maps_dir=_get_str(ctx, raw, "maps_dir", section, None),
+        area_profiles=_get_list(ctx, raw, "area_profiles", section, str) or (),
     )
 
 
@@ -1212,6 +1252,7 @@ def check_against_city(scenario: Scenario, city: Any) -> None:
                     "Choose a new id, or drop service_id to get one generated.",
                     "service_id",
                 )
+    _check_area_profiles(scenario, city)
     # a category the scenario asks about must keep at least one service
     remaining = city.services[
         ~city.services["service_id"]
@@ -1248,6 +1289,55 @@ def check_against_city(scenario: Scenario, city: Any) -> None:
                     f"{', '.join(sorted(city_cats))}.",
                     "categories",
                 )
+
+
+def _area_choices(city: Any) -> dict[str, str]:
+    """Area and subarea ids of ``city`` → display names (for area profiles)."""
+    out: dict[str, str] = {}
+    for table, idcol in (("subareas", "subarea_id"), ("areas", "area_id")):
+        df = getattr(city, table, None)
+        if df is not None and len(df) and idcol in df.columns:
+            names = df["name"] if "name" in df.columns else df[idcol]
+            out.update(zip(df[idcol].astype(str), names.astype(str), strict=True))
+    return out
+
+
+def _check_area_profiles(scenario: Scenario, city: Any) -> None:
+    """``outputs.area_profiles``: every id must be an area or subarea of the city (and not an
+    area the scenario splits away)."""
+    if not scenario.outputs.area_profiles:
+        return
+    choices = _area_choices(city)
+    split = {iv.area_id for iv in scenario.interventions if isinstance(iv, SplitArea)}
+    for aid in scenario.outputs.area_profiles:
+        if aid in split:
+            subs = city.subareas[city.subareas["area_id"].astype(str) == aid]
+            raise _scenario_error(
+                scenario,
+                f"area_profiles: {aid!r} is split into its subareas by this scenario.",
+                None,
+                "Name one of its subareas instead: "
+                + ", ".join(f"{r.subarea_id} ({r.name})" for r in subs.itertuples())
+                + ".",
+                "outputs.area_profiles",
+            )
+        if aid in choices:
+            continue
+        # match ids and names ("Drottninghög", "drottninghog" → B022)
+        by_name = {_slug(n): i for i, n in choices.items()}
+        hint = by_name.get(_slug(aid)) or _did_you_mean(aid, choices)
+        if hint is None:
+            name_hit = _did_you_mean(_slug(aid), by_name)
+            hint = by_name.get(name_hit) if name_hit else None
+        shown = ", ".join(f"{i} ({n})" for i, n in sorted(choices.items())[:60])
+        raise _scenario_error(
+            scenario,
+            f"area_profiles: unknown area or subarea id {aid!r} in {city.name!r}.",
+            None,
+            (f"Did you mean {hint!r} ({choices[hint]})? " if hint else "")
+            + f"Ids (areas and subareas): {shown}.",
+            "outputs.area_profiles",
+        )
 
 
 def _check_profile(scenario: Scenario, prof: str, iv: Any, key: str) -> None:
@@ -1677,8 +1767,58 @@ def population_unit(access: Any, city: Any = None) -> str:
     return unit_of(access, city)
 
 
-def areas_table(access: Any, city: Any = None) -> pd.DataFrame:
+#: Label of the total row (``area_id = "__total__"``) for a municipality / another study area.
+TOTAL_LABEL_MUNICIPALITY = "Hela kommunen"
+TOTAL_LABEL_STUDY_AREA = "Hela studieområdet"
+
+
+_MUNICIPALITY_KINDS = frozenset({"municipality", "kommun"})
+_MUNICIPALITY_CODE_KEYS = ("kommun", "kommun_code", "kommunkod", "municipality_code")
+
+
+def is_municipality(city: Any) -> bool:
+    """Whether the city's study area is a whole municipality (kommun).
+
+    The rule (shared with :mod:`proximity.maps` and the report, so that the printout,
+    ``areas.csv``, the maps and the report name the total row alike):
+
+    1. ``City.kind`` (``"municipality"`` | ``"study_area"``, from the city TOML's ``kind``,
+       or a ``kommun_code`` without ``kind``) when the city has that attribute;
+    2. else ``City.provenance``: an explicit ``kind`` or ``study_area_kind`` wins
+       (``"municipality"``/``"kommun"`` → True, anything else → False); a municipality code
+       (``kommun``, ``kommun_code``, …) means True; a city built from an OSM extract
+       (``pbf``) or with grid areas (``areas_method = "grid"``), like the Helsinki demo, is a
+       study area; any other city is a municipality.
+    """
+    kind_attr = getattr(city, "kind", None)
+    if isinstance(kind_attr, str) and kind_attr.strip():
+        return kind_attr.strip().lower() in _MUNICIPALITY_KINDS
+    prov = getattr(city, "provenance", None)
+    prov = prov if isinstance(prov, Mapping) else {}
+    kind = str(prov.get("kind") or prov.get("study_area_kind") or "").strip().lower()
+    if kind:
+        return kind in _MUNICIPALITY_KINDS
+    if any(prov.get(k) for k in _MUNICIPALITY_CODE_KEYS):
+        return True
+    if prov.get("pbf") or str(prov.get("areas_method", "")).lower() == "grid":
+        return False
+    return True
+
+
+def total_area_label(city: Any) -> str:
+    """``"Hela kommunen"`` for a municipality, else ``"Hela studieområdet"``
+    (:func:`is_municipality`)."""
+    return TOTAL_LABEL_MUNICIPALITY if is_municipality(city) else TOTAL_LABEL_STUDY_AREA
+
+
+def areas_table(access: Any, city: Any = None, *, date: str | None = None) -> pd.DataFrame:
     """The per-area coverage table with the Gini column, as written to ``areas.csv``.
+
+    Provenance columns: ``network_hash`` (of the walking network, ``"none (crow-fly)"``
+    without one; from ``Access.provenance``) and ``date`` (``date``, default the access
+    result's date, else today: the run date, as in ``run.json``). With ``city``, the total
+    row is named by :func:`total_area_label` (``"Hela studieområdet"`` when the city is not
+    a municipality, e.g. the Helsinki demo's grid).
 
     ``population_unit`` says what ``population``, ``covered``, … count: ``"persons"``, or
     ``"floor_area_m2 (proxy)"`` when the demand is residential floor area (m²) used as a
@@ -1698,6 +1838,11 @@ def areas_table(access: Any, city: Any = None) -> pd.DataFrame:
         out["distance_method"] = getattr(access, "distance_method", "")
     # what population/covered/... count: "persons" or "floor_area_m2 (proxy)" (Helsinki demo)
     out["population_unit"] = population_unit(access, city)
+    prov = dict(getattr(access, "provenance", None) or {})
+    out["network_hash"] = str(prov.get("network_hash", ""))
+    out["date"] = str(date or prov.get("date") or today_iso())
+    if city is not None and "area_name" in out.columns:
+        out.loc[out["area_id"] == "__total__", "area_name"] = total_area_label(city)
     ca = getattr(city, "areas", None)
     if ca is not None and "parent_area_id" in ca.columns:
         parent = dict(
@@ -1730,6 +1875,14 @@ class RunResult:
         Coverage before the chosen sites were added (None when not applied).
     tables, maps
         Paths of the written tables and maps; ``report`` of the report (or None).
+    published_maps
+        The maps also published to the shared maps folder (``outputs.maps_dir``).
+    area_profiles
+        Paths of the written area profiles (``omrade_<id>.md``/``.html``).
+    profiles
+        The walking profiles used (names, or profile objects where a speed was changed).
+    added_sites
+        The chosen sites added as services before the final coverage (or None).
     warnings, log
         Loud warnings (crow-fly fallback, …) and the interventions applied.
     timings_s
@@ -1749,6 +1902,10 @@ class RunResult:
     tables: dict[str, Path] = field(default_factory=dict)
     maps: list[Path] = field(default_factory=list)
     report: Path | None = None
+    published_maps: list[Path] = field(default_factory=list)
+    area_profiles: list[Path] = field(default_factory=list)
+    profiles: tuple[Any, ...] = ()
+    added_sites: Any = None
     warnings: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -1791,12 +1948,15 @@ def _compute_access(
     profiles: Sequence[Any],
     categories: Sequence[str] | None = None,
     extra_services: Any = None,
+    area_level: str = "areas",
 ) -> Any:
     from proximity.coverage import compute_access
 
     kwargs: dict[str, Any] = {}
     if extra_services is not None:
         kwargs["extra_services"] = extra_services
+    if area_level != "areas":
+        kwargs["area_level"] = area_level
     with _no_crowfly_warning():
         return compute_access(
             city,
@@ -1969,6 +2129,61 @@ def _chosen_sites_as_services(scenario: Scenario, city: Any, result: Any) -> Any
     )
 
 
+NO_SERVICE_STATUS = "no located service – no coverage computed"
+
+
+def categories_table(
+    city: Any, scenario: Scenario | None = None, added_sites: Any = None
+) -> pd.DataFrame:
+    """One row per category of :data:`proximity.sources.CATEGORIES` (as ``categories.csv``).
+
+    Columns: ``category, label_sv, n_located_services`` (after the interventions),
+    ``n_unlocated_services`` (named in the sources but without a location,
+    ``City.services_unlocated``: never routed), ``n_proposed_sites`` (chosen by the siting
+    and added before the final coverage) and ``status``: ``"ok"``, ``"no located service –
+    no coverage computed"``, or ``"not in the scenario's categories"``.
+    """
+    from proximity.sources import CATEGORIES, CATEGORY_LABELS_SV
+
+    svc = getattr(city, "services", None)
+    located = (
+        svc["category"].astype(str).value_counts() if svc is not None and len(svc) else pd.Series()
+    )
+    unl = getattr(city, "services_unlocated", None)
+    unlocated = (
+        unl["category"].astype(str).value_counts()
+        if unl is not None and len(unl) and "category" in unl.columns
+        else pd.Series(dtype="int64")
+    )
+    proposed = (
+        added_sites["category"].astype(str).value_counts()
+        if added_sites is not None and len(added_sites)
+        else pd.Series(dtype="int64")
+    )
+    wanted = None if scenario is None or scenario.categories is None else set(scenario.categories)
+    rows = []
+    for cat in CATEGORIES:
+        n_loc = int(located.get(cat, 0))
+        n_new = int(proposed.get(cat, 0))
+        if wanted is not None and cat not in wanted and cat not in proposed.index:
+            status = "not in the scenario's categories"
+        elif n_loc + n_new > 0:
+            status = "ok"
+        else:
+            status = NO_SERVICE_STATUS
+        rows.append(
+            {
+                "category": cat,
+                "label_sv": CATEGORY_LABELS_SV.get(cat, cat),
+                "n_located_services": n_loc,
+                "n_unlocated_services": int(unlocated.get(cat, 0)),
+                "n_proposed_sites": n_new,
+                "status": status,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _equity(access: Any, city: Any) -> pd.DataFrame | None:
     """Municipality-level equity measures (:func:`proximity.equity.equity_table`)."""
     from proximity.equity import equity_table
@@ -2023,6 +2238,64 @@ def _candidates_of(res: RunResult) -> Any:
     return getattr(res.siting, "candidates", None) if res.siting is not None else None
 
 
+def _profile_obj(res: RunResult, name: str) -> Any:
+    """The profile ``name`` as used by the run (a speed changed by ``set_speed`` included)."""
+    for p in res.profiles:
+        if getattr(p, "name", None) == name:
+            return p
+    return name
+
+
+def map_isochrones(
+    res: RunResult, categories: Sequence[str], threshold_min: float, profile: str
+) -> Any:
+    """Reached-network polygons (:func:`proximity.coverage.isochrone_polygons`) around the
+    services of each category, for the maps; None in crow-fly mode (there is no network to
+    reach along, so the crow-fly maps have no such layer).
+
+    The services are the city's after the interventions plus, for the siting category, the
+    chosen sites when they were applied, so the layer matches the coverage shown. Returns a
+    GeoDataFrame ``category, threshold_min, profile, buffer_m, geometry`` (network CRS).
+    """
+    if res.network is None:
+        return None
+    import geopandas as gpd
+
+    from proximity.coverage import isochrone_polygons
+    from proximity.snap import snap
+
+    prof = _profile_obj(res, profile)
+    frames = []
+    for cat in categories:
+        svc = res.city.services[res.city.services["category"].astype(str) == cat]
+        extra = res.added_sites
+        if extra is not None and len(extra):
+            extra = extra[extra["category"].astype(str) == cat]
+            if len(extra):
+                svc = pd.concat([svc, extra.to_crs(svc.crs)], ignore_index=True)
+        if len(svc) == 0:
+            continue
+        svc = gpd.GeoDataFrame(svc, geometry="geometry", crs=res.city.services.crs)
+        if str(svc.crs) != str(res.network.crs):
+            svc = svc.to_crs(res.network.crs)
+        sn = snap(
+            res.network,
+            svc,
+            ids=svc["service_id"].astype(str).to_numpy(),
+            max_snap_m=res.scenario.max_snap_m,
+            what="services",
+        )
+        if not bool(np.any(sn.routable)):
+            continue
+        iso = isochrone_polygons(res.network, sn, [float(threshold_min)], prof)
+        frames.append(iso.assign(category=cat))
+    if not frames:
+        return None
+    return gpd.GeoDataFrame(
+        pd.concat(frames, ignore_index=True), geometry="geometry", crs=res.network.crs
+    )
+
+
 def _write_maps(
     scenario: Scenario, res: RunResult, folder: Path, baseline_access: Any = None
 ) -> list[Path]:
@@ -2030,6 +2303,7 @@ def _write_maps(
 
     cats, thr, prof = map_settings(scenario, res.access)
     folder.mkdir(parents=True, exist_ok=True)
+    iso = map_isochrones(res, cats, float(thr), prof)
     paths = []
     for cat in cats:
         m = make_map(
@@ -2044,6 +2318,8 @@ def _write_maps(
             lang="sv",
             candidates=_candidates_of(res),
             title=scenario.title or None,
+            isochrones=None if iso is None else iso[iso["category"] == cat],
+            show_residents=True,
         )
         p = folder / f"{scenario.name}-{cat}-{_fmt_float(float(thr))}min-{prof}.html"
         save_map(m, p)
@@ -2071,6 +2347,119 @@ def _write_report(
     )
     md_path = out.get("report.md") if isinstance(out, dict) else None
     return Path(md_path) if md_path else None
+
+
+def _subarea_access(scenario: Scenario, res: RunResult) -> Any:
+    """The run's coverage at subarea (stadsdel) level, with the applied sites, for area
+    profiles of subareas."""
+    access = _compute_access(
+        scenario, res.city, res.network, res.profiles, scenario.categories, area_level="subareas"
+    )
+    if res.added_sites is not None and scenario.siting is not None:
+        after = _compute_access(
+            scenario,
+            res.city,
+            res.network,
+            res.profiles,
+            [scenario.siting.category],
+            extra_services=res.added_sites,
+            area_level="subareas",
+        )
+        access = _merge_after_siting(access, after, scenario.siting.category)
+    return access
+
+
+def _write_area_profiles(scenario: Scenario, res: RunResult, folder: Path) -> list[Path]:
+    """``omrade_<id>.md``/``.html`` for every id of ``outputs.area_profiles``
+    (:func:`proximity.report.area_profile`, at the map profile and threshold)."""
+    from proximity.report import area_profile
+
+    _cats, thr, prof = map_settings(scenario, res.access)
+    area_ids = set(res.access.areas["area_id"].astype(str))
+    sub_access = None
+    paths: list[Path] = []
+    for aid in scenario.outputs.area_profiles:
+        access = res.access
+        if aid not in area_ids:
+            if sub_access is None:
+                sub_access = _subarea_access(scenario, res)
+            access = sub_access
+        with _no_crowfly_warning():
+            out = area_profile(
+                folder,
+                res.city,
+                access,
+                aid,
+                res.siting,
+                _candidates_of(res),
+                profile=prof,
+                threshold_min=float(thr),
+            )
+        paths += [Path(v) for _k, v in sorted(out.items())]
+    return paths
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _open_up(folder: Path) -> None:
+    """Give a staging folder (``mkdtemp``: 0700) the mode a normal ``mkdir`` would have
+    (``0o777 & ~umask``), so that published outputs and maps can be shared."""
+    os.chmod(folder, 0o777 & ~_current_umask())
+
+
+def _check_maps_target(target: Path) -> None:
+    """Fail fast if ``<maps_dir>/<name>`` cannot be (re)published: it must be absent, or a
+    folder holding only ``.html`` files (an earlier publication); its parent writable."""
+    try:
+        if target.exists():
+            if not target.is_dir():
+                raise OutputError(
+                    "The maps path exists and is not a folder.",
+                    file=target,
+                    fix="Remove it, or choose another maps folder (--maps-dir).",
+                )
+            foreign = [p.name for p in target.iterdir() if p.suffix != ".html" or p.is_dir()]
+            if foreign:
+                raise OutputError(
+                    "The maps folder holds files that are not maps "
+                    f"({', '.join(sorted(foreign)[:5])}); refusing to replace it.",
+                    file=target,
+                    fix="Move those files away, or choose another maps folder (--maps-dir).",
+                )
+        from proximity._io import ensure_writable_dir
+
+        ensure_writable_dir(target.parent)
+    except OutputError:
+        raise
+    except ProximityError as exc:
+        raise OutputError(
+            f"Cannot write the maps folder: {exc.message}",
+            file=target.parent,
+            fix="Choose a folder you can write to (--maps-dir), or drop outputs.maps_dir.",
+        ) from exc
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write the maps folder: {exc.strerror or exc}",
+            file=target.parent,
+            fix="Choose a folder you can write to (--maps-dir), or drop outputs.maps_dir.",
+        ) from exc
+
+
+def _stage_maps(maps: Sequence[Path], target: Path) -> Path:
+    """Copy the run's maps into a staging folder next to ``target`` (published later)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    try:
+        for m in maps:
+            shutil.copyfile(m, staging / m.name)
+        _open_up(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
 
 
 def _stage_dir(target: Path) -> Path:
@@ -2169,6 +2558,7 @@ def run(
     scenario: Scenario | str | os.PathLike[str],
     *,
     out_dir: str | os.PathLike[str] | None = None,
+    maps_dir: str | os.PathLike[str] | None = None,
     quiet: bool = False,
 ) -> RunResult:
     """Run a scenario end to end and write its outputs.
@@ -2188,9 +2578,16 @@ def run(
         tables/sites.csv         ranked sites (with a siting request)
         tables/sites_per_area.csv
         tables/delta_vs_baseline.csv   (with a baseline)
+        tables/categories.csv    per category: located/unlocated services, status
         data/                    coverage.write(): CSV + GeoParquet with provenance
         maps/*.html              self-contained offline maps
         report.md, report.html
+        omrade_<id>.md/.html     area profiles (outputs.area_profiles)
+
+    The output folder gets the mode of a normal ``mkdir`` (``0o777 & ~umask``), not the
+    staging folder's 0700. With a shared maps folder (``outputs.maps_dir`` or ``maps_dir``)
+    the maps are also published to ``<maps_dir>/<name>/``, atomically and only when the
+    whole run succeeded.
 
     Parameters
     ----------
@@ -2198,6 +2595,9 @@ def run(
         A :class:`Scenario` or the path of a scenario TOML.
     out_dir
         Output folder (default: the scenario's ``outputs.dir`` or ``out/<name>``).
+    maps_dir
+        Shared maps folder to publish the maps to (as ``<maps_dir>/<name>/``). Default: the
+        scenario's ``outputs.maps_dir`` when ``out_dir`` is not given, else none.
     quiet
         No step messages or progress bars (warnings are still printed).
 
@@ -2214,18 +2614,31 @@ def run(
         scenario = load_scenario(scenario)
     target = scenario.output_dir(out_dir)
     o = scenario.outputs
-    total = 6 + sum(map(bool, (scenario.siting, scenario.baseline, o.maps, o.report)))
+    maps_target = scenario.published_maps_dir(out_dir, maps_dir) if o.maps else None
+    total = 6 + sum(
+        map(bool, (scenario.siting, scenario.baseline, o.maps, o.report, o.area_profiles))
+    )
     steps = _Steps(total, quiet)
     prev_progress = config._progress_override
     if quiet:
         config.set_progress(False)
     staging: Path | None = None
+    maps_staging: Path | None = None
     try:
         staging = _stage_dir(target)  # fails fast on an unwritable output folder
-        res = _run_into(scenario, staging, target, steps)
+        if maps_target is not None:
+            _check_maps_target(maps_target)  # … and on an unwritable maps folder
+        res = _run_into(scenario, staging, target, steps, maps_target)
         steps.step("publishing outputs")
+        if maps_target is not None and res.maps:
+            maps_staging = _stage_maps(res.maps, maps_target)
+        _open_up(staging)
         _publish(staging, target)
         done, staging = staging, None
+        if maps_staging is not None and maps_target is not None:
+            _publish(maps_staging, maps_target)
+            maps_staging = None
+            res.published_maps = [maps_target / p.name for p in res.maps]
         steps.close()
 
         def rebase(p: Path) -> Path:
@@ -2236,6 +2649,7 @@ def run(
         res.tables = {k: rebase(p) for k, p in res.tables.items()}
         res.maps = [rebase(p) for p in res.maps]
         res.report = None if res.report is None else rebase(res.report)
+        res.area_profiles = [rebase(p) for p in res.area_profiles]
         if not quiet:
             steps.say(f"done in {time.perf_counter() - steps.t0:.1f} s → {target}")
         return res
@@ -2243,6 +2657,8 @@ def run(
         steps.bar.close()
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+        if maps_staging is not None:
+            shutil.rmtree(maps_staging, ignore_errors=True)
         if quiet:
             config.set_progress(prev_progress)
 
@@ -2324,7 +2740,6 @@ def compute(
             warnings.append(f"Crow-fly approximation {method} requested by the scenario.")
     else:
         info["provenance"] = _network_provenance(network)
-
     steps.step("coverage")
     access = _compute_access(scenario, city, network, profiles, scenario.categories)
     method = str(getattr(access, "distance_method", "network" if network else "crowfly"))
@@ -2338,6 +2753,7 @@ def compute(
         access=access,
         warnings=warnings,
         log=log,
+        profiles=tuple(profiles),
     )
 
     if scenario.siting is not None:
@@ -2346,6 +2762,7 @@ def compute(
         if scenario.siting.apply:
             rows = _chosen_sites_as_services(scenario, city, res.siting)
             if rows is not None and len(rows):
+                res.added_sites = rows
                 res.access_before_siting = access
                 after = _compute_access(
                     scenario,
@@ -2360,6 +2777,22 @@ def compute(
                     f"siting applied: {len(rows)} new {scenario.siting.category} "
                     "sites added before the final coverage"
                 )
+
+    # categories without any located service (and no proposed site): no coverage at all
+    cats_table = categories_table(city, scenario, res.added_sites)
+    for r in cats_table[cats_table["status"] == NO_SERVICE_STATUS].itertuples():
+        line = (
+            f"Category {r.category} ({r.label_sv}): no located service"
+            + (
+                f" ({r.n_unlocated_services} named without a location)"
+                if r.n_unlocated_services
+                else ""
+            )
+            + " – no coverage computed."
+        )
+        if banner:
+            _warn(f"warning: {line}")
+        res.warnings.append(line)
 
     if scenario.baseline is not None:
         steps.step(f"baseline {scenario.baseline.name}")
@@ -2377,10 +2810,17 @@ def compute(
     return res
 
 
-def _run_into(scenario: Scenario, staging: Path, target: Path, steps: _Steps) -> RunResult:
+def _run_into(
+    scenario: Scenario,
+    staging: Path,
+    target: Path,
+    steps: _Steps,
+    maps_target: Path | None = None,
+) -> RunResult:
     """:func:`compute`, then every output written into ``staging``."""
     res = compute(scenario, _steps=steps)
     res.out_dir = target
+    date = today_iso()  # one run date for run.json and the tables' date column
     city, method = res.city, res.distance_method
     baseline_access = res.baseline.access if res.baseline is not None else None
     baseline_areas = (
@@ -2391,9 +2831,12 @@ def _run_into(scenario: Scenario, staging: Path, target: Path, steps: _Steps) ->
     steps.step("writing tables")
     tables_dir = staging / "tables"
     tables_dir.mkdir()
-    areas = areas_table(res.access, city)
+    areas = areas_table(res.access, city, date=date)
     if scenario.outputs.tables:
         res.tables["areas"] = write_table(areas, tables_dir / "areas.csv", AREA_KEYS)
+        res.tables["categories"] = write_table(
+            categories_table(city, scenario, res.added_sites), tables_dir / "categories.csv"
+        )
         eq = _equity(res.access, city)
         if eq is not None:
             res.tables["equity"] = write_table(
@@ -2401,7 +2844,7 @@ def _run_into(scenario: Scenario, staging: Path, target: Path, steps: _Steps) ->
             )
         if res.access_before_siting is not None:
             res.tables["areas_before_siting"] = write_table(
-                areas_table(res.access_before_siting, city),
+                areas_table(res.access_before_siting, city, date=date),
                 tables_dir / "areas_before_siting.csv",
                 AREA_KEYS,
             )
@@ -2432,11 +2875,14 @@ def _run_into(scenario: Scenario, staging: Path, target: Path, steps: _Steps) ->
     if scenario.outputs.report:
         steps.step("report")
         res.report = _write_report(scenario, res, staging, baseline_access)
+    if scenario.outputs.area_profiles:
+        steps.step("area profiles")
+        res.area_profiles = _write_area_profiles(scenario, res, staging)
 
     manifest = {
         "proximity_run": 1,
         "scenario": scenario.to_dict(),
-        "date": today_iso(),
+        "date": date,
         "distance_method": method,
         "crowfly": not method.startswith("network"),
         "population_unit": population_unit(res.access, city),
@@ -2453,6 +2899,15 @@ def _run_into(scenario: Scenario, staging: Path, target: Path, steps: _Steps) ->
             for k, p in sorted(res.tables.items())
         },
         "maps": [p.relative_to(staging).as_posix() for p in res.maps],
+        "maps_isochrones": (
+            "reached network (isochrone polygons) of the mapped categories"
+            if res.network is not None
+            else "none: crow-fly mode has no network to reach along"
+        ),
+        "published_maps": (
+            [(maps_target / p.name).as_posix() for p in res.maps] if maps_target else []
+        ),
+        "area_profiles": [p.relative_to(staging).as_posix() for p in res.area_profiles],
     }
     write_json_atomic(staging / "run.json", manifest)
     return res
@@ -2645,6 +3100,10 @@ def _pick(values: Iterable[Any], preferred: Sequence[Any]) -> Any:
     return sorted(vals)[0] if vals else None
 
 
+#: ``present`` (compare.csv) → the Swedish wording of compare.md's "finns i" column.
+PRESENT_SV = {"both": "båda", "a": "bara A", "b": "bara B"}
+
+
 def _compare_markdown(
     diff: pd.DataFrame, a_name: str, b_name: str, category: str, profile: str, threshold: float
 ) -> str:
@@ -2667,11 +3126,13 @@ def _compare_markdown(
     ].copy()
     for c in ("covered_share_a", "covered_share_b", "delta_covered_share"):
         view[c] = view[c] * 100.0
+    # the CSV keeps the machine-readable present = both|a|b; the human table is Swedish
+    view["present"] = view["present"].map(PRESENT_SV).fillna(view["present"])
     view = view.rename(
         columns={
             "area_id": "area",
             "area_name": "namn",
-            "present": "i",
+            "present": "finns i",
             "covered_a": "täckta A",
             "covered_b": "täckta B",
             "delta_covered": "Δ täckta",

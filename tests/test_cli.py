@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -46,8 +47,12 @@ def test_main_job_runs_offline_with_maps_report_and_tables(tmp_path, capsys):
     assert elapsed < 120
     assert "crowfly×1.3" in cap.out and "CROW-FLY" in cap.out
     assert "CROW-FLY APPROXIMATION" in cap.err  # the loud warning, even with --quiet
-    assert "Hela kommunen" in cap.out
-    assert "population unit" not in cap.out and " covered " in cap.out  # persons: unchanged
+    assert "Hela kommunen" in cap.out and "Hela studieområdet" not in cap.out
+    assert "population unit" not in cap.out and "covered persons" in cap.out  # unit labelled
+    # --out without --maps-dir: nothing is published into the repo's maps/
+    assert "maps published" not in cap.out
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["published_maps"] == []
     assert (out / "report.md").exists() and (out / "report.html").exists()
     maps = list((out / "maps").glob("*.html"))
     assert maps and all("crowfly" in m.read_text(encoding="utf-8") for m in maps)
@@ -55,6 +60,20 @@ def test_main_job_runs_offline_with_maps_report_and_tables(tmp_path, capsys):
     assert set(areas["distance_method"]) == {"crowfly×1.3"}
     assert set(areas["population_unit"]) == {"persons"}
     assert len(set(areas["area_id"])) == 11  # the ten areas + the municipality total
+    assert set(areas.loc[areas["area_id"] == "__total__", "area_name"]) == {"Hela kommunen"}
+
+
+def test_run_maps_dir_publishes_the_maps(light, tmp_path, capsys):
+    light.write_text(
+        light.read_text(encoding="utf-8").replace("maps = false", "maps = true"), encoding="utf-8"
+    )
+    out, shared = tmp_path / "o", tmp_path / "shared"
+    rc = cli.main(["run", str(light), "--out", str(out), "--maps-dir", str(shared), "-q"])
+    cap = capsys.readouterr()
+    assert rc == 0, cap.err
+    published = sorted((shared / "light").glob("*.html"))
+    assert [p.name for p in published] == sorted(p.name for p in (out / "maps").glob("*.html"))
+    assert published and f"maps published to: {shared / 'light'}" in cap.out
 
 
 def test_run_verbose_and_default_print_steps(light, tmp_path, capsys):
@@ -186,6 +205,7 @@ candidate_id = "svc:idea_drottninghog:library"
     out = capsys.readouterr().out
     assert rc == 0
     assert "Δ täckta" in out and "Hela kommunen" in out
+    assert "| finns i |" in out and "| båda |" in out
     diff = pd.read_csv(tmp_path / "cmp" / "compare.csv")
     a = pd.read_csv(tmp_path / "a" / "tables" / "areas.csv")
     b = pd.read_csv(tmp_path / "b" / "tables" / "areas.csv")
@@ -299,14 +319,30 @@ def test_helsinki_demo_runs_offline_in_network_mode(tmp_path, capsys):
     cap = capsys.readouterr()
     assert rc == 0, cap.err
     assert "distance method: network" in cap.out and "CROW-FLY" not in cap.err
+    # a grid over an OSM extract, not a municipality: the total row says so
+    assert "Hela studieområdet, adult, within 10 min" in cap.out and "Hela kommunen" not in cap.out
     areas = pd.read_csv(out / "tables" / "areas.csv")
     assert set(areas["distance_method"]) == {"network"}
+    assert set(areas.loc[areas["area_id"] == "__total__", "area_name"]) == {"Hela studieområdet"}
+    assert areas["network_hash"].nunique() == 1 and "crow" not in areas["network_hash"].iloc[0]
+    # the maps carry the reached-network (isochrone) layer of the mapped category
+    (page,) = [m.read_text(encoding="utf-8") for m in (out / "maps").glob("*.html")]
+    assert "px-isochrone" in page
+    assert "N\\u00e5bart inom 10 min: Stadsdelskontor" in page or (
+        "Nåbart inom 10 min: Stadsdelskontor" in page
+    )
+    # categories without any located service are listed and warned about
+    cats = pd.read_csv(out / "tables" / "categories.csv").set_index("category")
+    assert cats.loc["youth_centre", "status"] == "no located service – no coverage computed"
+    assert cats.loc["district_office", "n_proposed_sites"] == 3
+    assert cats.loc["district_office", "status"] == "ok"
+    assert "warning: Category youth_centre" in cap.err
     sites = pd.read_csv(out / "tables" / "sites.csv")
     assert len(sites) == 3 and set(sites["distance_method"]) == {"network"}
     assert list((out / "maps").glob("*.html")) and (out / "report.html").exists()
-    import json
-
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["published_maps"] == []  # --out: not into the repo's maps/
+    assert run["maps_isochrones"].startswith("reached network")
     assert run["crowfly"] is False and run["network"]["origin"].endswith("Helsinki.osm.pbf")
     assert run["network_provenance"]["source_sha256"]
     # the demand is residential floor area (m²) from OSM buildings, not people

@@ -807,3 +807,255 @@ report = false
     assert len(res.siting.chosen) == 2
     assert all(str(c).startswith("grid") for c in res.siting.chosen)
     assert not any("fallback" in w for w in res.warnings)
+
+
+# ============================================================================ shared maps folder
+MAPPED = """
+name = "mapped"
+city = "helsingborg"
+categories = ["district_office"]
+thresholds_min = [15]
+profiles = ["adult"]
+[outputs]
+dir = "out/mapped"
+maps_dir = "{maps_dir}"
+report = false
+map_threshold_min = 15
+"""
+
+
+def mapped(tmp_path: Path, maps_dir: str = "maps") -> Path:
+    return write(tmp_path, MAPPED.format(maps_dir=maps_dir), "mapped.toml")
+
+
+def test_maps_are_published_to_maps_dir(tmp_path, offline_env, monkeypatch):
+    p = mapped(tmp_path)
+    s = sc.load_scenario(p)
+    assert s.outputs.maps_dir == "maps"
+    # --out alone never publishes (tests and notebooks stay out of the repo's maps/)
+    monkeypatch.chdir(tmp_path)
+    r = sc.run(s, out_dir=tmp_path / "o1", quiet=True)
+    assert r.published_maps == [] and not (tmp_path / "maps").exists()
+    assert json.loads((r.out_dir / "run.json").read_text("utf-8"))["published_maps"] == []
+    # an explicit maps_dir publishes <maps_dir>/<name>/ even with out_dir
+    r = sc.run(s, out_dir=tmp_path / "o2", maps_dir=tmp_path / "shared", quiet=True)
+    pub = tmp_path / "shared" / "mapped"
+    assert [m.name for m in r.maps] == [m.name for m in r.published_maps]
+    assert sorted(x.name for x in pub.iterdir()) == [m.name for m in r.maps]
+    assert all(x.suffix == ".html" for x in pub.iterdir())
+    assert (pub / r.maps[0].name).read_bytes() == r.maps[0].read_bytes()
+    assert not [x for x in (tmp_path / "shared").iterdir() if x.name.startswith(".")]
+    # the scenario's own outputs.dir and maps_dir, relative to the current folder
+    r = sc.run(s, quiet=True)
+    assert r.out_dir == Path("out/mapped")
+    assert (tmp_path / "maps" / "mapped" / r.maps[0].name).exists()
+    run_json = json.loads((tmp_path / "out/mapped/run.json").read_text("utf-8"))
+    assert run_json["published_maps"] == [f"maps/mapped/{r.maps[0].name}"]
+    assert run_json["maps_isochrones"].startswith("none: crow-fly")
+
+
+def test_maps_not_published_on_failure(tmp_path, offline_env, monkeypatch):
+    p = mapped(tmp_path)
+    shared = tmp_path / "shared"
+    # a failed first run publishes nothing
+    real = sc._write_maps
+
+    def maps_then_fail(*a, **k):
+        real(*a, **k)  # the maps are written into staging …
+        raise RuntimeError("boom after the maps")  # … then the run fails
+
+    monkeypatch.setattr(sc, "_write_maps", maps_then_fail)
+    with pytest.raises(RuntimeError):
+        sc.run(p, out_dir=tmp_path / "o", maps_dir=shared, quiet=True)
+    assert not (shared / "mapped").exists() and not (tmp_path / "o").exists()
+    assert not shared.exists() or not list(shared.iterdir())
+    # a good run, then a failing re-run: the published maps stay as they were
+    monkeypatch.setattr(sc, "_write_maps", real)
+    sc.run(p, out_dir=tmp_path / "o", maps_dir=shared, quiet=True)
+    before = {f.name: f.read_bytes() for f in (shared / "mapped").iterdir()}
+    monkeypatch.setattr(sc, "_write_maps", maps_then_fail)
+    with pytest.raises(RuntimeError):
+        sc.run(p, out_dir=tmp_path / "o", maps_dir=shared, quiet=True)
+    assert {f.name: f.read_bytes() for f in (shared / "mapped").iterdir()} == before
+    assert sorted(x.name for x in shared.iterdir()) == ["mapped"]  # no staging left
+
+
+def test_maps_dir_refuses_a_folder_with_other_files(tmp_path, offline_env):
+    pub = tmp_path / "shared" / "mapped"
+    pub.mkdir(parents=True)
+    (pub / "notes.docx").write_text("precious")
+    with pytest.raises(OutputError, match="refusing"):
+        sc.run(mapped(tmp_path), out_dir=tmp_path / "o", maps_dir=tmp_path / "shared", quiet=True)
+    assert (pub / "notes.docx").read_text() == "precious" and not (tmp_path / "o").exists()
+
+
+def test_shipped_scenarios_publish_to_the_repos_maps_folder():
+    for p in sorted(SCENARIOS.glob("*.toml")):
+        s = sc.load_scenario(p)
+        assert s.outputs.maps_dir == "maps", p.name
+        assert s.published_maps_dir() == Path("maps") / s.name
+        assert s.published_maps_dir(out_dir="x") is None
+        assert s.published_maps_dir(out_dir="x", maps_dir="m") == Path("m") / s.name
+
+
+def test_output_folder_gets_the_umask_mode(tmp_path, offline_env):
+    old = os.umask(0o022)
+    try:
+        r = sc.run(
+            mapped(tmp_path), out_dir=tmp_path / "o", maps_dir=tmp_path / "shared", quiet=True
+        )
+    finally:
+        os.umask(old)
+    assert (r.out_dir.stat().st_mode & 0o777) == 0o755  # not mkdtemp's 0700
+    assert ((tmp_path / "shared" / "mapped").stat().st_mode & 0o777) == 0o755
+    assert (r.maps[0].stat().st_mode & 0o777) == 0o644
+    old = os.umask(0o002)
+    try:
+        r = sc.run(mapped(tmp_path), out_dir=tmp_path / "o", quiet=True)
+    finally:
+        os.umask(old)
+    assert (r.out_dir.stat().st_mode & 0o777) == 0o775
+
+
+# ============================================================================ area profiles
+def test_area_profiles_of_an_area_and_a_subarea(tmp_path, offline_env):
+    p = light(tmp_path, "")
+    text = p.read_text("utf-8").replace(
+        "[outputs]", '[outputs]\narea_profiles = ["B022", "nordostra_staden"]'
+    )
+    p.write_text(text, "utf-8")
+    r = sc.run(p, out_dir=tmp_path / "o", quiet=True)
+    names = sorted(x.name for x in r.area_profiles)
+    assert names == [
+        "omrade_B022.html",
+        "omrade_B022.md",
+        "omrade_nordostra_staden.html",
+        "omrade_nordostra_staden.md",
+    ]
+    assert all(x.exists() and x.parent == r.out_dir for x in r.area_profiles)
+    assert "Drottninghög" in (r.out_dir / "omrade_B022.md").read_text("utf-8")
+    assert "Nordöstra staden" in (r.out_dir / "omrade_nordostra_staden.md").read_text("utf-8")
+    run_json = json.loads((r.out_dir / "run.json").read_text("utf-8"))
+    assert "omrade_B022.md" in run_json["area_profiles"]
+
+
+def test_punktinsats_profiles_drottninghog():
+    s = sc.load_scenario(SCENARIOS / "helsingborg-punktinsats.toml")
+    assert s.outputs.area_profiles == ("B022",)
+    import geopandas as gpd
+
+    subs = gpd.read_file(ROOT / "data" / "helsingborg" / "subareas.geojson")
+    row = subs[subs["subarea_id"] == "B022"].iloc[0]
+    assert row["name"] == "Drottninghög" and row["area_id"] == "nordostra_staden"
+
+
+@pytest.mark.parametrize(
+    "ids, needle",
+    [
+        ('["drottninghog"]', "Did you mean 'B022' (Drottninghög)"),
+        ('["B02"]', "Did you mean"),
+        ('["nordostra_stade"]', "Did you mean 'nordostra_staden'"),
+        ('["nowhere_at_all"]', "Ids (areas and subareas)"),
+    ],
+)
+def test_unknown_area_profile_id(tmp_path, offline_env, ids, needle):
+    p = light(tmp_path)
+    p.write_text(
+        p.read_text("utf-8").replace("[outputs]", f"[outputs]\narea_profiles = {ids}"), "utf-8"
+    )
+    with pytest.raises(ScenarioError) as e:
+        sc.run(p, out_dir=tmp_path / "o", quiet=True)
+    assert "area_profiles" in str(e.value) and needle in str(e.value)
+    assert not (tmp_path / "o").exists()
+
+
+def test_area_profile_of_a_split_area_names_its_subareas(tmp_path, offline_env):
+    p = light(tmp_path, '[[interventions]]\ntype = "split_area"\narea_id = "sodra_staden"\n')
+    p.write_text(
+        p.read_text("utf-8").replace("[outputs]", '[outputs]\narea_profiles = ["sodra_staden"]'),
+        "utf-8",
+    )
+    with pytest.raises(ScenarioError, match="B071"):
+        sc.run(p, out_dir=tmp_path / "o", quiet=True)
+
+
+# ============================================================================ categories, provenance
+def test_categories_table_and_warning(tmp_path, offline_env, capsys):
+    from proximity.sources import CATEGORIES
+
+    p = write(
+        tmp_path,
+        'name = "allcats"\ncity = "helsingborg"\nthresholds_min = [10]\nprofiles = ["adult"]\n'
+        "[outputs]\nmaps = false\nreport = false\n",
+        "allcats.toml",
+    )
+    r = sc.run(p, out_dir=tmp_path / "o", quiet=True)
+    err = capsys.readouterr().err
+    cats = pd.read_csv(r.out_dir / "tables" / "categories.csv")
+    assert list(cats.columns) == [
+        "category",
+        "label_sv",
+        "n_located_services",
+        "n_unlocated_services",
+        "n_proposed_sites",
+        "status",
+    ]
+    assert list(cats["category"]) == list(CATEGORIES)
+    by = cats.set_index("category")
+    city = r.city
+    for cat in CATEGORIES:
+        assert by.loc[cat, "n_located_services"] == int((city.services["category"] == cat).sum())
+        assert by.loc[cat, "n_unlocated_services"] == int(
+            (city.services_unlocated["category"] == cat).sum()
+        )
+    assert by.loc["social_services", "status"] == "no located service – no coverage computed"
+    assert by.loc["library", "status"] == "ok"
+    # one warning line per such category, printed even with quiet, and in run.json
+    lines = [ln for ln in err.splitlines() if ln.startswith("warning: Category social_services")]
+    assert len(lines) == 1 and "no coverage computed" in lines[0]
+    run_json = json.loads((r.out_dir / "run.json").read_text("utf-8"))
+    assert any("social_services" in w for w in run_json["warnings"])
+    assert "categories" in run_json["tables"]
+
+
+def test_areas_table_has_network_hash_and_run_date(tmp_path, offline_env):
+    r = sc.run(light(tmp_path), out_dir=tmp_path / "o", quiet=True)
+    areas = pd.read_csv(r.out_dir / "tables" / "areas.csv", keep_default_na=False)
+    run_json = json.loads((r.out_dir / "run.json").read_text("utf-8"))
+    assert set(areas["date"]) == {run_json["date"]}
+    assert set(areas["network_hash"]) == {"none (crow-fly)"}
+    data = pd.read_csv(r.out_dir / "data" / "access_areas.csv", keep_default_na=False)
+    assert set(data["network_hash"]) == set(areas["network_hash"])
+
+
+def test_total_row_label_follows_the_study_area_kind():
+    from types import SimpleNamespace as NS
+
+    assert sc.total_area_label(NS(provenance={})) == "Hela kommunen"
+    assert sc.total_area_label(NS(provenance={"pbf": "x.osm.pbf"})) == "Hela studieområdet"
+    assert sc.total_area_label(NS(provenance={"areas_method": "grid"})) == "Hela studieområdet"
+    assert sc.total_area_label(NS(provenance={"kind": "study_area"})) == "Hela studieområdet"
+    assert sc.total_area_label(NS(provenance={"kind": "kommun", "pbf": "x"})) == "Hela kommunen"
+    assert sc.total_area_label(NS(provenance={"kommun_code": "1283"})) == "Hela kommunen"
+    # City.kind (from the city TOML) wins over the provenance
+    assert sc.total_area_label(NS(kind="study_area", provenance={"kommun": "1"})) == (
+        "Hela studieområdet"
+    )
+    assert sc.total_area_label(NS(kind="municipality", provenance={"pbf": "x"})) == (
+        "Hela kommunen"
+    )
+    from proximity.sources import load_city
+
+    assert sc.is_municipality(load_city("helsingborg"))
+    assert not sc.is_municipality(load_city("helsinki-demo"))
+
+
+def test_compare_markdown_is_swedish(runs, tmp_path):
+    base, motion = runs
+    cmp = sc.compare(base.out_dir, motion.out_dir, out_dir=tmp_path / "cmp", quiet=True)
+    md = cmp.markdown
+    assert "| finns i |" in md and "| both |" not in md and "| i |" not in md
+    assert "| båda |" in md
+    assert "bara A" in md or "bara B" in md  # Södra staden's subareas exist only in B
+    csv = pd.read_csv(cmp.csv_path)
+    assert set(csv["present"]) <= {"both", "a", "b"}  # machine-readable CSV stays English
