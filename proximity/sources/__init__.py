@@ -3,6 +3,7 @@
 Public API
 ----------
 - :class:`City` and :func:`load_city` (``"helsingborg"``, ``"helsinki-demo"`` or a city TOML);
+  ``City.kind`` is ``"municipality"`` or ``"study_area"`` (:data:`CITY_KINDS`);
 - :func:`load_areas`, :func:`load_subareas`, :func:`load_population`, :func:`load_services`;
 - :data:`CATEGORIES`, :data:`CATEGORY_LABELS_SV`, :data:`OSM_CATEGORY_TAGS`,
   :func:`osm_category`;
@@ -27,7 +28,7 @@ from proximity.sources.categories import (
     osm_category,
     osm_nonprofit_kind,
 )
-from proximity.sources.city import UNASSIGNED_AREA, City
+from proximity.sources.city import CITY_KINDS, UNASSIGNED_AREA, City
 from proximity.sources.loaders import (
     load_areas,
     load_population,
@@ -54,6 +55,7 @@ _LAZY = {
 __all__ = [
     "CATEGORIES",
     "CATEGORY_LABELS_SV",
+    "CITY_KINDS",
     "NONPROFIT_TAGS",
     "OSM_CATEGORY_TAGS",
     "UNASSIGNED_AREA",

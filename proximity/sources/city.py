@@ -9,7 +9,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from proximity.errors import ParameterError
+from proximity.errors import ParameterError, SchemaError
 from proximity.sources.categories import CATEGORIES, suggest_category
 
 AREA_COLUMNS = ["area_id", "name", "boundary_quality", "source"]
@@ -36,6 +36,43 @@ AREA_STATS_COLUMNS = [
 ]
 #: ``unlocated.area_id`` of population known only for the whole municipality.
 UNASSIGNED_AREA = "__unassigned__"
+#: Values of :attr:`City.kind`.
+CITY_KINDS = ("municipality", "study_area")
+#: Swedish label of the whole-city total row for each :attr:`City.kind`.
+TOTAL_LABELS_SV = {"municipality": "Hela kommunen", "study_area": "Hela studieområdet"}
+
+
+def kind_from_config(cfg: dict[str, Any], path: Any = None) -> tuple[str, str | None]:
+    """``(kind, kommun_code)`` of a city TOML (see :attr:`City.kind`).
+
+    ``kind = "municipality" | "study_area"`` is taken as given; without it, a
+    ``kommun_code`` (alias ``kommun``) means ``"municipality"`` and its absence
+    ``"study_area"``. ``kommun_code`` must be SCB's four-digit code as a string (``"0114"``).
+
+    Raises
+    ------
+    SchemaError
+        On an unknown kind or a malformed municipality code.
+    """
+    code = cfg.get("kommun_code", cfg.get("kommun"))
+    if code is not None:
+        code = f"{code:04d}" if isinstance(code, int) and not isinstance(code, bool) else code
+        if not (isinstance(code, str) and len(code) == 4 and code.isdigit()):
+            raise SchemaError(
+                f"kommun_code {code!r} is not a four-digit municipality code.",
+                file=path,
+                fix='Write it as a quoted string, e.g. kommun_code = "1283".',
+            )
+    kind = cfg.get("kind")
+    if kind is None:
+        kind = "municipality" if code is not None else "study_area"
+    if kind not in CITY_KINDS:
+        raise SchemaError(
+            f"Unknown city kind {kind!r}.",
+            file=path,
+            fix='Use kind = "municipality" (a whole kommun) or kind = "study_area".',
+        )
+    return str(kind), code
 
 
 def empty_gdf(columns: list[str], crs: str) -> gpd.GeoDataFrame:
@@ -82,6 +119,15 @@ class City:
         ``{"kind": "pbf", "path": ...}``, ``{"kind": "place", "query": ...}`` or None.
     provenance
         Free-form: config file, data folder, file hashes, licences, notes.
+    services_unlocated
+        Services named in the sources that cannot be placed (``reason``).
+    kind
+        ``"municipality"`` when the study area is a whole municipality (totals may be called
+        "Hela kommunen"), ``"study_area"`` otherwise (a part of a city, an OSM extract:
+        "Hela studieområdet"). City TOML: ``kind = ...``; a ``kommun_code`` (or ``kommun``)
+        without ``kind`` means ``"municipality"``; neither means ``"study_area"``.
+    kommun_code
+        Swedish municipality code (``"1283"`` for Helsingborg) or None.
     """
 
     name: str
@@ -97,8 +143,15 @@ class City:
     network_source: dict[str, Any] | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
     services_unlocated: pd.DataFrame = None  # type: ignore[assignment]
+    kind: str = "study_area"
+    kommun_code: str | None = None
 
     def __post_init__(self) -> None:
+        if self.kind not in CITY_KINDS:
+            raise ParameterError(
+                f"Unknown city kind {self.kind!r}.",
+                fix=f"Use one of: {', '.join(CITY_KINDS)}.",
+            )
         if self.nonprofits is None:
             self.nonprofits = empty_gdf(NONPROFIT_COLUMNS, self.crs)
         if self.area_stats is None:
@@ -124,6 +177,16 @@ class City:
         present = set(self.services["category"].astype(str))
         known = [c for c in CATEGORIES if c in present]
         return known + sorted(present - set(known))
+
+    @property
+    def is_municipality(self) -> bool:
+        """True when the study area is a whole municipality (``kind == "municipality"``)."""
+        return self.kind == "municipality"
+
+    @property
+    def total_label_sv(self) -> str:
+        """``"Hela kommunen"`` for a municipality, ``"Hela studieområdet"`` otherwise."""
+        return TOTAL_LABELS_SV[self.kind]
 
     @property
     def total_population(self) -> float:
@@ -200,6 +263,8 @@ class City:
         return dict(
             name=self.name,
             crs=self.crs,
+            kind=self.kind,
+            kommun_code=self.kommun_code,
             n_areas=len(self.areas),
             n_subareas=len(self.subareas),
             n_demand=len(self.demand),

@@ -34,6 +34,7 @@ from proximity.sources.city import (
     UNLOCATED_COLUMNS,
     City,
     empty_gdf,
+    kind_from_config,
 )
 from proximity.sources.dasymetric import building_demand
 from proximity.sources.osm_features import OSM_ATTRIBUTION, parse_levels, scan_osm_file
@@ -88,6 +89,7 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
             file=path,
             fix="See data/helsinki-demo/city.toml.",
         )
+    kind, kommun_code = kind_from_config(cfg, path)
     pbf = resolve_pbf(str(osm["pbf"]), path)
     scan = scan_osm_file(pbf)
 
@@ -197,6 +199,7 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
         population_unit="m2 floor area (relative proxy, not persons)",
         osm_failed_areas=scan.failed_areas,
         osm_clipped_ways=scan.clipped_ways,
+        osm_building_ways_in_relations=scan.building_ways_in_relations,
         n_residential_tagged=int(b["residential"].astype(bool).sum()),
         n_untyped_included=int((~b["residential"].astype(bool)).sum()),
     )
@@ -216,6 +219,8 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
         area_stats=pd.DataFrame(columns=AREA_STATS_COLUMNS),
         network_source=net,
         provenance=prov,
+        kind=kind,
+        kommun_code=kommun_code,
     )
 
 

@@ -5,7 +5,9 @@ Two ways in:
 - **offline** from a local ``.osm`` / ``.osm.pbf`` / ``.osm.bz2`` extract, read with pyosmium in
   one pass (nodes as points; closed ways and multipolygon relations assembled as areas and taken
   at their representative point; open ways ignored). In a clipped extract, relations whose
-  members are cut off cannot be assembled and are skipped (counted in ``provenance``);
+  members are cut off cannot be assembled and are skipped (counted in ``provenance``). A way
+  tagged ``building=*`` that is the outer ring of a ``building=*`` multipolygon relation is
+  the same building and is counted once, as the relation (whose tags decide its use);
 - **online** through osmnx (``features_from_place`` / ``features_from_polygon``, Overpass) when
   ``source`` is a place name or a shapely polygon in EPSG:4326. Offline, a clear
   :class:`~proximity.errors.OfflineError` is raised.
@@ -110,6 +112,9 @@ class OsmScan:
     admin: list[dict[str, Any]] = field(default_factory=list)
     failed_areas: int = 0
     clipped_ways: int = 0
+    #: building ways dropped because they are the outer ring of a building multipolygon
+    #: relation (the relation is the building; its tags decide the use)
+    building_ways_in_relations: int = 0
     bbox: tuple[float, float, float, float] | None = None
     path: str = ""
 
@@ -139,6 +144,7 @@ def scan_osm_file(path: str | Path) -> OsmScan:
         )
     wkb = WKBFactory()
     scan = OsmScan(path=str(p))
+    building_outer_ways: set[int] = set()
     try:
         fp = osmium.FileProcessor(str(p)).with_locations().with_areas()
         for o in fp:
@@ -171,9 +177,30 @@ def scan_osm_file(path: str | Path) -> OsmScan:
                 scan.clipped_ways += 1
                 _classify(scan, tags, "w", o.id, geom, clipped=True)
                 continue
+            elif o.is_relation():
+                if tags.get("type") == "multipolygon" and tags.get("building", "no") != "no":
+                    building_outer_ways.update(
+                        m.ref for m in o.members if m.type == "w" and m.role in ("outer", "")
+                    )
+                continue
             else:
                 continue
             _classify(scan, tags, kind, oid, geom)
+        if building_outer_ways:
+            # A way tagged building=* that is also the outer ring of a building multipolygon is
+            # the same building (old-style double tagging): count it once, as the relation.
+            # Otherwise e.g. a shopping mall (relation building=retail) whose outer way says
+            # building=yes would be counted as an untyped, assumed-residential building.
+            kept = [
+                b
+                for b in scan.buildings
+                if not (
+                    b["building_id"].startswith("osm_w")
+                    and int(b["building_id"][5:]) in building_outer_ways
+                )
+            ]
+            scan.building_ways_in_relations = len(scan.buildings) - len(kept)
+            scan.buildings = kept
         header = osmium.io.Reader(str(p), osmium.osm.osm_entity_bits.NOTHING).header()
         box = header.box()
         if box.valid():

@@ -33,6 +33,7 @@ from proximity.sources.city import (
     UNLOCATED_COLUMNS,
     City,
     empty_gdf,
+    kind_from_config,
 )
 from proximity.sources.loaders import (
     load_areas,
@@ -162,6 +163,7 @@ def _resolve(base: Path, rel: str) -> Path:
 
 def _city_from_files(cfg: dict[str, Any], path: Path) -> City:
     name = cfg.get("name", path.parent.name)
+    kind, kommun_code = kind_from_config(cfg, path)
     crs = cfg.get("crs")
     if crs is None:
         raise SchemaError(
@@ -336,6 +338,8 @@ def _city_from_files(cfg: dict[str, Any], path: Path) -> City:
         network_source=network_source,
         provenance=prov,
         services_unlocated=services_unlocated,
+        kind=kind,
+        kommun_code=kommun_code,
     )
 
 
