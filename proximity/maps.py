@@ -33,6 +33,8 @@ Duck-typed inputs (the minimum used)
     (``service_id, name, category, geometry``; ``location_quality``, ``source``
     optional), optional ``name``, ``crs``, ``demand`` (``demand_id, population,
     geometry``; ``population_year``), ``nonprofits`` (``org_id, name, kind, geometry``),
+    ``services_unlocated`` (``service_id, name, category``: services known to exist but
+    without a location, listed as known gaps, see :func:`unlocated_services`),
     ``provenance``.
 ``access``
     ``areas`` table (contract columns, at least ``area_id, category, profile,
@@ -43,8 +45,10 @@ Duck-typed inputs (the minimum used)
     ``population_is_proxy`` decides) and ``points`` (for the residents layer).
 ``siting``
     ``chosen`` (ids in rank order), ``marginal_gain``; optional ``per_site`` (site
-    coordinates as geometry, ``x``/``y`` in the city CRS or ``lon``/``lat``), ``per_area``,
-    ``nonprofits``, ``model``. Sites can also be located with ``candidates=`` (a
+    coordinates as geometry, ``x``/``y`` in the city CRS or ``lon``/``lat``;
+    ``nonprofits_label_sv``; ``gini_coverage_share_before/_after/_change``, older results
+    ``gini_before/gini_after/delta_gini``), ``per_area``, ``nonprofits``,
+    ``nonprofit_data_available``, ``model``. Sites can also be located with ``candidates=`` (a
     GeoDataFrame with an id column).
 """
 
@@ -69,22 +73,34 @@ from jinja2 import Template
 
 from proximity import _io
 from proximity.errors import OutputError, ParameterError
+from proximity.sources.city import is_municipality
 
 __all__ = [
     "CATEGORY_STYLE",
+    "GAP_TEXT",
     "OSM_ATTRIBUTION",
     "OSM_TILES",
+    "QUALITY_SV",
     "ProximityMap",
+    "categories_without_service",
     "category_label",
+    "is_municipality",
     "make_map",
+    "nonprofit_absence_text",
+    "provenance_note_sv",
+    "quality_label",
     "render_html",
     "save_map",
     "select_coverage",
     "site_area_impact",
+    "site_gini",
     "site_labels",
+    "site_nonprofit_label",
     "site_nonprofits",
     "site_table",
     "siting_area_effect",
+    "total_label",
+    "unlocated_services",
 ]
 
 #: Tile URL template of the OpenStreetMap standard layer (used from JavaScript only).
@@ -188,7 +204,7 @@ TEXT: dict[str, dict[str, str]] = {
         "computed": "beräknad",
         "method": "Avståndsmetod",
         "network": "gångnätverk (OpenStreetMap)",
-        "crowfly": "fågelvägsavstånd × {f} (approximation)",
+        "crowfly": "fågelvägsavstånd × {f} (uppskattning)",
         "crowfly_warn": "Inte verkliga gångvägar – avstånden är uppskattade.",
         "approx": "Ungefärliga indata",
         "approx_areas": "Områdesgränser: {n} av {m} ungefärliga",
@@ -515,7 +531,7 @@ def _detour_factor(method: str) -> str:
 
 
 def distance_method_text(access: Any, lang: str = "sv") -> str:
-    """One line describing the distance method, e.g. ``fågelvägsavstånd × 1,3 (approximation)``."""
+    """One line describing the distance method, e.g. ``fågelvägsavstånd × 1,3 (uppskattning)``."""
     tx = TEXT[lang]
     method = distance_method(access)
     if is_crowfly(access):
@@ -574,7 +590,8 @@ def _short(text: str, n: int = 48) -> str:
 
 
 def quality_counts(frame: Any, column: str) -> tuple[int, int, dict[str, int]]:
-    """``(n_approximate, n_total, counts per value)`` of a quality column."""
+    """``(n_approximate, n_total, counts per value)`` of a quality column (values as in the
+    data, untranslated and untruncated: see :func:`quality_label`)."""
     if frame is None or len(frame) == 0:
         return 0, 0, {}
     if column not in frame:
@@ -582,7 +599,6 @@ def quality_counts(frame: Any, column: str) -> tuple[int, int, dict[str, int]]:
     values = pd.Series(frame[column]).fillna("okänd").astype(str)
     counts = {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
     n_approx = int(sum(v for k, v in counts.items() if _is_approx(k) or k == "okänd"))
-    counts = {_short(k): v for k, v in counts.items()}
     return n_approx, len(values), counts
 
 
@@ -832,6 +848,300 @@ def site_nonprofits(
     return [
         (str(r["name"]), str(r.get("kind", "") or ""), float(r["_d"])) for _, r in near.iterrows()
     ]
+
+
+# --------------------------------------------------------------------------------------
+# Swedish wording of data-quality values and provenance notes
+# --------------------------------------------------------------------------------------
+
+#: Swedish wording of known ``boundary_quality`` / ``location_quality`` values (keys in lower
+#: case). Unknown values are shown as they are (see :func:`quality_label`).
+QUALITY_SV: dict[str, str] = {
+    "district reference point": "stadsdelens referenspunkt",
+    "locality reference point": "tätortens referenspunkt",
+    "building reference point": "byggnadens referenspunkt",
+    "exact (osm node)": "exakt (OSM-nod)",
+    "exact": "exakt",
+    "official": "officiell",
+    "approximate": "ungefärlig",
+    "surveyed": "inmätt",
+    "address": "adress",
+    "grid": "rutnät",
+    "as supplied": "som levererat",
+    "approximate (voronoi of reference points, clipped to scb boundary + seaward allowance)": (
+        "ungefärliga (Voronoi-områden kring referenspunkter, klippta mot SCB:s kommungräns "
+        "+ marginal mot havet)"
+    ),
+    "regular 500 m grid (no complete administrative boundaries in the extract)": (
+        "regelbundet rutnät på 500 m (inga kompletta administrativa gränser i OSM-utdraget)"
+    ),
+    "building (osm footprint, representative point)": (
+        "byggnad (OSM-fotavtryck, representativ punkt)"
+    ),
+    "building (osm footprint clipped by the extract, representative point)": (
+        "byggnad (OSM-fotavtryck avskuret av utdraget, representativ punkt)"
+    ),
+    "osm area (representative point)": "OSM-yta (representativ punkt)",
+    "osm area clipped by the extract (point of the part inside)": (
+        "OSM-yta avskuren av utdraget (punkt i delen innanför)"
+    ),
+    "okänd": "okänd",
+}
+
+
+def quality_label(value: Any, lang: str = "sv") -> str:
+    """A ``*_quality`` value in the map/report language: known values in Swedish
+    (:data:`QUALITY_SV`), anything else unchanged (never truncated)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "okänd" if lang == "sv" else "unknown"
+    text = str(value).strip()
+    if lang != "sv":
+        return "unknown" if text == "okänd" else text
+    return QUALITY_SV.get(text.lower(), text)
+
+
+def quality_detail_html(counts: Mapping[str, int], lang: str = "sv", n: int = 60) -> str:
+    """``value: count, ...`` as HTML; long values are shortened with the full text in a
+    ``title`` attribute (tooltip)."""
+    parts = []
+    for k, v in counts.items():
+        label = quality_label(k, lang)
+        short = _short(label, n)
+        if short != label:
+            parts.append(
+                f"<span title='{html.escape(label, quote=True)}'>{html.escape(short)}</span>: {v}"
+            )
+        else:
+            parts.append(f"{html.escape(label)}: {v}")
+    return ", ".join(parts)
+
+
+def quality_detail_text(counts: Mapping[str, int], lang: str = "sv") -> str:
+    """``value: count, ...`` as plain text (full, translated values)."""
+    return ", ".join(f"{quality_label(k, lang)}: {v}" for k, v in counts.items())
+
+
+#: Swedish labels of city provenance notes that the report shows.
+PROVENANCE_KEYS_SV: dict[str, str] = {
+    "purpose": "Syfte",
+    "population_total_note": "Befolkningens summa",
+    "population_note": "Befolkning",
+    "licences": "Licenser",
+}
+
+#: Swedish wording of known provenance notes (exact English text → Swedish).
+PROVENANCE_SV: dict[str, str] = {
+    "demand 131987 (27 stadsdelar incl. Ättekulla 2018 + 14 rural tätorter 2020) + unlocated "
+    "17293 (urban residual 12294 + outside tätorter 4999) = municipality 2020-12-31": (
+        "befolkningspunkter 131 987 (27 stadsdelar inkl. Ättekulla 2018 + 14 tätorter på "
+        "landsbygden 2020) + utan känt läge 17 293 (övriga i tätorten Helsingborg 12 294 + "
+        "utanför tätorter 4 999) = kommunens befolkning 2020-12-31"
+    ),
+    "OSM rows: © OpenStreetMap contributors, ODbL 1.0; SCB boundaries and tätorter: CC0; "
+    "Wikipedia facts: CC BY-SA": (
+        "rader från OSM: © OpenStreetMap-bidragsgivare, ODbL 1.0; SCB:s gränser och tätorter: "
+        "CC0; fakta från Wikipedia: CC BY-SA"
+    ),
+    "real-data end-to-end demo and tests; population is a relative floor-area proxy": (
+        "demonstration och tester med verkliga data; befolkningen är en relativ proxy (bostadsyta)"
+    ),
+    "© OpenStreetMap contributors, ODbL 1.0": "© OpenStreetMap-bidragsgivare, ODbL 1.0",
+}
+
+
+def provenance_note_sv(key: str, value: Any) -> str:
+    """One city provenance note in Swedish: ``Etikett: text``. Known notes are translated
+    (:data:`PROVENANCE_SV`); others keep their text, marked as quoted from the sources."""
+    label = PROVENANCE_KEYS_SV.get(key, key)
+    text = str(value).strip()
+    if text in PROVENANCE_SV:
+        return f"{label}: {PROVENANCE_SV[text]}"
+    if text.isascii() and re.search(r"\b(the|and|of|from|with|incl|not)\b", text):
+        return f"{label} (originaltext i underlaget, på engelska): {text}"
+    return f"{label}: {text}"
+
+
+# --------------------------------------------------------------------------------------
+# Study area, known data gaps, non-profits and Gini of the siting result
+# --------------------------------------------------------------------------------------
+
+
+def total_label(city: Any, lang: str = "sv") -> str:
+    """Label of the total row: "Hela kommunen" for a municipality, else "Hela studieområdet"."""
+    if lang == "en":
+        return "Whole municipality" if is_municipality(city) else "Whole study area"
+    return "Hela kommunen" if is_municipality(city) else "Hela studieområdet"
+
+
+def _all_categories() -> list[str]:
+    try:
+        from proximity.sources import CATEGORIES
+    except ImportError:  # pragma: no cover - sources always ships CATEGORIES
+        return list(CATEGORY_STYLE)
+    return list(CATEGORIES)
+
+
+def unlocated_services(city: Any) -> dict[str, list[str]]:
+    """``{category: [names, ...]}`` of the services known but without a location
+    (``city.services_unlocated``), categories in :data:`proximity.sources.CATEGORIES`
+    order, names sorted."""
+    table = getattr(city, "services_unlocated", None)
+    if table is None or len(table) == 0 or "category" not in table:
+        return {}
+    t = pd.DataFrame(table)
+    out: dict[str, list[str]] = {}
+    order = _all_categories()
+    cats = sorted(
+        {str(c) for c in t["category"].dropna()},
+        key=lambda c: (order.index(c) if c in order else len(order), c),
+    )
+    for cat in cats:
+        sub = t.loc[t["category"].astype(str) == cat]
+        names = [
+            str(n) if pd.notna(n) and str(n) else str(i)
+            for n, i in zip(
+                sub["name"] if "name" in sub else sub.get("service_id", sub.index),
+                sub["service_id"] if "service_id" in sub else sub.index,
+                strict=True,
+            )
+        ]
+        out[cat] = sorted(names)
+    return out
+
+
+def categories_without_service(city: Any) -> list[str]:
+    """The categories of :data:`proximity.sources.CATEGORIES` with no located service in
+    ``city.services`` (no coverage can be computed for them)."""
+    services = getattr(city, "services", None)
+    located: set[str] = set()
+    if services is not None and len(services) and "category" in services:
+        located = {str(c) for c in pd.Series(services["category"]).dropna()}
+    return [c for c in _all_categories() if c not in located]
+
+
+def _names_compact(names: Sequence[str], limit: int = 3, lang: str = "sv") -> str:
+    shown = list(names[:limit])
+    rest = len(names) - len(shown)
+    if rest > 0:
+        shown.append(f"+{rest} till" if lang == "sv" else f"+{rest} more")
+    return ", ".join(shown)
+
+
+GAP_TEXT: dict[str, dict[str, str]] = {
+    "sv": {
+        "unlocated_services": "Kända tjänster utan läge (ingår inte i beräkningen)",
+        "no_service": "ingen lokaliserad tjänst – ingen täckning beräknad",
+        "no_service_head": "Kategorier utan lokaliserad tjänst",
+        "known_unlocated": "{n} känd utan läge",
+        "known_unlocated_pl": "{n} kända utan läge",
+        "nonprofits_no_data": "ingen data om ideella organisationer",
+        "nonprofits_none_within": "inga inom {r} m (fågelväg)",
+        "nonprofits_none": "inga i underlaget för platsen",
+        "no_age": "Åldersgrupper: uppgifter saknas – ingen uppdelning per ålder",
+        "gini_share": "Gini för täckningsandel mellan områden",
+        "underestimated": "Täckningen underskattas: {n} kända tjänster saknar läge (se Om kartan)",
+        "underestimated_1": "Täckningen underskattas: 1 känd tjänst saknar läge (se Om kartan)",
+    },
+    "en": {
+        "unlocated_services": "Known services without a location (not included)",
+        "no_service": "no located service – no coverage computed",
+        "no_service_head": "Categories without a located service",
+        "known_unlocated": "{n} known without a location",
+        "known_unlocated_pl": "{n} known without a location",
+        "nonprofits_no_data": "no data on non-profit organisations",
+        "nonprofits_none_within": "none within {r} m (straight line)",
+        "nonprofits_none": "none listed for this site",
+        "no_age": "Age groups: no data – no breakdown by age",
+        "gini_share": "Gini of the coverage share between areas",
+        "underestimated": "Coverage is underestimated: {n} known services have no location "
+        "(see About this map)",
+        "underestimated_1": "Coverage is underestimated: 1 known service has no location "
+        "(see About this map)",
+    },
+}
+
+
+def _nonprofit_data_available(siting: Any, city: Any) -> bool:
+    flag = getattr(siting, "nonprofit_data_available", None)
+    if flag is not None:
+        return bool(flag)
+    table = getattr(siting, "nonprofits", None)
+    if table is not None and len(table) > 0:
+        return True
+    orgs = getattr(city, "nonprofits", None)
+    return orgs is not None and len(orgs) > 0
+
+
+def site_nonprofit_label(siting: Any, city: Any, site_id: str, lang: str = "sv") -> str | None:
+    """The siting result's own wording for a site's non-profits
+    (``per_site["nonprofits_label_sv"]``, or ``nonprofits_label_en`` in English), if any."""
+    ps = getattr(siting, "per_site", None)
+    if ps is None or len(ps) == 0:
+        return None
+    col = "nonprofits_label_sv" if lang == "sv" else "nonprofits_label_en"
+    if col not in ps:
+        return None
+    idc = next((c for c in ("candidate_id", "site_id", "id") if c in ps), None)
+    if idc is None:
+        return None
+    sub = pd.DataFrame(ps).loc[lambda d: d[idc].astype(str) == str(site_id), col]
+    if len(sub) == 0 or pd.isna(sub.iloc[0]) or not str(sub.iloc[0]).strip():
+        return None
+    return str(sub.iloc[0]).strip()
+
+
+def nonprofit_absence_text(
+    siting: Any, city: Any, site_id: str, lang: str = "sv", radius_m: float = 500.0
+) -> str:
+    """What to say when no non-profit is listed for a site, without claiming an absence the
+    data cannot support: the siting result's label when given, "ingen data om ideella
+    organisationer" when there is no non-profit data, else "inga inom 500 m" (city data) /
+    "inga i underlaget för platsen" (the siting result's table)."""
+    gt = GAP_TEXT[lang]
+    label = site_nonprofit_label(siting, city, site_id, lang)
+    if label:
+        return label
+    if not _nonprofit_data_available(siting, city):
+        return gt["nonprofits_no_data"]
+    table = getattr(siting, "nonprofits", None)
+    if table is not None and len(table) > 0:
+        return gt["nonprofits_none"]
+    return gt["nonprofits_none_within"].format(r=fmt_int(radius_m, lang))
+
+
+_GINI_KEYS = (
+    ("gini_coverage_share_before", "gini_before"),
+    ("gini_coverage_share_after", "gini_after"),
+    ("gini_coverage_share_change", "delta_gini"),
+)
+
+
+def site_gini(siting: Any, site_id: str) -> tuple[float, float, float] | None:
+    """``(before, after, change)`` of the population-weighted Gini of the covered share
+    between areas when one site is added (``per_site`` columns
+    ``gini_coverage_share_before/_after/_change``; older results: ``gini_before``,
+    ``gini_after``, ``delta_gini``). Not the Gini of walking times."""
+    ps = getattr(siting, "per_site", None)
+    if ps is None or len(ps) == 0:
+        return None
+    ps = pd.DataFrame(ps)
+    idc = next((c for c in ("candidate_id", "site_id", "id") if c in ps), None)
+    if idc is None:
+        return None
+    row = ps.loc[ps[idc].astype(str) == str(site_id)]
+    if len(row) == 0:
+        return None
+    r = row.iloc[0]
+    vals: list[float] = []
+    for new, old in _GINI_KEYS:
+        key = new if new in ps else old if old in ps else None
+        vals.append(_finite_or_none(r[key]) if key else None)  # type: ignore[arg-type]
+    b, a, d = vals
+    if d is None and b is not None and a is not None:
+        d = a - b
+    if b is None or a is None or d is None:
+        return None
+    return float(b), float(a), float(d)
 
 
 # --------------------------------------------------------------------------------------
@@ -1366,7 +1676,7 @@ def make_map(
                 prow.append((effect_label, f"{fmt_pct(b, 1, lang)} → {fmt_pct(f, 1, lang)}"))
         quality = a.get("boundary_quality")
         if quality is not None and not (isinstance(quality, float) and math.isnan(quality)):
-            prow.append((tx["quality"], str(quality)))
+            prow.append((tx["quality"], quality_label(quality, lang)))
         feats.append(
             _feature(
                 a.geometry,
@@ -1483,7 +1793,9 @@ def make_map(
                 for col, key in (("source", "source"), ("location_quality", "quality")):
                     v = s.get(col)
                     if v is not None and not (isinstance(v, float) and math.isnan(v)):
-                        prow.append((tx[key], str(v)))
+                        prow.append(
+                            (tx[key], quality_label(v, lang) if key == "quality" else str(v))
+                        )
                 sfeats.append(
                     _feature(
                         g,
@@ -1571,7 +1883,18 @@ def make_map(
                     )
                     + "</ul>"
                 )
+            gini = site_gini(siting, s["site_id"])
+            if gini is not None:
+                gb, ga, gd = gini
+                extra += (
+                    f"<div class='px-gini-share'><b>{html.escape(GAP_TEXT[lang]['gini_share'])}"
+                    f"</b>: {fmt_num(gb, 3, lang)} → {fmt_num(ga, 3, lang)} "
+                    f"({'+' if gd > 0 else ''}{fmt_num(gd, 3, lang)})</div>"
+                )
+            np_label = site_nonprofit_label(siting, city, s["site_id"], lang)
             extra += f"<b>{html.escape(tx['nonprofits'])}</b>"
+            if orgs and np_label:
+                extra += f": {html.escape(np_label)}"
             if orgs:
                 extra += (
                     "<ul>"
@@ -1585,7 +1908,8 @@ def make_map(
                     + "</ul>"
                 )
             else:
-                extra += f": {tx['none']}"
+                absent = nonprofit_absence_text(siting, city, s["site_id"], lang)
+                extra += f": <span class='px-nonprofits-absent'>{html.escape(absent)}</span>"
             sfeats.append(
                 _feature(
                     Point(float(s["lon"]), float(s["lat"])),
@@ -1631,6 +1955,17 @@ def make_map(
         title_html += (
             f"<div class='px-flag' id='px-proxy-title'>⚠ {html.escape(tx['proxy_title'])}</div>"
         )
+    n_unloc = len(unlocated_services(city).get(category, []))
+    if n_unloc:  # coverage of this category is underestimated: say so where it is seen
+        title_html += (
+            "<div class='px-flag' id='px-unlocated-title'>⚠ "
+            + html.escape(
+                GAP_TEXT[lang]["underestimated_1" if n_unloc == 1 else "underestimated"].format(
+                    n=n_unloc
+                )
+            )
+            + "</div>"
+        )
     m.add_child(
         _Control(
             title_html,
@@ -1657,7 +1992,7 @@ def make_map(
     )
     m.add_child(
         _Control(
-            _info_html(city, access, tx, lang, profile),
+            _info_html(city, access, tx, lang, profile, category),
             element_id="px-info",
             position="bottomright",
             css_class="px-box px-info",
@@ -1770,7 +2105,54 @@ def _legend_html(
     )
 
 
-def _info_html(city: Any, access: Any, tx: Mapping[str, str], lang: str, profile: str) -> str:
+def _gaps_html(city: Any, lang: str, category: str | None = None) -> list[str]:
+    """Info-box items on missing services: known but unlocated services per category and
+    categories without any located service (``#px-unlocated-services``,
+    ``#px-no-service``). The line of the map's own ``category`` comes first, in bold."""
+    gt = GAP_TEXT[lang]
+    unloc = unlocated_services(city)
+    missing = categories_without_service(city)
+    out = []
+    rows = []
+    for cat, names in sorted(unloc.items(), key=lambda kv: kv[0] != category):
+        if cat in missing:
+            continue
+        full = ", ".join(names)
+        text = html.escape(
+            f"{category_label(cat, lang)}: {len(names)} ({_names_compact(names, 2, lang)})"
+        )
+        if cat == category:
+            text = f"<b class='px-unlocated-current'>{text}</b>"
+        rows.append(f"<li title='{html.escape(full, quote=True)}'>{text}</li>")
+    if rows:
+        out.append(
+            f"<li id='px-unlocated-services'>{html.escape(gt['unlocated_services'])}:"
+            f"<ul>{''.join(rows)}</ul></li>"
+        )
+    if missing:
+        rows = []
+        for cat in missing:
+            names = unloc.get(cat, [])
+            line = f"{category_label(cat, lang)}: {gt['no_service']}"
+            if names:
+                key = "known_unlocated" if len(names) == 1 else "known_unlocated_pl"
+                line += f" ({gt[key].format(n=len(names))}: {_names_compact(names, 2, lang)})"
+            rows.append(f"<li>{html.escape(line)}</li>")
+        out.append(
+            f"<li id='px-no-service'><span class='px-flag'>⚠ {html.escape(gt['no_service_head'])}"
+            f"</span><ul>{''.join(rows)}</ul></li>"
+        )
+    return out
+
+
+def _info_html(
+    city: Any,
+    access: Any,
+    tx: Mapping[str, str],
+    lang: str,
+    profile: str,
+    category: str | None = None,
+) -> str:
     dates = data_dates(city, access)
     items = []
     line = f"{tx['data_date']}: {dates['date']} ({tx['computed']})"
@@ -1799,26 +2181,26 @@ def _info_html(city: Any, access: Any, tx: Mapping[str, str], lang: str, profile
     na, nt, counts = quality_counts(getattr(city, "areas", None), "boundary_quality")
     if nt and counts:
         text = tx["approx_areas"].format(n=na, m=nt)
-        detail = ", ".join(f"{k}: {v}" for k, v in counts.items())
+        detail = quality_detail_html(counts, lang)
         cls = " class='px-flag' id='px-approx-areas-flag'" if na else ""
         approx.append(
-            f"<li><span{cls}>{'⚠ ' if na else ''}{html.escape(text)}</span> ({html.escape(detail)})</li>"
+            f"<li><span{cls}>{'⚠ ' if na else ''}{html.escape(text)}</span> ({detail})</li>"
         )
     na, nt, counts = quality_counts(getattr(city, "services", None), "location_quality")
     if nt and counts:
         text = tx["approx_services"].format(n=na, m=nt)
-        detail = ", ".join(f"{k}: {v}" for k, v in counts.items())
+        detail = quality_detail_html(counts, lang)
         cls = " class='px-flag' id='px-approx-services-flag'" if na else ""
         approx.append(
-            f"<li><span{cls}>{'⚠ ' if na else ''}{html.escape(text)}</span> ({html.escape(detail)})</li>"
+            f"<li><span{cls}>{'⚠ ' if na else ''}{html.escape(text)}</span> ({detail})</li>"
         )
     na, nt, counts = quality_counts(getattr(city, "demand", None), "location_quality")
     if nt and counts:
         text = tx["approx_demand"].format(n=na, m=nt)
-        detail = ", ".join(f"{k}: {v}" for k, v in counts.items())
+        detail = quality_detail_html(counts, lang)
         cls = " class='px-flag' id='px-approx-demand-flag'" if na else ""
         approx.append(
-            f"<li><span{cls}>{'⚠ ' if na else ''}{html.escape(text)}</span> ({html.escape(detail)})</li>"
+            f"<li><span{cls}>{'⚠ ' if na else ''}{html.escape(text)}</span> ({detail})</li>"
         )
     unlocated = getattr(city, "unlocated", None)
     if unlocated is not None and len(unlocated) and "population" in unlocated:
@@ -1829,6 +2211,7 @@ def _info_html(city: Any, access: Any, tx: Mapping[str, str], lang: str, profile
     if not approx:
         approx.append(f"<li>{html.escape(tx['approx_none'])}</li>")
     items.append(f"<li>{html.escape(tx['approx'])}:<ul>{''.join(approx)}</ul></li>")
+    items.extend(_gaps_html(city, lang, category))
     items.append(f"<li>{html.escape(OSM_ATTRIBUTION[lang])}</li>")
     return (
         f"<details open data-collapse-narrow><summary>{html.escape(tx['info'])}</summary>"

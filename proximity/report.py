@@ -34,7 +34,9 @@ import pandas as pd
 from proximity import _io
 from proximity.errors import OutputError, ParameterError
 from proximity.maps import (
+    GAP_TEXT,
     OSM_ATTRIBUTION,
+    PROVENANCE_SV,
     TOTAL_ID,
     area_geometries,
     available_values,
@@ -48,15 +50,23 @@ from proximity.maps import (
     is_crowfly,
     is_population_proxy,
     municipality_total,
+    nonprofit_absence_text,
     profile_label,
+    provenance_note_sv,
     quality_counts,
+    quality_detail_text,
     select_coverage,
     site_area_impact,
+    site_gini,
     site_labels,
+    site_nonprofit_label,
     site_nonprofits,
     site_table,
     siting_area_effect,
+    total_label,
+    unlocated_services,
 )
+from proximity.maps import categories_without_service as _categories_without_service
 
 __all__ = ["area_profile", "lorenz_points", "write_report"]
 
@@ -206,7 +216,11 @@ def _figure(width: float, height: float) -> Any:
 
 
 def _bar_chart(
-    names: Sequence[str], shares: Sequence[float], total_share: float, xlabel: str
+    names: Sequence[str],
+    shares: Sequence[float],
+    total_share: float,
+    xlabel: str,
+    total_name: str = "Hela kommunen",
 ) -> bytes:
     from proximity.maps import _share_colour
 
@@ -224,7 +238,7 @@ def _bar_chart(
             color="#222222",
             linestyle="--",
             linewidth=1,
-            label=f"Hela kommunen {fmt_pct(total_share)}",
+            label=f"{total_name} {fmt_pct(total_share)}",
         )
         ax.legend(loc="lower right", fontsize=8)
     for yi, v in zip(y, vals, strict=True):
@@ -287,7 +301,7 @@ def _lorenz_chart(
         100 * curve["time_share"],
         color="#4575b4",
         linewidth=2,
-        label=f"Gångtider (Gini {fmt_num(gini_value, 2)})",
+        label=f"Gångtider (Gini för gångtid {fmt_num(gini_value, 2)})",
     )
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Andel av den sammanlagda gångtiden (%)")
@@ -420,7 +434,7 @@ def _method_items(city: Any, access: Any, profile: str, threshold_min: float) ->
         items.append(f"⚠ {PROXY_FLAG_SV}")
     if is_crowfly(access):
         items.append(
-            "Fågelvägsavstånd är en approximation: avståndet i rak linje multipliceras med en "
+            "Fågelvägsavstånd är en uppskattning: avståndet i rak linje multipliceras med en "
             "omvägsfaktor; verkliga gångvägar (broar, barriärer, trappor) ingår inte."
         )
     speed = None
@@ -439,43 +453,138 @@ def _method_items(city: Any, access: Any, profile: str, threshold_min: float) ->
         items.append(f"OSM-data (gångnätverk) från: {dates['osm_date']}.")
     if isinstance(prov, Mapping):
         if prov.get("data_sources"):
-            items.append("Datakällor: " + ", ".join(map(str, prov["data_sources"])) + ".")
+            items.append("Datakällor: " + ", ".join(_compact_sources(prov["data_sources"])) + ".")
         if prov.get("network_hash"):
             items.append(f"Gångnätverk (hash): {prov['network_hash']}.")
     na, nt, counts = quality_counts(area_geometries(city, access), "boundary_quality")
     if nt:
         items.append(
             f"Områdesgränser: {na} av {nt} ungefärliga"
-            + (f" ({', '.join(f'{k}: {v}' for k, v in counts.items())})." if counts else ".")
+            + (f" ({quality_detail_text(counts)})." if counts else ".")
         )
     na, nt, counts = quality_counts(getattr(city, "services", None), "location_quality")
     if nt:
         items.append(
             f"Tjänsternas lägen: {na} av {nt} ungefärliga"
-            + (f" ({', '.join(f'{k}: {v}' for k, v in counts.items())})." if counts else ".")
+            + (f" ({quality_detail_text(counts)})." if counts else ".")
         )
     na, nt, counts = quality_counts(getattr(city, "demand", None), "location_quality")
     if nt:
         items.append(
             f"{w['demand_points']}: {na} av {nt} ungefärliga"
-            + (f" ({', '.join(f'{k}: {v}' for k, v in counts.items())})." if counts else ".")
+            + (f" ({quality_detail_text(counts)})." if counts else ".")
         )
     unloc = getattr(city, "unlocated", None)
     if unloc is not None and len(unloc) and "population" in unloc:
         n = float(pd.to_numeric(unloc["population"], errors="coerce").sum())
         if n > 0:
             items.append(w["unlocated"].format(n=fmt_int(n)))
+    items.extend(_gap_items(city, access, compact=True))
     cprov = getattr(city, "provenance", None)
     if isinstance(cprov, Mapping):
         for key in ("purpose", "population_total_note", "population_note", "licences"):
             if cprov.get(key):
-                items.append(f"Underlag ({key}): {cprov[key]}.")
+                items.append(f"Underlag – {provenance_note_sv(key, cprov[key])}.")
     items.append(f"Kartdata {OSM_ATTRIBUTION['sv']}.")
     return items
 
 
+def has_no_age_data(access: Any) -> bool:
+    """Whether ``Access.provenance`` says there is no age data (``"no age data"`` in any
+    value, e.g. ``age_groups = "no age data"``)."""
+
+    def walk(v: Any) -> bool:
+        if isinstance(v, str):
+            return "no age data" in v.lower()
+        if isinstance(v, Mapping):
+            return any(walk(x) for x in v.values())
+        if isinstance(v, (list, tuple)):
+            return any(walk(x) for x in v)
+        return False
+
+    return walk(getattr(access, "provenance", None) or {})
+
+
+def _gap_items(city: Any, access: Any, *, compact: bool) -> list[str]:
+    """Known data gaps as sentences: unlocated services per category, categories with no
+    located service, missing age data and missing non-profit data. ``compact``: counts and
+    at most three names per category (for "Metod och data"); else every name."""
+    gt = GAP_TEXT["sv"]
+    unloc = unlocated_services(city)
+    missing = _categories_without_service(city)
+    items = []
+    parts = []
+    for cat, names in unloc.items():
+        if cat in missing:
+            continue
+        shown = names[:3] if compact else names
+        more = f", +{len(names) - len(shown)} till" if len(names) > len(shown) else ""
+        if compact:
+            parts.append(f"{category_label(cat)} {len(names)} ({', '.join(shown)}{more})")
+        else:
+            n = len(names)
+            parts.append(
+                f"{category_label(cat)}: {n} {'känd' if n == 1 else 'kända'} utan läge "
+                f"({', '.join(shown)})"
+            )
+    if parts:
+        if compact:
+            items.append(
+                "Kända tjänster utan läge (ingår inte i beräkningen, räknas alltså inte som "
+                "täckning): " + "; ".join(parts) + "."
+            )
+        else:
+            items.extend(f"{p}." for p in parts)
+    for cat in missing:
+        names = unloc.get(cat, [])
+        line = f"{category_label(cat)}: {gt['no_service']}"
+        if names:
+            n = len(names)
+            line += f" ({n} {'känd' if n == 1 else 'kända'} utan läge: {', '.join(names)})"
+        items.append(line + ".")
+    if has_no_age_data(access):
+        items.append(gt["no_age"] + ".")
+    orgs = getattr(city, "nonprofits", None)
+    if orgs is None or len(orgs) == 0:
+        items.append("Ideella organisationer: ingen data i underlaget.")
+    return items
+
+
+_OSM_OBJECT = re.compile(r"^(?P<prefix>.*?):\s*(?:node|way|relation)/\d+$")
+
+
+def _compact_sources(sources: Any) -> list[str]:
+    """Source citations, with per-object OSM citations (``"<licence>: way/123"``) folded into
+    one entry per licence text (``"© OpenStreetMap-bidragsgivare, ODbL 1.0 (412 OSM-objekt)"``);
+    other citations are kept as they are, in their order."""
+    out: list[str] = []
+    osm: dict[str, int] = {}
+    for src in [str(x) for x in sources]:
+        m = _OSM_OBJECT.match(src.strip())
+        if m:
+            prefix = m.group("prefix").strip()
+            if prefix not in osm:
+                out.append(prefix)
+            osm[prefix] = osm.get(prefix, 0) + 1
+        else:
+            out.append(src)
+    return [
+        f"{PROVENANCE_SV.get(s, s)} ({fmt_int(osm[s])} OSM-objekt)" if s in osm else s for s in out
+    ]
+
+
 def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "omrade"
+
+
+def _nonprofit_cell(siting: Any, city: Any, site_id: str, orgs: Sequence[Any]) -> str:
+    """Report cell for a site's non-profits: their names, else the siting result's label or
+    a wording that does not claim an absence the data cannot support."""
+    if orgs:
+        names = ", ".join(str(n) for n, _, _ in orgs)
+        label = site_nonprofit_label(siting, city, site_id)
+        return f"{label}: {names}" if label else names
+    return nonprofit_absence_text(siting, city, site_id)
 
 
 # ------------------------------------------------------------------------------ report
@@ -533,6 +642,7 @@ def write_report(
     t_txt = fmt_num(float(threshold_min), 0)
     prof = profile_label(profile)
     city_name = str(getattr(city, "name", "") or "kommunen")
+    whole = total_label(city)
     w = _words(access, city)
     proxy = w is _WORDS["proxy"]
     measure = f"{w['measure']} inom {t_txt} minuters gång till {cat.lower()}"
@@ -579,7 +689,7 @@ def write_report(
             cells.append(("+" if d > 0 else "") + fmt_num(d))
         table_rows.append([cells[i] for i in order] + cells[len(order) :])
     total_cells = [
-        "Hela kommunen",
+        whole,
         fmt_int(tot["population"]),
         fmt_int(tot["covered"]),
         fmt_int(tot["uncovered"]),
@@ -638,9 +748,18 @@ def write_report(
             f"{fmt_int(unloc)} {w['of_whom']} saknar känt läge och räknas som ej "
             + ("täckt." if proxy else "täckta.")
         )
+    unloc_services = unlocated_services(city).get(category, [])
+    if unloc_services:
+        n_us = len(unloc_services)
+        para.append(
+            f"Täckningen är underskattad: {n_us} "
+            + ("känd tjänst" if n_us == 1 else "kända tjänster")
+            + f" i kategorin {cat.lower()} ({_join_sv(unloc_services)}) saknar läge i "
+            "underlaget och ingår inte i beräkningen."
+        )
     if base is not None:
         para.append(
-            f"Jämfört med baslinjen ändras andelen i hela kommunen med "
+            f"Jämfört med baslinjen ändras andelen i {whole.lower()} med "
             f"{total_cells[-1]} procentenheter."
         )
     sites = None
@@ -669,6 +788,7 @@ def write_report(
         shares,
         tot["covered_share"],
         f"{w['measure']} inom {t_txt} min gång till {cat.lower()} (%)",
+        total_name=whole,
     )
     files["report_coverage.png"] = coverage_png
     curve, g, reach_pop = lorenz_points(access, category=category, profile=profile)
@@ -710,7 +830,7 @@ def write_report(
                 f"Kurvan visar hur den sammanlagda gångtiden till {cat.lower()} fördelar sig på "
                 f"{w['lorenz_of'].format(n=fmt_int(reach_pop))} som kan nå en sådan "
                 f"(gångprofil: {prof}). "
-                f"Gini-koefficient: {fmt_num(g, 2)} (0 = alla har lika lång väg).",
+                f"Gini för gångtid: {fmt_num(g, 2)} (0 = alla har lika lång väg).",
             )
         )
         blocks.append(
@@ -729,6 +849,9 @@ def write_report(
         site_label, sites_name = site_labels(siting)
         blocks.append(_Block("h2", sites_name))
         srows = []
+        ginis = {str(sid): site_gini(siting, str(sid)) for sid in sites["site_id"]}
+        has_gini = any(v is not None for v in ginis.values())
+        gini_label = GAP_TEXT["sv"]["gini_share"]
         for _, s in sites.iterrows():
             impact = site_area_impact(siting, s["site_id"], limit=3)
             orgs = site_nonprofits(siting, city, s["site_id"], (s["lon"], s["lat"]), limit=3)
@@ -743,9 +866,17 @@ def write_report(
                     fmt_int(s["cumulative_gain"]),
                     ", ".join(f"{names.get(a, a)} +{fmt_int(v)}{w['suffix']}" for a, v in impact)
                     or "–",
-                    ", ".join(n for n, _, _ in orgs) or "–",
+                    _nonprofit_cell(siting, city, str(s["site_id"]), orgs),
                 ]
             )
+            if has_gini:
+                gv = ginis[str(s["site_id"])]
+                srows[-1].append(
+                    "–"
+                    if gv is None
+                    else f"{fmt_num(gv[0], 3)} → {fmt_num(gv[1], 3)} "
+                    f"({'+' if gv[2] > 0 else ''}{fmt_num(gv[2], 3)})"
+                )
         blocks.append(
             _Block(
                 "table",
@@ -759,11 +890,25 @@ def write_report(
                     "Kumulativt",
                     "Påverkan per område",
                     "Ideella organisationer i närheten",
+                    *([f"{gini_label} (före → efter)"] if has_gini else []),
                 ],
                 rows=srows,
-                numeric=[True, False, False, False, False, True, True, False, False],
+                numeric=[True, False, False, False, False, True, True, False, False]
+                + ([False] if has_gini else []),
             )
         )
+        if has_gini:
+            first = ginis[str(sites["site_id"].iloc[0])]
+            last = ginis[str(sites["site_id"].iloc[-1])]
+            if first is not None and last is not None:
+                blocks.append(
+                    _Block(
+                        "p",
+                        f"{gini_label} (befolkningsviktad; 0 = samma andel täckta i alla "
+                        f"områden): {fmt_num(first[0], 3)} utan förslagen, {fmt_num(last[1], 3)} "
+                        "med alla förslag. Detta är inte Gini för gångtid ovan.",
+                    )
+                )
         effect = siting_area_effect(siting)
         if effect is not None:
             blocks.append(
@@ -775,11 +920,7 @@ def write_report(
             )
             erows = []
             for aid, e in effect.iterrows():
-                label = (
-                    "Hela kommunen"
-                    if aid == TOTAL_ID
-                    else names.get(aid, str(e.get("area_name", aid)))
-                )
+                label = whole if aid == TOTAL_ID else names.get(aid, str(e.get("area_name", aid)))
                 d = 100.0 * (float(e["share_after"]) - float(e["share_before"]))
                 erows.append(
                     [
@@ -812,6 +953,19 @@ def write_report(
         if extra:
             blocks.append(_Block("p", "; ".join(extra) + "."))
 
+    gaps = _gap_items(city, access, compact=False)
+    if gaps:
+        blocks.append(_Block("h2", "Kända luckor i data"))
+        if unlocated_services(city):
+            blocks.append(
+                _Block(
+                    "p",
+                    "Tjänster som finns men saknar läge i underlaget ingår inte i beräkningen: "
+                    "täckningen i de kategorierna är underskattad, och en kategori utan "
+                    "lokaliserad tjänst har ingen beräknad täckning alls.",
+                )
+            )
+        blocks.append(_Block("ul", items=gaps))
     blocks.append(_Block("h2", "Metod och data"))
     blocks.append(_Block("ul", items=_method_items(city, access, profile, float(threshold_min))))
 
@@ -984,7 +1138,8 @@ def area_profile(
                 else float("nan")
             )
             diff_txt = (
-                f"{('+' if diff > 0 else '') + fmt_num(diff)} procentenheter mot hela kommunen"
+                f"{('+' if diff > 0 else '') + fmt_num(diff)} procentenheter mot "
+                f"{total_label(city).lower()}"
             )
             if proxy:  # the share leads; the count is floor area, not people
                 items.append(

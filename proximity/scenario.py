@@ -81,6 +81,7 @@ from proximity.errors import (
     ProximityError,
     ScenarioError,
 )
+from proximity.sources.city import is_municipality
 
 __all__ = [
     "CROWFLY_BANNER",
@@ -1770,39 +1771,6 @@ def population_unit(access: Any, city: Any = None) -> str:
 #: Label of the total row (``area_id = "__total__"``) for a municipality / another study area.
 TOTAL_LABEL_MUNICIPALITY = "Hela kommunen"
 TOTAL_LABEL_STUDY_AREA = "Hela studieområdet"
-
-
-_MUNICIPALITY_KINDS = frozenset({"municipality", "kommun"})
-_MUNICIPALITY_CODE_KEYS = ("kommun", "kommun_code", "kommunkod", "municipality_code")
-
-
-def is_municipality(city: Any) -> bool:
-    """Whether the city's study area is a whole municipality (kommun).
-
-    The rule (shared with :mod:`proximity.maps` and the report, so that the printout,
-    ``areas.csv``, the maps and the report name the total row alike):
-
-    1. ``City.kind`` (``"municipality"`` | ``"study_area"``, from the city TOML's ``kind``,
-       or a ``kommun_code`` without ``kind``) when the city has that attribute;
-    2. else ``City.provenance``: an explicit ``kind`` or ``study_area_kind`` wins
-       (``"municipality"``/``"kommun"`` → True, anything else → False); a municipality code
-       (``kommun``, ``kommun_code``, …) means True; a city built from an OSM extract
-       (``pbf``) or with grid areas (``areas_method = "grid"``), like the Helsinki demo, is a
-       study area; any other city is a municipality.
-    """
-    kind_attr = getattr(city, "kind", None)
-    if isinstance(kind_attr, str) and kind_attr.strip():
-        return kind_attr.strip().lower() in _MUNICIPALITY_KINDS
-    prov = getattr(city, "provenance", None)
-    prov = prov if isinstance(prov, Mapping) else {}
-    kind = str(prov.get("kind") or prov.get("study_area_kind") or "").strip().lower()
-    if kind:
-        return kind in _MUNICIPALITY_KINDS
-    if any(prov.get(k) for k in _MUNICIPALITY_CODE_KEYS):
-        return True
-    if prov.get("pbf") or str(prov.get("areas_method", "")).lower() == "grid":
-        return False
-    return True
 
 
 def total_area_label(city: Any) -> str:

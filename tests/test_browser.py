@@ -200,12 +200,21 @@ def test_map_renders_offline_in_chromium(page, tmp_path):
     assert r["legend"] and "Teckenförklaring" in r["legend"]
     assert "Andel invånare inom 10 minuters gång" in r["legend"]
     assert r["info"] and "Om kartan" in r["info"]
-    assert "fågelvägsavstånd × 1,3 (approximation)" in r["info"]
+    assert "fågelvägsavstånd × 1,3 (uppskattning)" in r["info"]
     assert "Områdesgränser: 2 av 4 ungefärliga" in r["info"]
+    assert "officiell: 2" in r["info"] and "ungefärlig: 2" in r["info"]
+    assert "Bibliotek: 2 (Bokbussen, Huvudbiblioteket)" in r["info"]
+    assert "Socialtjänst: ingen lokaliserad tjänst – ingen täckning beräknad" in r["info"]
     assert "© OpenStreetMap-bidragsgivare, ODbL" in r["info"]
     # popups open on click and carry the promised fields
     assert r["site_popup"].startswith("Föreslaget stadsdelskontor nr 1"), r["site_popup"]
-    for field in ("Rang", "Nya täckta invånare", "Påverkan per område", "Röda Korset"):
+    for field in (
+        "Rang",
+        "Nya täckta invånare",
+        "Påverkan per område",
+        "Röda Korset",
+        "Gini för täckningsandel mellan områden",
+    ):
         assert field in r["site_popup"], field
     for field in ("Kategori", "Bibliotek", "Källa", "Lägeskvalitet"):
         assert field in r["service_popup"], field
@@ -254,6 +263,15 @@ def test_helsingborg_map_renders_offline(tmp_path):
     assert r["offices"] == m.counts["offices"] >= 1
     assert r["sites"] == 3
     assert r["residents"] == m.counts["residents"]
-    assert "fågelvägsavstånd × 1,3 (approximation)" in r["info"]
+    assert "fågelvägsavstånd × 1,3 (uppskattning)" in r["info"]
     assert "ungefärliga" in r["info"]
+    # Swedish only, and the known gaps in the data are listed
+    for english in ("(approximation)", "approximate (Voronoi", "reference point", "OSM node"):
+        assert english not in r["info"], english
+    assert "stadsdelens referenspunkt" in r["info"]
+    assert "Socialtjänst: ingen lokaliserad tjänst – ingen täckning beräknad" in r["info"]
+    assert "Bibliotek: 2 (Biblioteksbussen, Helsingborgs stadsbibliotek)" in r["info"]
+    # no non-profit data in Helsingborg: the popup must not claim there are none
+    assert "ingen data om ideella organisationer" in r["site_popup"], r["site_popup"]
     _screenshot(page, ARTIFACTS / "map-helsingborg.png", "1280,900", tmp_path)
+    _screenshot(page, ARTIFACTS / "map-helsingborg-phone.png", "390,844", tmp_path)

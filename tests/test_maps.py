@@ -114,7 +114,7 @@ def test_swedish_labels_and_info_box(full_html):
 
 def test_crowfly_and_approximate_inputs_are_flagged(full_html):
     # crow-fly distance method, visibly flagged (in the info box and the title box)
-    assert "fågelvägsavstånd × 1,3 (approximation)" in full_html
+    assert "fågelvägsavstånd × 1,3 (uppskattning)" in full_html
     assert "px-crowfly-flag" in full_html and "px-crowfly-title" in full_html
     assert "Inte verkliga gångvägar" in full_html
     # approximate area boundaries and service locations are counted and flagged
@@ -364,7 +364,7 @@ def test_helsingborg_map_flags_crowfly_and_approximate_inputs(tmp_path):
     assert not SCRIPT_SRC_HTTP.search(page) and not LINK_HREF_HTTP.search(page)
     # the info box: crow-fly approximation and approximate areas, visibly flagged
     info = page[page.index('"px-info"') :]
-    assert "⚠ Avståndsmetod: fågelvägsavstånd × 1,3 (approximation)" in info
+    assert "⚠ Avståndsmetod: fågelvägsavstånd × 1,3 (uppskattning)" in info
     assert "Inte verkliga gångvägar" in info
     n = len(city.areas)
     assert f"⚠ Områdesgränser: {n} av {n} ungefärliga" in info
@@ -444,3 +444,161 @@ def test_without_tiles(inputs):
     assert "tile.openstreetmap.org" not in page
     assert "Ingen bakgrundskarta" in page
     assert "© OpenStreetMap-bidragsgivare, ODbL" in page
+
+
+# ---- known data gaps, Swedish quality wording, non-profits, Gini (review fixes) --------
+
+
+def _info(page: str) -> str:
+    return page[page.index('"px-info"') :]
+
+
+def _site_popups(page: str) -> str:
+    return page[page.index("Föreslaget stadsdelskontor nr 1") :]
+
+
+def test_info_box_lists_unlocated_services_and_categories_without_service(full_html):
+    info = _info(_text(full_html))
+    assert "Kända tjänster utan läge (ingår inte i beräkningen)" in info
+    assert "px-unlocated-services" in info and "px-no-service" in info
+    # per category: the count and the names (compact)
+    assert "Bibliotek: 2 (Bokbussen, Huvudbiblioteket)" in info
+    # categories with no located service, derived from proximity.sources.CATEGORIES
+    assert "Kategorier utan lokaliserad tjänst" in info
+    assert (
+        "Socialtjänst: ingen lokaliserad tjänst – ingen täckning beräknad "
+        "(1 känd utan läge: Familjecentral)"
+    ) in info
+    from proximity.maps import category_label
+
+    assert f"{category_label('citizen_service')}: ingen lokaliserad tjänst" in info
+
+
+def test_quality_values_in_swedish_with_full_text(inputs, full_html):
+    import dataclasses
+
+    info = _info(_text(full_html))
+    assert "officiell: 2" in info and "ungefärlig: 2" in info
+    assert "approximate: 2" not in info and "(approximation)" not in info
+    # an unknown long value is kept (not translated) and its full text is in a tooltip
+    long = "surveyed by the city in 2019 from aerial photographs and checked on site, " * 2
+    city = dataclasses.replace(
+        inputs["city"], areas=inputs["city"].areas.assign(boundary_quality=long.strip())
+    )
+    page = _text(
+        render_html(make_map(city, inputs["access"], category="library", threshold_min=10))
+    )
+    assert f"title='{long.strip()}'" in page
+    assert "surveyed by the city in 2019" in _info(page)
+
+
+def test_english_variant_keeps_english_quality_and_gaps(inputs):
+    m = make_map(inputs["city"], inputs["access"], category="library", threshold_min=10, lang="en")
+    info = _info(_text(render_html(m)))
+    assert "approximate: 2" in info and "official: 2" in info
+    assert "Social services: no located service – no coverage computed" in info
+    assert "Known services without a location (not included)" in info
+
+
+def test_site_popup_gini_of_coverage_share_new_and_old_names(inputs, full_html):
+    import dataclasses
+
+    sites = _site_popups(_text(full_html))
+    assert "Gini för täckningsandel mellan områden</b>: 0,420 → 0,310 (-0,110)" in sites
+    old = inputs["siting"].per_site.rename(
+        columns={
+            "gini_coverage_share_before": "gini_before",
+            "gini_coverage_share_after": "gini_after",
+            "gini_coverage_share_change": "delta_gini",
+        }
+    )
+    siting = dataclasses.replace(inputs["siting"], per_site=old)
+    page = _text(
+        render_html(
+            make_map(
+                inputs["city"],
+                inputs["access"],
+                siting=siting,
+                category="library",
+                threshold_min=10,
+            )
+        )
+    )
+    assert "Gini för täckningsandel mellan områden</b>: 0,420 → 0,310 (-0,110)" in page
+
+
+def _site_map(inputs, city=None, **siting_changes):
+    import dataclasses
+
+    siting = dataclasses.replace(inputs["siting"], **siting_changes)
+    m = make_map(
+        city or inputs["city"],
+        inputs["access"],
+        siting=siting,
+        category="library",
+        threshold_min=10,
+    )
+    return _site_popups(_text(render_html(m)))
+
+
+def test_nonprofits_label_from_siting_result(inputs):
+    ps = inputs["siting"].per_site.assign(
+        nonprofits_label_sv=["2 inom 10 min", "inga inom 10 min", "1 inom 10 min"]
+    )
+    sites = _site_map(inputs, per_site=ps)
+    assert "Ideella organisationer i närheten</b>: 2 inom 10 min<ul><li>Röda Korset" in sites
+    assert "inga inom 10 min" in sites
+    assert "Ideella organisationer i närheten</b>: inga<" not in sites
+
+
+def test_nonprofits_without_data_do_not_claim_absence(inputs):
+    import dataclasses
+
+    import pandas as pd
+
+    no_orgs = dataclasses.replace(inputs["city"], nonprofits=inputs["city"].nonprofits.iloc[0:0])
+    sites = _site_map(inputs, city=no_orgs, nonprofits=pd.DataFrame())
+    assert sites.count("ingen data om ideella organisationer") == 3
+    assert ": inga" not in sites
+    # the siting result says so explicitly
+    sites = _site_map(inputs, per_site=inputs["siting"].per_site, nonprofits=pd.DataFrame())
+    assert "ingen data om ideella organisationer" not in sites  # the city has non-profits
+    assert "inga inom 500 m (fågelväg)" in sites
+    flagged = dataclasses.replace(inputs["siting"], nonprofits=pd.DataFrame())
+    flagged.nonprofit_data_available = False
+    m = make_map(no_orgs, inputs["access"], siting=flagged, category="library", threshold_min=10)
+    assert "ingen data om ideella organisationer" in _site_popups(_text(render_html(m)))
+
+
+def test_helsingborg_info_box_is_swedish_and_lists_missing_services():
+    city, access, siting = _helsingborg()
+    m = make_map(city, access, siting=siting, category="library", threshold_min=15, profile="adult")
+    info = _info(_text(render_html(m)))
+    for english in (
+        "(approximation)",
+        "approximate (Voronoi",
+        "district reference point",
+        "locality reference point",
+        "exact (OSM node)",
+        "building reference point",
+    ):
+        assert english not in info, english
+    assert "fågelvägsavstånd × 1,3 (uppskattning)" in info
+    assert "stadsdelens referenspunkt" in info and "exakt (OSM-nod)" in info
+    assert "ungefärliga (Voronoi-områden kring referenspunkter" in info
+    assert "Bibliotek: 2 (Biblioteksbussen, Helsingborgs stadsbibliotek)" in info
+    assert "Socialtjänst: ingen lokaliserad tjänst – ingen täckning beräknad" in info
+    assert "Familjecentral (Helsingborg)" in info
+    # Helsingborg has no non-profit data: the site popups must not say "inga"
+    assert "ingen data om ideella organisationer" in _site_popups(_text(render_html(m)))
+
+
+def test_title_box_warns_when_the_category_has_unlocated_services(inputs, full_html):
+    page = _text(full_html)
+    assert "px-unlocated-title" in page
+    assert "Täckningen underskattas: 2 kända tjänster saknar läge (se Om kartan)" in page
+    # the map's own category comes first, in bold, in the info box
+    info = _info(page)
+    assert "<b class='px-unlocated-current'>Bibliotek: 2 (Bokbussen, Huvudbiblioteket)</b>" in info
+    m = make_map(inputs["city"], inputs["access"], category="health_centre", threshold_min=10)
+    assert "px-unlocated-title" not in render_html(m)

@@ -102,7 +102,7 @@ def test_files_created(report):
         "Metod och data",
     ):
         assert heading in md and heading in page
-    assert "fågelvägsavstånd × 1,3 (approximation)" in md
+    assert "fågelvägsavstånd × 1,3 (uppskattning)" in md
     assert "© OpenStreetMap-bidragsgivare, ODbL" in md
 
 
@@ -348,9 +348,34 @@ def test_helsingborg_report_and_area_profile(tmp_path):
     assert access.population_unit == "persons"
     assert "| Område | Befolkning | Täckta |" in md and "Nya täckta invånare" in md
     assert "bostadsyta" not in md.lower() and "Befolkningen är uppskattad" not in md
-    assert "⚠ Avståndsmetod: fågelvägsavstånd × 1,3 (approximation)" in md
+    assert "⚠ Avståndsmetod: fågelvägsavstånd × 1,3 (uppskattning)" in md
     assert "Föreslaget stadsdelskontor nr 1" in md
     assert len(_table(md, "Område")) == len(city.areas) + 1
+    # Swedish throughout: quality values and provenance notes translated (the source
+    # citations, "Datakällor: ...", are quoted as they are)
+    ours = "\n".join(ln for ln in md.splitlines() if "Datakällor:" not in ln)
+    for english in (
+        "approximate (Voronoi",
+        "district reference point",
+        "locality reference point",
+        "exact (OSM node)",
+        "building reference point",
+        "(approximation)",
+        "demand 131987",
+        "OSM rows:",
+        "population_total_note",
+    ):
+        assert english not in ours, english
+    assert "stadsdelens referenspunkt" in md and "exakt (OSM-nod)" in md
+    assert "befolkningspunkter 131 987" in md
+    assert _table(md, "Område")[-1][0] == "Hela kommunen"
+    # known gaps: unlocated services and social services without any located service
+    gaps = _section(md, "Kända luckor i data")
+    assert "Bibliotek: 2 kända utan läge (Biblioteksbussen, Helsingborgs stadsbibliotek)" in gaps
+    assert "Socialtjänst: ingen lokaliserad tjänst – ingen täckning beräknad" in gaps
+    assert "Åldersgrupper: uppgifter saknas – ingen uppdelning per ålder." in gaps
+    assert "Ideella organisationer: ingen data i underlaget." in gaps
+    assert {r[8] for r in _table(md, "Rang")} == {"ingen data om ideella organisationer"}
     area = str(siting.per_site["area_id"].iloc[0])
     prof = area_profile(tmp_path, city, access, area, siting)
     text = prof[f"omrade_{area}.md"].read_text("utf-8")
@@ -390,8 +415,159 @@ def test_helsinki_demo_report(tmp_path):
     assert "Befolkningen är uppskattad från bostadsyta i OSM (m²), inte antal personer" in md
     assert "| Område | Andel täckt bostadsyta | Bostadsyta (m², proxy för befolkning) |" in md
     assert "Ny täckt bostadsyta (m², proxy för befolkning)" in md
+    # an OSM extract with grid areas is a study area, not a municipality; Swedish notes
+    assert _table(md, "Område")[-1][0] == "Hela studieområdet"
+    assert "Hela kommunen" not in md
+    assert "regelbundet rutnät på 500 m" in md and "regular 500 m grid" not in md
+    assert "Syfte: demonstration och tester med verkliga data" in md
+    # per-object OSM citations are folded into one entry with a count
+    assert "way/" not in md and "node/" not in md
+    assert re.search(
+        r"Datakällor: .*© OpenStreetMap-bidragsgivare, ODbL 1\.0 \([\d\xa0]+ OSM-objekt\)", md
+    )
     area = str(siting.per_site["area_id"].iloc[0])
     text = area_profile(tmp_path, city, access, area, siting)[f"omrade_{area}.md"].read_text(
         "utf-8"
     )
     assert "Bostadsyta (m², proxy för befolkning):" in text and "invånare" not in text.lower()
+
+
+# ---- known data gaps, Swedish wording, non-profits, Gini, age data (review fixes) ------
+
+
+def _section(md: str, heading: str) -> str:
+    start = md.index(f"## {heading}")
+    end = md.find("\n## ", start + 3)
+    return md[start : end if end >= 0 else len(md)]
+
+
+def _write(tmp_path, inputs, *, city=None, access=None, siting="default", category="library"):
+    paths = write_report(
+        tmp_path,
+        city or inputs["city"],
+        access or inputs["access"],
+        inputs["siting"] if siting == "default" else siting,
+        category=category,
+        threshold_min=10,
+        profile="adult",
+    )
+    return paths["report.md"].read_text("utf-8")
+
+
+def test_known_data_gaps_section_and_method(report):
+    _, paths = report
+    md = paths["report.md"].read_text("utf-8")
+    gaps = _section(md, "Kända luckor i data")
+    assert "Tjänster som finns men saknar läge i underlaget ingår inte i beräkningen" in gaps
+    assert "Bibliotek: 2 kända utan läge (Bokbussen, Huvudbiblioteket)." in gaps
+    assert (
+        "Socialtjänst: ingen lokaliserad tjänst – ingen täckning beräknad "
+        "(1 känd utan läge: Familjecentral)."
+    ) in gaps
+    method = _section(md, "Metod och data")
+    assert "Kända tjänster utan läge (ingår inte i beräkningen" in method
+    assert "Bibliotek 2 (Bokbussen, Huvudbiblioteket)" in method
+    assert "Socialtjänst: ingen lokaliserad tjänst – ingen täckning beräknad" in method
+    # the gaps come before the method section, which stays last
+    assert md.index("## Kända luckor i data") < md.index("## Metod och data")
+
+
+def test_paragraph_says_coverage_is_underestimated(report, inputs, tmp_path):
+    _, paths = report
+    para = _section(paths["report.md"].read_text("utf-8"), "Vad betyder detta?")
+    assert (
+        "Täckningen är underskattad: 2 kända tjänster i kategorin bibliotek "
+        "(Bokbussen och Huvudbiblioteket) saknar läge i underlaget" in para
+    )
+    # a category without unlocated services gets no such sentence
+    md = _write(tmp_path, inputs, category="health_centre")
+    assert "underskattad" not in _section(md, "Vad betyder detta?")
+
+
+def test_site_table_nonprofits_never_claim_absence_without_data(inputs, tmp_path):
+    import dataclasses
+
+    import pandas as pd
+
+    no_orgs = dataclasses.replace(inputs["city"], nonprofits=inputs["city"].nonprofits.iloc[0:0])
+    siting = dataclasses.replace(inputs["siting"], nonprofits=pd.DataFrame())
+    md = _write(tmp_path / "a", inputs, city=no_orgs, siting=siting)
+    rows = _table(md, "Rang")
+    assert [r[8] for r in rows] == ["ingen data om ideella organisationer"] * 3
+    assert "Ideella organisationer: ingen data i underlaget." in _section(md, "Kända luckor i data")
+    # the siting result's own label wins
+    labelled = dataclasses.replace(
+        siting,
+        per_site=siting.per_site.assign(
+            nonprofits_label_sv=["ingen data om ideella organisationer", "inga inom 10 min", ""]
+        ),
+    )
+    rows = _table(_write(tmp_path / "b", inputs, city=no_orgs, siting=labelled), "Rang")
+    assert [r[8] for r in rows] == [
+        "ingen data om ideella organisationer",
+        "inga inom 10 min",
+        "ingen data om ideella organisationer",
+    ]
+
+
+def test_site_table_gini_of_coverage_share(report, inputs, tmp_path):
+    import dataclasses
+
+    _, paths = report
+    md = paths["report.md"].read_text("utf-8")
+    header = next(ln for ln in md.splitlines() if ln.startswith("| Rang |"))
+    assert "Gini för täckningsandel mellan områden (före → efter)" in header
+    rows = _table(md, "Rang")
+    assert rows[0][9] == "0,420 → 0,310 (-0,110)"
+    assert "0,420 utan förslagen, 0,150 med alla förslag" in md
+    assert "Gini för gångtid" in md and "Gini-koefficient" not in md
+    # results from before the rename: gini_before / gini_after / delta_gini
+    old = inputs["siting"].per_site.rename(
+        columns={
+            "gini_coverage_share_before": "gini_before",
+            "gini_coverage_share_after": "gini_after",
+            "gini_coverage_share_change": "delta_gini",
+        }
+    )
+    md = _write(tmp_path, inputs, siting=dataclasses.replace(inputs["siting"], per_site=old))
+    assert _table(md, "Rang")[0][9] == "0,420 → 0,310 (-0,110)"
+
+
+def test_no_age_data_is_stated(report, inputs, tmp_path):
+    import dataclasses
+
+    _, paths = report
+    assert "Åldersgrupper: uppgifter saknas" not in paths["report.md"].read_text("utf-8")
+    access = dataclasses.replace(
+        inputs["access"], provenance={**inputs["access"].provenance, "age_groups": "no age data"}
+    )
+    md = _write(tmp_path, inputs, access=access)
+    line = "Åldersgrupper: uppgifter saknas – ingen uppdelning per ålder."
+    assert line in _section(md, "Kända luckor i data")
+
+
+def test_total_row_label_study_area_vs_municipality(report, inputs, tmp_path):
+    import dataclasses
+
+    from proximity.maps import is_municipality, total_label
+
+    _, paths = report
+    md = paths["report.md"].read_text("utf-8")
+    assert _table(md, "Område")[-1][0] == "Hela kommunen"
+    grid = dataclasses.replace(
+        inputs["city"], provenance={"areas_method": "grid", "pbf": "extract.osm.pbf"}
+    )
+    assert not is_municipality(grid) and total_label(grid) == "Hela studieområdet"
+    md = _write(tmp_path, inputs, city=grid)
+    assert _table(md, "Område")[-1][0] == "Hela studieområdet"
+    assert _table(md, "Område", nth=1)[-1][0] == "Hela studieområdet"
+    assert "Hela kommunen" not in md
+    explicit = dataclasses.replace(inputs["city"], provenance={"kind": "study_area"})
+    assert total_label(explicit) == "Hela studieområdet"
+    # the same rule as the scenario runner's areas.csv
+    import proximity.scenario
+
+    scenario_rule = getattr(proximity.scenario, "is_municipality", None)
+    if scenario_rule is not None:
+        for c in (inputs["city"], grid, explicit):
+            assert is_municipality(c) == scenario_rule(c)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -353,3 +354,32 @@ class City:
         return dataclasses.replace(
             self, areas=areas, demand=demand, services=services, subareas=subareas, provenance=prov
         )
+
+
+_MUNICIPALITY_KINDS = frozenset({"municipality", "kommun"})
+_MUNICIPALITY_CODE_KEYS = ("kommun", "kommun_code", "kommunkod", "municipality_code")
+
+
+def is_municipality(city: Any) -> bool:
+    """Whether a (duck-typed) city's study area is a whole municipality (kommun).
+
+    The one rule used by the printout, ``areas.csv``, the maps and the report to name the
+    total row ("Hela kommunen" / "Hela studieområdet"):
+
+    1. ``city.kind`` (``"municipality"`` | ``"study_area"``) when the object has it;
+    2. else ``city.provenance``: an explicit ``kind`` or ``study_area_kind`` wins; a
+       municipality code (``kommun``, ``kommun_code``, ...) means True; a city built from an
+       OSM extract (``pbf``) or with grid areas (``areas_method = "grid"``) is a study area;
+       any other city is a municipality.
+    """
+    kind_attr = getattr(city, "kind", None)
+    if isinstance(kind_attr, str) and kind_attr.strip():
+        return kind_attr.strip().lower() in _MUNICIPALITY_KINDS
+    prov = getattr(city, "provenance", None)
+    prov = prov if isinstance(prov, Mapping) else {}
+    kind = str(prov.get("kind") or prov.get("study_area_kind") or "").strip().lower()
+    if kind:
+        return kind in _MUNICIPALITY_KINDS
+    if any(prov.get(k) for k in _MUNICIPALITY_CODE_KEYS):
+        return True
+    return not (prov.get("pbf") or str(prov.get("areas_method", "")).lower() == "grid")
