@@ -14,8 +14,9 @@ away, to exercise unsnapped residents) with 1–60 residents each in 10 areas (a
 thresholds 5/10/15/20 min.
 
 Timed: ``compute_access(city, network)`` after the network is loaded (snapping, routing, the
-per-point table and the per-area table), first call (cold: builds the snapping index) and the
-median of ``--repeat`` warm calls. Reference: a straightforward networkx implementation of the
+per-point table and the per-area table), first call (cold: builds the snapping index and the
+chain-contracted routing graph, both cached per network) and the median of ``--repeat`` warm
+calls. Reference: a straightforward networkx implementation of the
 same analysis on the same graph: the same snapping, the snapped points inserted as nodes by
 splitting edges, one Dijkstra per category from a virtual source joined to the category's
 services, and the same per-area table (covered, uncovered, unsnapped, unreachable,
@@ -278,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"proximity compute_access: cold {cold:.2f} s wall / {cold_cpu:.2f} s CPU (incl. "
-        f"building the snapping index); warm median {ours:.2f} s wall (min {min(warm):.2f}) / "
+        f"building the snapping index and contracted routing graph); warm median {ours:.2f} s wall (min {min(warm):.2f}) / "
         f"{ours_cpu:.2f} s CPU over {args.repeat} runs ({len(acc.points):,} point rows, "
         f"{len(acc.areas):,} area rows; "
         f"{acc.provenance['snap']['routing_runs_per_category']} routing run per category)"

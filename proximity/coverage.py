@@ -159,6 +159,12 @@ class Access:
         ``"areas"`` or ``"subareas"``.
     demand_geometry
         Demand point geometries (index ``demand_id``, CRS of the city), for GeoParquet output.
+    population_unit
+        What ``population`` (and every count derived from it) measures: ``"persons"``, or
+        ``"floor_area_m2 (proxy)"`` when the demand is residential floor area in m² used as
+        a relative population proxy (``population_is_proxy``, e.g. the Helsinki demo); see
+        :func:`population_unit_info` and ``provenance["population"]``. Shares are valid
+        either way; counts are then m², not people.
     """
 
     points: pd.DataFrame
@@ -171,6 +177,7 @@ class Access:
     groups: tuple[str, ...] = ("all",)
     area_level: str = "areas"
     demand_geometry: Any = field(default=None, repr=False)
+    population_unit: str = "persons"
 
     # ------------------------------------------------------------------ selection
     def area_table(
@@ -530,6 +537,8 @@ def compute_access(
         notes=notes,
         area_level=area_level,
     )
+    pop_unit = population_unit_info(city)  # persons or a floor-area proxy (see below)
+    prov["population"] = pop_unit
     return Access(
         points=points,
         areas=area_rows,
@@ -541,6 +550,7 @@ def compute_access(
         groups=tuple(groups),
         area_level=area_level,
         demand_geometry=geom,
+        population_unit=pop_unit["unit"],
     )
 
 
@@ -877,7 +887,8 @@ def _points_table(
     data["distance_method"] = pd.Categorical.from_codes(
         np.zeros(n * m, dtype=np.int64), categories=[distance_method]
     )
-    return pd.DataFrame(data)
+    # the columns are fresh arrays: no copy, and no consolidation into 2-D blocks (~10 ms)
+    return pd.DataFrame(data, copy=False)
 
 
 def _unlocated(
@@ -997,6 +1008,8 @@ def _area_table(
     stats = {k: np.full(shape, np.nan) for k in ("mean_min", "median_min", "p90_min")}
     unl = np.vstack([unlocated_units, unlocated_total[None, :]])  # (n_scope, n_g)
     orders: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # profiles sharing distances
+    fixed: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    unreached: dict[tuple[int, int, int], np.ndarray] = {}
     for ci, (cat, pname) in enumerate(combos):
         dist, _ = per_cat[(cat, pname)]
         minutes = dist / speed[pname] / 60.0
@@ -1004,7 +1017,10 @@ def _area_table(
         unreach_mask = ~finite & ~unsnapped_mask
         if id(dist) not in orders:  # minutes are dist / speed: the same order
             by_min = np.argsort(dist, kind="stable")
-            orders[id(dist)] = (by_min, by_min[np.argsort(unit_idx[by_min], kind="stable")])
+            units = unit_idx[by_min]
+            if nu < 2**15:  # small ints: numpy's stable sort is then a radix sort
+                units = units.astype(np.int16)
+            orders[id(dist)] = (by_min, by_min[np.argsort(units, kind="stable")])
         by_min, by_unit = orders[id(dist)]
         cov_masks = [finite & (minutes <= t) for t in thr]
         for gi in range(n_g):
@@ -1013,9 +1029,20 @@ def _area_table(
                 (unit_idx, nu, by_unit, slice(0, nu)),
                 (total_idx, n_scope, by_min, slice(nu, nu + 1)),
             ):
-                located = np.bincount(scope_idx, weights=w, minlength=n_bins)[sl]
-                unsn = np.bincount(scope_idx, weights=w * unsnapped_mask, minlength=n_bins)[sl]
-                unre = np.bincount(scope_idx, weights=w * unreach_mask, minlength=n_bins)[sl]
+                # counts that do not depend on the speed: once per group / distances
+                key = (gi, n_bins)
+                if key not in fixed:
+                    fixed[key] = (
+                        np.bincount(scope_idx, weights=w, minlength=n_bins)[sl],
+                        np.bincount(scope_idx, weights=w * unsnapped_mask, minlength=n_bins)[sl],
+                    )
+                located, unsn = fixed[key]
+                key_d = (id(dist), gi, n_bins)
+                if key_d not in unreached:
+                    unreached[key_d] = np.bincount(
+                        scope_idx, weights=w * unreach_mask, minlength=n_bins
+                    )[sl]
+                unre = unreached[key_d]
                 reach = located - unsn - unre
                 mean, med, p90 = _weighted_stats(minutes, w, scope_idx, n_bins, order)
                 for ti in range(n_t):
@@ -1376,3 +1403,57 @@ def isochrone_polygons(
             {"threshold_min": t, "profile": name, "buffer_m": float(buffer_m), "geometry": geom}
         )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=network.crs)
+
+
+# ---------------------------------------------------------------------------- population unit
+#: ``Access.population_unit`` when ``population`` counts people.
+POPULATION_UNIT_PERSONS = "persons"
+#: ``Access.population_unit`` when ``population`` is residential floor area (m²) as a proxy.
+POPULATION_UNIT_PROXY = "floor_area_m2 (proxy)"
+
+
+def population_unit_info(city: Any) -> dict[str, Any]:
+    """What the city's demand ``population`` measures (for ``Access.population_unit``).
+
+    Returns ``{"unit", "is_proxy", "n_proxy_points", "n_points", "method", "note"}``.
+    ``unit`` is ``"persons"`` unless demand rows are flagged ``population_is_proxy`` (or,
+    without that column, the city provenance says ``population_is_proxy``): then
+    ``"floor_area_m2 (proxy)"`` (residential floor area, footprint × levels, in m² — a
+    relative weight, not a number of people), or ``"mixed: persons + floor_area_m2 (proxy)"``
+    when only some rows are proxies. No persons-per-m² factor is assumed.
+    """
+    demand = getattr(city, "demand", None)
+    cprov = getattr(city, "provenance", None) or {}
+    n = 0 if demand is None else len(demand)
+    cols = getattr(demand, "columns", ())
+    if "population_is_proxy" in cols:
+        flags = pd.Series(demand["population_is_proxy"]).astype("boolean").fillna(False)
+        n_proxy = int(flags.astype(bool).sum())
+    else:
+        n_proxy = n if isinstance(cprov, Mapping) and cprov.get("population_is_proxy") else 0
+    methods: list[str] = []
+    if "population_method" in cols:
+        methods = sorted({str(v) for v in pd.Series(demand["population_method"]).dropna()})
+    if n_proxy == 0:
+        unit, note = POPULATION_UNIT_PERSONS, "population counts persons"
+    elif n_proxy >= n:
+        unit = POPULATION_UNIT_PROXY
+        note = (
+            "population is residential floor area in m2 from OSM buildings (footprint x "
+            "levels), a relative proxy, not a number of persons; shares are meaningful, "
+            "counts are m2"
+        )
+    else:
+        unit = f"mixed: {POPULATION_UNIT_PERSONS} + {POPULATION_UNIT_PROXY}"
+        note = (
+            f"{n_proxy} of {n} demand points carry floor area in m2 (proxy) instead of "
+            "persons; counts mix both units"
+        )
+    return {
+        "unit": unit,
+        "is_proxy": n_proxy > 0,
+        "n_proxy_points": n_proxy,
+        "n_points": n,
+        "method": "; ".join(methods),
+        "note": note,
+    }

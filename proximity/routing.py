@@ -22,10 +22,12 @@ directed edges out of it: to ``u`` (``access + a·c``) and to ``v`` (``access + 
 Nothing points back into a virtual node, so no path can pass through another source.
 
 - :func:`nearest` runs **one** multi-source Dijkstra from all virtual nodes
-  (``csgraph.dijkstra(..., min_only=True)``), which returns per network node the distance to
-  the closest source and which source it is; each target then takes
+  (``csgraph.dijkstra(..., min_only=True)``), which returns per node the distance to the
+  closest source and which source it is; each target then takes
   ``access_t + min(D[u] + b·c, D[v] + (1 − b)·c)``, and the same-edge candidates are
-  computed exactly, pair by pair, for sources and targets that share an edge.
+  computed exactly, pair by pair, for sources and targets that share an edge. The search runs
+  on the network with its degree-2 chains contracted (:class:`_ChainGraph`, cached per
+  network and edge cost; exact, see there), about 2.5× fewer nodes on OSM walking networks.
 - :func:`bounded_matrix` runs Dijkstra with ``limit=cutoff_m`` from chunks of virtual nodes.
   Only the *reached* nodes of each row (finite entries of the dense ``chunk × n_nodes``
   output) are mapped to the targets hanging off them (a node → target index in CSR form), so
@@ -45,14 +47,17 @@ Ties
 ----
 Sources that share a snapped position (same edge, offset and access leg, e.g. two offices in
 one building) are merged for :func:`nearest` and represented by the lowest id, so such ties go
-to the lowest id. Between a graph path and a same-edge path, and between the ``u`` and ``v``
-ends of a target's edge, equal distances also go to the lowest source id. Other exact ties
+to the lowest id. Between a graph path and a same-edge (or same-chain) path, and between the
+``u`` and ``v`` ends of a target's edge (or the two ends of its chain), equal distances also go
+to the lowest source id. Other exact ties
 (different positions at exactly the same float distance) are resolved by the Dijkstra's
 deterministic order, which favours the source with the lower id but does not guarantee it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +69,7 @@ from scipy.sparse import csgraph
 from proximity.errors import GeometryError, ParameterError, SchemaError
 from proximity.network import MIN_EDGE_WEIGHT_M
 from proximity.profiles import WalkingProfile, to_minutes
-from proximity.snap import Snapped, _segment_length
+from proximity.snap import Snapped, _morton, _segment_length
 
 if TYPE_CHECKING:
     from proximity.network import WalkNetwork
@@ -216,8 +221,25 @@ def _same_edge_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (source pos, target pos, direct distance) with source and target on one edge.
 
-    Positions index into ``src`` / ``tgt``; pairs come sorted by source position.
+    Positions index into ``src`` / ``tgt``; pairs come sorted by source position, then
+    target position.
     """
+    if src.edge.shape[0] < tgt.edge.shape[0]:  # index the smaller set (e.g. services)
+        order = np.argsort(src.edge, kind="stable")
+        s_edge = src.edge[order]
+        lo = np.searchsorted(s_edge, tgt.edge, side="left")
+        hi = np.searchsorted(s_edge, tgt.edge, side="right")
+        cnt = hi - lo
+        total = int(cnt.sum())
+        if total == 0:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, np.zeros(0)
+        t_pos = np.repeat(np.arange(tgt.edge.shape[0]), cnt)
+        s_pos = order[np.arange(total) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)]
+        o = np.lexsort((t_pos, s_pos))
+        s_pos, t_pos = s_pos[o], t_pos[o]
+        along = _partial(np.abs(src.frac[s_pos] - tgt.frac[t_pos]), c[src.edge[s_pos]])
+        return s_pos, t_pos, src.access[s_pos] + along + tgt.access[t_pos]
     order = np.argsort(tgt.edge, kind="stable")
     t_edge = tgt.edge[order]
     lo = np.searchsorted(t_edge, src.edge, side="left")
@@ -306,17 +328,10 @@ def node_distances(
     return d, s
 
 
-def _multi_source(
-    network: WalkNetwork, sources: Snapped, cost: np.ndarray | None, limit: float
-) -> tuple[np.ndarray, np.ndarray, _Attach, np.ndarray]:
-    """One min-only Dijkstra from all (deduplicated) sources.
-
-    Returns node distances, node → source index (into ``sources``), the attachment of the
-    representative sources and, per representative, its index into ``sources``.
-    """
-    c = _cost_values(network, cost)
+def _representatives(network: WalkNetwork, sources: Snapped, c: np.ndarray) -> _Attach:
+    """Routable sources with identical snapped positions merged; the lowest id represents
+    them, and representatives come in ascending id order (their rank is an id order)."""
     att = _attach(network, sources, c)
-    # order representatives by id, merge identical positions (lowest id represents them)
     ids = sources.ids[att.index].astype(str)
     by_id = np.argsort(ids, kind="stable")
     key_order = np.lexsort((att.access[by_id], att.frac[by_id], att.edge[by_id]))
@@ -333,7 +348,7 @@ def _multi_source(
     # lexsort is stable, so within equal keys by_id order (lowest id first) is preserved
     reps = np.sort(key_order[first])  # positions in by_id order: ascending = ascending id
     pick = by_id[reps]
-    rep = _Attach(
+    return _Attach(
         index=att.index[pick],
         edge=att.edge[pick],
         frac=att.frac[pick],
@@ -343,6 +358,18 @@ def _multi_source(
         cost_u=att.cost_u[pick],
         cost_v=att.cost_v[pick],
     )
+
+
+def _multi_source(
+    network: WalkNetwork, sources: Snapped, cost: np.ndarray | None, limit: float
+) -> tuple[np.ndarray, np.ndarray, _Attach, np.ndarray]:
+    """One min-only Dijkstra from all (deduplicated) sources.
+
+    Returns node distances, node → source index (into ``sources``), the attachment of the
+    representative sources and, per node, the representative it was reached from (-1).
+    """
+    c = _cost_values(network, cost)
+    rep = _representatives(network, sources, c)
     n = network.n_nodes
     aug = _augmented_graph(_base_csr(network, cost), rep)
     virt = np.arange(n, n + rep.u.shape[0])
@@ -404,27 +431,15 @@ def nearest(
     limit = _check_limit("limit_m", limit_m)
     cost = _resolve_cost(network, edge_cost)
     c = _cost_values(network, cost)
-    d_node, _, rep, rep_of_node = _multi_source(network, sources, cost, limit)
-
+    rep = _representatives(network, sources, c)
     n_t = len(targets)
     out_d = np.full(n_t, np.inf)
     out_s = np.full(n_t, -1, np.int64)
     tgt = _attach(network, targets, c)
     if tgt.index.size:
-        ce = c[tgt.edge]
-        du = d_node[tgt.u] + _partial(tgt.frac, ce)
-        dv = d_node[tgt.v] + _partial(1.0 - tgt.frac, ce)
-        ru = rep_of_node[tgt.u]
-        rv = rep_of_node[tgt.v]
-        # representative number = rank by id, so a smaller number is a smaller id
-        big = np.iinfo(np.int64).max
-        ru_k = np.where(ru >= 0, ru, big)
-        rv_k = np.where(rv >= 0, rv, big)
-        use_v = (dv < du) | ((dv == du) & (rv_k < ru_k))
-        best = np.where(use_v, dv, du)
-        best_r = np.where(use_v, rv, ru)
-        best = np.where(best_r >= 0, best + tgt.access, np.inf)
+        best, best_r = _ChainGraph.get(network, cost, c).nearest(rep, tgt, c, limit)
         # same-edge candidates: straight along the shared edge
+        big = np.iinfo(np.int64).max
         s_pos, t_pos, direct = _same_edge_pairs(rep, tgt, c)
         if s_pos.size:
             # per target, the best direct candidate (smallest distance, then smallest rank)
@@ -444,6 +459,310 @@ def nearest(
     has = out_s >= 0
     sid[has] = sources.ids[out_s[has]]
     return Nearest(distance_m=out_d, source=out_s, source_id=sid)
+
+
+# --------------------------------------------------------------------------- chain contraction
+_BIG = np.iinfo(np.int64).max
+_CHAIN_CACHE: weakref.WeakKeyDictionary[Any, dict[bytes, Any]] = weakref.WeakKeyDictionary()
+
+
+class _ChainGraph:
+    """The network with its degree-2 chains contracted, for exact multi-source searches.
+
+    The network is unsimplified (every OSM node is a graph node), so most nodes have degree
+    2. Nodes of degree ≠ 2 (over passable edges) are *kept*; the rest lie on *chains*, paths
+    of degree-2 nodes between two kept ends ``A`` and ``B`` (possibly equal). A chain becomes
+    one edge ``A–B`` of cost ``L`` (the sum of its edge costs); per chain node and per chain
+    edge end we keep the position (cost from ``A``). Rings without any kept node get one.
+
+    Exactness: a path between points leaves or enters a chain only through ``A`` or ``B``,
+    so the distance to a point at position ``p`` of a chain is
+    ``min(D[A] + p, D[B] + L − p, direct from a source on the same chain)``; a source on a
+    chain joins the contracted graph through ``A`` (``access + p``) and ``B``
+    (``access + L − p``). Edge costs are raised to ``MIN_EDGE_WEIGHT_M`` as in the full graph.
+    Cached per network object and edge cost.
+    """
+
+    @classmethod
+    def get(cls, network: WalkNetwork, cost: np.ndarray | None, c: np.ndarray) -> _ChainGraph:
+        per_net = _CHAIN_CACHE.setdefault(network, {})
+        key = b"length" if cost is None else hashlib.sha1(np.ascontiguousarray(c)).digest()
+        out = per_net.get(key)
+        if out is None:
+            out = per_net[key] = cls(network, c)
+        return out
+
+    def __init__(self, network: WalkNetwork, c: np.ndarray) -> None:
+        n = network.n_nodes
+        finite = np.isfinite(c)
+        eid = np.flatnonzero(finite)
+        eu, ev = network.edge_u[eid], network.edge_v[eid]
+        w = np.maximum(c[eid], MIN_EDGE_WEIGHT_M)
+        deg = np.bincount(np.concatenate([eu, ev]), minlength=n)
+        kept = deg != 2
+        for _ in range(2):  # second pass only if rings without a kept node exist
+            inner_e = ~kept[eu] & ~kept[ev]
+            g = sp.csr_matrix(
+                (np.ones(int(inner_e.sum()) * 2),
+                 (np.concatenate([eu[inner_e], ev[inner_e]]),
+                  np.concatenate([ev[inner_e], eu[inner_e]]))),
+                shape=(n, n),
+            )
+            _, comp = csgraph.connected_components(g, directed=False)
+            # boundary edges: exactly one end kept
+            bnd = kept[eu] != kept[ev]
+            b_int = np.where(kept[eu[bnd]], ev[bnd], eu[bnd])  # the interior end
+            has_bnd = np.zeros(n, bool)
+            has_bnd[comp[b_int]] = True
+            ring_nodes = np.flatnonzero(~kept & ~has_bnd[comp])
+            if ring_nodes.size == 0:
+                break
+            # one kept node per ring: its lowest node
+            first_of = np.full(n, n, np.int64)
+            np.minimum.at(first_of, comp[ring_nodes], ring_nodes)
+            kept[first_of[np.unique(comp[ring_nodes])]] = True
+        interior = ~kept
+        # chains are numbered by the interior components; A side = the boundary edge with the
+        # lowest edge id of the component
+        b_idx = np.flatnonzero(bnd)
+        b_comp = comp[b_int]
+        o = np.lexsort((eid[b_idx], b_comp))
+        b_idx, b_int, b_comp = b_idx[o], b_int[o], b_comp[o]
+        first = np.ones(b_idx.shape, bool)
+        first[1:] = b_comp[1:] != b_comp[:-1]
+        a_edge, a_int, a_comp = b_idx[first], b_int[first], b_comp[first]
+        b2_edge, b2_comp = b_idx[~first], b_comp[~first]  # the B side (one per chain)
+        n_comp = int(comp.max()) + 1 if n else 0
+        chain_of_comp = np.full(n_comp, -1, np.int64)
+        chain_of_comp[a_comp] = np.arange(a_comp.size)
+        n_chain = a_comp.size
+        # positions from A: Dijkstra over interior edges from one virtual start per chain
+        a_kept = np.where(kept[eu[a_edge]], eu[a_edge], ev[a_edge])
+        rows = np.concatenate([eu[inner_e], ev[inner_e], n + np.arange(n_chain)])
+        cols = np.concatenate([ev[inner_e], eu[inner_e], a_int])
+        data = np.concatenate([w[inner_e], w[inner_e], w[a_edge]])
+        pg = sp.csr_matrix((data, (rows, cols)), shape=(n + n_chain, n + n_chain))
+        pos = np.zeros(n)
+        if n_chain:
+            dpos = csgraph.dijkstra(pg, directed=True, indices=n + np.arange(n_chain),
+                                    min_only=True)
+            pos[interior] = dpos[:n][interior]
+        chain_node = np.full(n, -1, np.int64)
+        chain_node[interior] = chain_of_comp[comp[interior]]
+        b_chain = chain_of_comp[b2_comp]
+        b_int2 = np.where(kept[eu[b2_edge]], ev[b2_edge], eu[b2_edge])
+        b_kept = np.where(kept[eu[b2_edge]], eu[b2_edge], ev[b2_edge])
+        length = np.zeros(n_chain)
+        length[b_chain] = pos[b_int2] + w[b2_edge]
+        end_a = a_kept
+        end_b = np.empty(n_chain, np.int64)
+        end_b[b_chain] = b_kept
+        # per finite edge: chain and the positions of its u and v ends
+        e_chain = np.full(network.n_edges, -1, np.int64)
+        e_pu = np.zeros(network.n_edges)
+        e_pv = np.zeros(network.n_edges)
+        ch = np.where(interior[eu], chain_node[eu], chain_node[ev])
+        in_chain = interior[eu] | interior[ev]
+        e_chain[eid[in_chain]] = ch[in_chain]
+        pu = np.where(interior[eu], pos[eu], 0.0)
+        pv = np.where(interior[ev], pos[ev], 0.0)
+        # the kept end of a boundary edge is at 0 (A side) or L (B side)
+        is_b = np.zeros(eid.shape, bool)
+        is_b[b2_edge] = True
+        chl = length[np.maximum(ch, 0)] if n_chain else np.zeros(ch.shape)
+        pu = np.where(kept[eu] & is_b, chl, pu)
+        pv = np.where(kept[ev] & is_b, chl, pv)
+        e_pu[eid[in_chain]] = pu[in_chain]
+        e_pv[eid[in_chain]] = pv[in_chain]
+        # contracted graph on kept nodes: kept–kept edges plus one edge per chain (A != B);
+        # parallel edges reduced to their minimum
+        knum = np.full(n, -1, np.int64)
+        k_nodes = np.flatnonzero(kept)
+        knum[k_nodes] = np.arange(k_nodes.size)
+        kk = kept[eu] & kept[ev]
+        cu = np.concatenate([knum[eu[kk]], knum[end_a]])
+        cv = np.concatenate([knum[ev[kk]], knum[end_b]])
+        cw = np.concatenate([w[kk], length])
+        loop = cu == cv
+        cu, cv, cw = cu[~loop], cv[~loop], cw[~loop]
+        r = np.concatenate([cu, cv])
+        q = np.concatenate([cv, cu])
+        ww = np.concatenate([cw, cw])
+        o = np.lexsort((ww, q, r))
+        r, q, ww = r[o], q[o], ww[o]
+        keep = np.ones(r.shape, bool)
+        keep[1:] = (r[1:] != r[:-1]) | (q[1:] != q[:-1])
+        r, q, ww = r[keep], q[keep], ww[keep]
+        nk = k_nodes.size
+        self.n_kept = nk
+        self.indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=nk))]).astype(
+            np.int32)
+        self.indices = q.astype(np.int32)
+        self.data = ww
+        self.knum = knum
+        self.chain_node = chain_node
+        self.pos = pos
+        self.length = length
+        self.end_a = knum[end_a]
+        self.end_b = knum[end_b]
+        self.e_chain = e_chain
+        self.e_pu = e_pu
+        self.e_pv = e_pv
+
+    # ------------------------------------------------------------------ search
+    def nearest(
+        self, rep: _Attach, tgt: _Attach, c: np.ndarray, limit: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per target: best graph distance (with access legs) and representative (-1)."""
+        k = rep.u.shape[0]
+        nk = self.n_kept
+        ce = c[rep.edge]
+        # sources: chain entries (chain, position, cost, rep) and direct kept attachments
+        s_ch = self.e_chain[rep.edge]
+        on_chain = s_ch >= 0
+        p_s = self._point_pos(rep.edge, rep.frac, ce)
+        ent_ch = [s_ch[on_chain]]
+        ent_pos = [p_s[on_chain]]
+        ent_cost = [rep.access[on_chain]]
+        ent_rep = [np.flatnonzero(on_chain)]
+        att_node, att_cost, att_rep = [], [], []
+        off = np.flatnonzero(~on_chain)
+        for end, cost_end in ((rep.u, rep.cost_u), (rep.v, rep.cost_v)):
+            x, cx = end[off], cost_end[off]
+            fin = np.isfinite(cx)
+            x, cx, rr = x[fin], cx[fin], off[fin]
+            kn = self.knum[x]
+            att_node.append(kn[kn >= 0])
+            att_cost.append(cx[kn >= 0])
+            att_rep.append(rr[kn >= 0])
+            intr = kn < 0
+            ent_ch.append(self.chain_node[x[intr]])
+            ent_pos.append(self.pos[x[intr]])
+            ent_cost.append(cx[intr])
+            ent_rep.append(rr[intr])
+        e_ch = np.concatenate(ent_ch)
+        e_pos = np.concatenate(ent_pos)
+        e_cost = np.concatenate(ent_cost)
+        e_rep = np.concatenate(ent_rep)
+        # chain entries join the contracted graph at both ends
+        a_n, b_n, ln = self.end_a[e_ch], self.end_b[e_ch], self.length[e_ch]
+        v_node = np.concatenate([*att_node, a_n, b_n])
+        v_cost = np.concatenate([*att_cost, e_cost + e_pos, e_cost + (ln - e_pos)])
+        v_rep = np.concatenate([*att_rep, e_rep, e_rep])
+        # one edge per (rep, node): the cheapest
+        o = np.lexsort((v_cost, v_node, v_rep))
+        v_node, v_cost, v_rep = v_node[o], v_cost[o], v_rep[o]
+        keep = np.ones(o.shape, bool)
+        keep[1:] = (v_node[1:] != v_node[:-1]) | (v_rep[1:] != v_rep[:-1])
+        v_node, v_cost, v_rep = v_node[keep], v_cost[keep], v_rep[keep]
+        counts = np.bincount(v_rep, minlength=k)
+        indptr = np.concatenate(
+            [self.indptr, self.indptr[-1] + np.cumsum(counts).astype(np.int32)])
+        g = sp.csr_matrix(
+            (np.concatenate([self.data, np.maximum(v_cost, MIN_EDGE_WEIGHT_M)]),
+             np.concatenate([self.indices, v_node.astype(np.int32)]), indptr),
+            shape=(nk + k, nk + k),
+        )
+        dist, _, src = csgraph.dijkstra(
+            g, directed=True, indices=nk + np.arange(k), min_only=True,
+            return_predecessors=True, limit=limit,
+        )
+        d_k = np.asarray(dist[:nk], np.float64)
+        s_k = np.asarray(src[:nk], np.int64)
+        r_k = np.where(s_k >= nk, s_k - nk, -1)
+        d_k = np.where(r_k >= 0, d_k, np.inf)
+        # chain entries sorted by chain, for the same-chain direct candidates
+        eo = np.lexsort((e_rep, e_ch))
+        st = _SearchState(d_k, r_k, e_ch[eo], e_pos[eo], e_cost[eo], e_rep[eo])
+        t_ch = self.e_chain[tgt.edge]
+        t_on = t_ch >= 0
+        best = np.full(tgt.u.shape[0], np.inf)
+        best_r = np.full(tgt.u.shape[0], -1, np.int64)
+        if t_on.any():
+            tpos = self._point_pos(tgt.edge[t_on], tgt.frac[t_on], c[tgt.edge[t_on]])
+            d, r = self._at(st, t_ch[t_on], tpos)
+            best[t_on], best_r[t_on] = d, r
+        t_off = np.flatnonzero(~t_on)
+        if t_off.size:
+            ce_t = c[tgt.edge[t_off]]
+            du, ru = self._node(st, tgt.u[t_off])
+            dv, rv = self._node(st, tgt.v[t_off])
+            du = du + _partial(tgt.frac[t_off], ce_t)
+            dv = dv + _partial(1.0 - tgt.frac[t_off], ce_t)
+            d, r = _pick(du, ru, dv, rv)
+            best[t_off], best_r[t_off] = d, r
+        best = np.where(best_r >= 0, best + tgt.access, np.inf)
+        return best, best_r
+
+    def _point_pos(self, edge: np.ndarray, frac: np.ndarray, ce: np.ndarray) -> np.ndarray:
+        """Position along its chain of a point at ``frac`` on a chain edge."""
+        pu, pv = self.e_pu[edge], self.e_pv[edge]
+        return np.where(pv >= pu, pu + _partial(frac, ce), pv + _partial(1.0 - frac, ce))
+
+    def _node(self, st: _SearchState, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance and representative at original nodes ``x``."""
+        kn = self.knum[x]
+        d = np.full(x.shape, np.inf)
+        r = np.full(x.shape, -1, np.int64)
+        kept = kn >= 0
+        d[kept], r[kept] = st.d_kept[kn[kept]], st.r_kept[kn[kept]]
+        intr = ~kept
+        if intr.any():
+            d[intr], r[intr] = self._at(st, self.chain_node[x[intr]], self.pos[x[intr]])
+        return d, r
+
+    def _at(
+        self, st: _SearchState, ch: np.ndarray, p: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distance and representative at positions ``p`` of chains ``ch``."""
+        ln = self.length[ch]
+        da, ra = st.d_kept[self.end_a[ch]] + p, st.r_kept[self.end_a[ch]]
+        db, rb = st.d_kept[self.end_b[ch]] + (ln - p), st.r_kept[self.end_b[ch]]
+        da = np.where(ra >= 0, da, np.inf)
+        db = np.where(rb >= 0, db, np.inf)
+        d, r = _pick(da, ra, db, rb)
+        e_ch, e_pos, e_cost, e_rep = st.e_chain, st.e_pos, st.e_cost, st.e_rep
+        if e_ch.size:
+            lo = np.searchsorted(e_ch, ch, side="left")
+            hi = np.searchsorted(e_ch, ch, side="right")
+            cnt = hi - lo
+            total = int(cnt.sum())
+            if total:
+                q = np.repeat(np.arange(ch.shape[0]), cnt)
+                j = np.arange(total) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+                dd = e_cost[j] + np.abs(p[q] - e_pos[j])
+                rr = e_rep[j]
+                o = np.lexsort((rr, dd, q))
+                first = np.ones(o.shape, bool)
+                first[1:] = q[o][1:] != q[o][:-1]
+                qq, dd, rr = q[o][first], dd[o][first], rr[o][first]
+                d2, r2 = _pick(d[qq], r[qq], dd, rr)
+                d[qq], r[qq] = d2, r2
+        return d, r
+
+
+@dataclass(frozen=True)
+class _SearchState:
+    """One search on a :class:`_ChainGraph`: per kept node the distance and representative,
+    and the sources' chain entries sorted by chain (chain, position, cost, representative)."""
+
+    d_kept: np.ndarray
+    r_kept: np.ndarray
+    e_chain: np.ndarray
+    e_pos: np.ndarray
+    e_cost: np.ndarray
+    e_rep: np.ndarray
+
+
+def _pick(
+    da: np.ndarray, ra: np.ndarray, db: np.ndarray, rb: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Element-wise the smaller distance; equal distances → the lower representative."""
+    ka = np.where(ra >= 0, ra, _BIG)
+    kb = np.where(rb >= 0, rb, _BIG)
+    use_b = (db < da) | ((db == da) & (kb < ka))
+    return np.where(use_b, db, da), np.where(use_b, rb, ra)
+
 
 
 def bounded_matrix(
@@ -685,21 +1004,6 @@ class _LocalGraphs:
         if self._sub is not None:
             self._pos[self._sub] = -1
             self._sub = None
-
-
-def _morton(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
-    """Interleave the low 21 bits of two non-negative int arrays (Z-order key)."""
-
-    def spread(v: np.ndarray) -> np.ndarray:
-        v = v.astype(np.uint64) & np.uint64(0x1FFFFF)
-        v = (v | (v << np.uint64(32))) & np.uint64(0x1F00000000FFFF)
-        v = (v | (v << np.uint64(16))) & np.uint64(0x1F0000FF0000FF)
-        v = (v | (v << np.uint64(8))) & np.uint64(0x100F00F00F00F00F)
-        v = (v | (v << np.uint64(4))) & np.uint64(0x10C30C30C30C30C3)
-        v = (v | (v << np.uint64(2))) & np.uint64(0x1249249249249249)
-        return v
-
-    return spread(ix) | (spread(iy) << np.uint64(1))
 
 
 @dataclass(frozen=True)

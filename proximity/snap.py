@@ -13,9 +13,12 @@ later splits the edge at that projection. Per point we keep
   never routed) or ``"island"`` (snapped onto a small disconnected component: routed, but
   flagged, because such a point usually reaches nothing).
 
-**Nearest edge.** A shapely ``STRtree`` over all segments answers exact nearest-segment
-queries (``query_nearest`` with ``all_matches=True``); among equidistant segments the lowest
-edge id wins, so results are deterministic. The projection itself is vectorised numpy.
+**Nearest edge.** A KD-tree over sample points along every segment proposes candidate
+segments; exact point–segment distances (GEOS's formula, bit-identical to
+``shapely.distance``) decide, and a distance bound certifies per point that no other segment
+can be as close (else a wider ball search runs). Among equidistant segments the lowest edge id
+wins, so results are deterministic and equal to a brute-force scan of all segments. The
+projection itself is vectorised numpy.
 
 **Island rule.** A component is small when it has fewer nodes than
 ``max(min_component_share × n_nodes, min_component_nodes or 0)``. The largest component is
@@ -274,22 +277,64 @@ def snap(
 
 
 # --------------------------------------------------------------------------- geometry core
-_TREES: weakref.WeakKeyDictionary[Any, shapely.STRtree] = weakref.WeakKeyDictionary()
+#: Spacing (metres) of the sample points along segments in the nearest-edge index.
+_SAMPLE_SPACING_M = 10.0
+#: Nearest samples fetched per point in the first (certified) pass.
+_FIRST_K = 10
+#: Points per block in the first pass.
+_BLOCK = 8192
+
+_INDEX: weakref.WeakKeyDictionary[Any, _SegmentIndex] = weakref.WeakKeyDictionary()
 _SEG_LEN: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
 
 
-def _segment_tree(network: WalkNetwork) -> shapely.STRtree:
-    """STRtree over the edge segments (tree index = edge id), cached per network object."""
-    tree = _TREES.get(network)
-    if tree is None:
-        coords = np.empty((network.n_edges, 2, 2))
-        coords[:, 0, 0] = network.node_x[network.edge_u]
-        coords[:, 0, 1] = network.node_y[network.edge_u]
-        coords[:, 1, 0] = network.node_x[network.edge_v]
-        coords[:, 1, 1] = network.node_y[network.edge_v]
-        tree = shapely.STRtree(shapely.linestrings(coords))
-        _TREES[network] = tree
-    return tree
+@dataclass(frozen=True, eq=False)
+class _SegmentIndex:
+    """KD-tree over sample points along every segment (cached per network object).
+
+    Each segment of length ``L`` is cut into ``m = max(1, ceil(L / spacing))`` equal pieces;
+    the sample of a piece is its midpoint, so every point of the segment lies within
+    ``half`` (half the longest piece) of one of the segment's samples. Hence for any point
+    ``q`` and any segment ``e``: ``dist(q, e) ≥ min over e's samples |q − s| − half``.
+    """
+
+    tree: Any  # scipy.spatial.cKDTree
+    sample_edge: np.ndarray  # sample -> edge id
+    half: float  # largest piece half-length (metres)
+    tol: float  # floating-point slack for the bound
+    ax: np.ndarray
+    ay: np.ndarray
+    bx: np.ndarray
+    by: np.ndarray
+
+
+def _segment_index(network: WalkNetwork) -> _SegmentIndex:
+    idx = _INDEX.get(network)
+    if idx is None:
+        from scipy.spatial import cKDTree
+
+        ax = np.ascontiguousarray(network.node_x[network.edge_u], dtype=np.float64)
+        ay = np.ascontiguousarray(network.node_y[network.edge_u], dtype=np.float64)
+        bx = np.ascontiguousarray(network.node_x[network.edge_v], dtype=np.float64)
+        by = np.ascontiguousarray(network.node_y[network.edge_v], dtype=np.float64)
+        length = _segment_length(network)
+        pieces = np.maximum(1, np.ceil(length / _SAMPLE_SPACING_M)).astype(np.int64)
+        sample_edge = np.repeat(np.arange(network.n_edges, dtype=np.int64), pieces)
+        start = np.repeat(np.cumsum(pieces) - pieces, pieces)
+        j = np.arange(sample_edge.shape[0], dtype=np.int64) - start
+        t = (j + 0.5) / pieces[sample_edge]
+        sx = ax[sample_edge] + t * (bx - ax)[sample_edge]
+        sy = ay[sample_edge] + t * (by - ay)[sample_edge]
+        half = float((length / pieces).max(initial=0.0)) / 2.0 if network.n_edges else 0.0
+        scale = float(
+            max(np.abs(network.node_x).max(initial=0.0), np.abs(network.node_y).max(initial=0.0))
+        )
+        # rounding of sample positions and of distances at this coordinate scale
+        tol = 1e-6 + 64.0 * np.finfo(np.float64).eps * (scale + half)
+        tree = cKDTree(np.column_stack([sx, sy]), balanced_tree=False, compact_nodes=False)
+        idx = _SegmentIndex(tree, sample_edge, half * (1.0 + 1e-12), tol, ax, ay, bx, by)
+        _INDEX[network] = idx
+    return idx
 
 
 def _segment_length(network: WalkNetwork) -> np.ndarray:
@@ -304,33 +349,132 @@ def _segment_length(network: WalkNetwork) -> np.ndarray:
     return out
 
 
+def _segment_distance(
+    px: np.ndarray, py: np.ndarray, ax: np.ndarray, ay: np.ndarray, bx: np.ndarray,
+    by: np.ndarray,
+) -> np.ndarray:
+    """Point–segment distance with GEOS's formula (``Distance::pointToSegment``), so the
+    values are bit-identical to ``shapely.distance`` and ties are decided the same way."""
+    dx = bx - ax
+    dy = by - ay
+    len2 = dx * dx + dy * dy
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = ((px - ax) * dx + (py - ay) * dy) / len2
+        s = ((ay - py) * dx - (ax - px) * dy) / len2
+        inner = np.abs(s) * np.sqrt(len2)
+    ex, ey = px - ax, py - ay
+    fx, fy = px - bx, py - by
+    d_a = np.sqrt(ex * ex + ey * ey)
+    d_b = np.sqrt(fx * fx + fy * fy)
+    # GEOS tests A == B; a length² that underflows to 0 (subnormal extents) would give NaN
+    # there, so such segments are measured to A as well (the old fallback did the same)
+    degenerate = len2 == 0.0
+    out = np.where(degenerate | (r <= 0.0), d_a, np.where(r >= 1.0, d_b, inner))
+    return np.where(np.isnan(out), np.inf, out)
+
+
 def _nearest_edge(network: WalkNetwork, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Exact nearest segment per point; ties → lowest edge id."""
-    tree = _segment_tree(network)
-    pts = shapely.points(x, y)
-    pairs = tree.query_nearest(pts, all_matches=True)
-    order = np.lexsort((pairs[1], pairs[0]))
-    pi, ei = pairs[0][order], pairs[1][order]
-    first = np.ones(pi.shape, dtype=bool)
-    first[1:] = pi[1:] != pi[:-1]
-    out = np.full(x.shape[0], -1, dtype=np.int64)
-    out[pi[first]] = ei[first]
+    """Exact nearest segment per point; ties → lowest edge id.
+
+    Candidates come from a KD-tree over sample points along the segments
+    (:class:`_SegmentIndex`); exact GEOS-formula distances are taken to the candidate
+    segments. Completeness is certified per point: with ``d_K`` the distance to the K-th
+    nearest sample, every segment that is not a candidate is at least ``d_K − half`` away,
+    so if the best candidate distance ``d* < d_K − half`` nothing else can be as close (ties
+    included). Points that fail the certificate get every segment with a sample within
+    ``d* + half`` (a superset of all segments at distance ≤ ``d*``). The result equals a
+    brute-force scan of all segments (tested).
+    """
+    n = x.shape[0]
+    out = np.full(n, -1, dtype=np.int64)
+    if n == 0 or network.n_edges == 0:
+        return out
+    idx = _segment_index(network)
+    n_samples = idx.sample_edge.shape[0]
+    k = min(_FIRST_K, n_samples)
+    # query in Z-order of the points (cache-friendly tree walks), in blocks that keep the
+    # (block × k) work arrays in cache
+    cell = 4.0 * _SAMPLE_SPACING_M
+    zx = np.clip((x - x.min()) // cell, 0, 2**21 - 1).astype(np.int64)
+    zy = np.clip((y - y.min()) // cell, 0, 2**21 - 1).astype(np.int64)
+    zorder = np.argsort(_morton(zx, zy), kind="stable")
+    big = np.iinfo(np.int64).max
+    rest_parts = []
+    best_parts = []
+    for a in range(0, n, _BLOCK):
+        sel = zorder[a: a + _BLOCK]
+        bx_, by_ = x[sel], y[sel]
+        d_k, s_k = idx.tree.query(np.column_stack([bx_, by_]), k=k)
+        d_k = d_k.reshape(sel.size, k)
+        cand = idx.sample_edge[s_k.reshape(sel.size, k)]
+        dist = _segment_distance(
+            bx_[:, None], by_[:, None], idx.ax[cand], idx.ay[cand], idx.bx[cand], idx.by[cand]
+        )
+        best_d = dist.min(axis=1)
+        best_e = np.where(dist == best_d[:, None], cand, big).min(axis=1)
+        if k == n_samples:  # every segment is a candidate
+            ok = np.isfinite(best_d)
+        else:
+            ok = best_d < d_k[:, -1] - idx.half - idx.tol
+        out[sel[ok]] = best_e[ok]
+        rest_parts.append(sel[~ok])
+        best_parts.append(best_d[~ok])
+    rest = np.concatenate(rest_parts)
+    if rest.size and k < n_samples:
+        out[rest] = _nearest_edge_ball(idx, x[rest], y[rest], np.concatenate(best_parts))
     miss = np.flatnonzero(out < 0)
-    if miss.size:  # GEOS can miss with degenerate (e.g. subnormal) extents: brute force
-        out[miss] = _nearest_edge_brute(network, x[miss], y[miss])
+    if miss.size:
+        out[miss] = _nearest_edge_fallback(network, x[miss], y[miss])
     return out
 
 
-def _nearest_edge_brute(network: WalkNetwork, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Nearest segment by checking every edge (blocks of points); ties → lowest edge id."""
+def _morton(ix: np.ndarray, iy: np.ndarray) -> np.ndarray:
+    """Interleave the low 21 bits of two non-negative int arrays (Z-order key)."""
+
+    def spread(v: np.ndarray) -> np.ndarray:
+        v = v.astype(np.uint64) & np.uint64(0x1FFFFF)
+        v = (v | (v << np.uint64(32))) & np.uint64(0x1F00000000FFFF)
+        v = (v | (v << np.uint64(16))) & np.uint64(0x1F0000FF0000FF)
+        v = (v | (v << np.uint64(8))) & np.uint64(0x100F00F00F00F00F)
+        v = (v | (v << np.uint64(4))) & np.uint64(0x10C30C30C30C30C3)
+        v = (v | (v << np.uint64(2))) & np.uint64(0x1249249249249249)
+        return v
+
+    return spread(ix) | (spread(iy) << np.uint64(1))
+
+
+def _nearest_edge_ball(
+    idx: _SegmentIndex, x: np.ndarray, y: np.ndarray, upper: np.ndarray
+) -> np.ndarray:
+    """Nearest segment (ties → lowest id) among all segments with a sample within
+    ``upper + half`` of the point, ``upper`` being an upper bound on the nearest distance."""
+    import itertools
+
+    radius = np.where(np.isfinite(upper), upper, np.inf) + idx.half + idx.tol
+    lists = idx.tree.query_ball_point(np.column_stack([x, y]), radius, return_sorted=False)
+    counts = np.fromiter((len(v) for v in lists), dtype=np.int64, count=len(lists))
+    flat = np.fromiter(
+        itertools.chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum())
+    )
+    pt = np.repeat(np.arange(x.shape[0]), counts)
+    cand = idx.sample_edge[flat]
+    dist = _segment_distance(x[pt], y[pt], idx.ax[cand], idx.ay[cand], idx.bx[cand], idx.by[cand])
+    order = np.lexsort((cand, dist, pt))
+    first = np.ones(order.shape, dtype=bool)
+    first[1:] = pt[order][1:] != pt[order][:-1]
+    out = np.full(x.shape[0], -1, dtype=np.int64)
+    out[pt[order][first]] = cand[order][first]
+    return out
+
+
+def _nearest_edge_fallback(network: WalkNetwork, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Last resort for points no distance could be computed for (overflowing coordinates):
+    the projection distance over every edge, lowest edge id on ties."""
     edges = np.arange(network.n_edges)
     out = np.empty(x.shape[0], dtype=np.int64)
-    block = max(1, 2_000_000 // max(network.n_edges, 1))
-    for a in range(0, x.shape[0], block):
-        px, py = x[a: a + block, None], y[a: a + block, None]
-        e = np.broadcast_to(edges, (px.shape[0], edges.size))
-        _, _, _, d = _project(network, e, px, py)
-        out[a: a + block] = np.argmin(d, axis=1)  # first minimum = lowest edge id
+    for i in range(x.shape[0]):
+        _, _, _, d = _project(network, edges, x[i], y[i])
+        out[i] = int(np.argmin(np.where(np.isnan(d), np.inf, d)))
     return out
 
 

@@ -10,6 +10,7 @@ candidates) is reused.
 
 from __future__ import annotations
 
+import itertools
 import math
 from unittest import mock
 
@@ -332,6 +333,78 @@ def test_nearest_frame_and_lengths():
     assert len(res) == 2
     df = res.to_frame(t.ids)
     assert df.columns.tolist() == ["target_id", "source", "source_id", "distance_m"]
+
+
+#: SWEREF 99 TM-like origin for the synthetic chain network (metric, far from lon/lat).
+X0, Y0 = 360_000.0, 6_213_000.0
+
+
+def _chain_network() -> WalkNetwork:
+    """Synthetic: junctions joined by degree-2 chains — two parallel chains between the same
+    junctions, a chain that returns to its own junction (loop), a chain with a steps edge in
+    the middle, a dead end, and a separate ring with no junction at all."""
+    pts: list[tuple[float, float]] = []
+    edges: list[tuple[int, int]] = []
+    hw: list[str] = []
+
+    def node(x: float, y: float) -> int:
+        pts.append((X0 + x, Y0 + y))
+        return len(pts) - 1
+
+    def chain(a: int, b: int, via: list[tuple[float, float]], kinds: list[str] | None = None):
+        ids = [a, *[node(x, y) for x, y in via], b]
+        for k, (p, q) in enumerate(itertools.pairwise(ids)):
+            edges.append((p, q))
+            hw.append(kinds[k] if kinds else "footway")
+
+    j1, j2, j3 = node(0, 0), node(300, 0), node(150, 200)
+    chain(j1, j2, [(50, 10), (100, 20), (150, 15), (250, 5)])
+    chain(j1, j2, [(60, -40), (200, -60)])  # parallel chain, same junctions
+    chain(j1, j3, [(40, 90), (90, 160)], ["footway", "steps", "footway"])
+    chain(j2, j3, [(260, 120)])
+    chain(j3, j3, [(120, 260), (180, 260)])  # loop back to j3
+    chain(j2, node(420, 30), [(360, 10)])  # dead end
+    ring = [node(500 + 40 * math.cos(a), 200 + 40 * math.sin(a))
+            for a in np.linspace(0, 2 * math.pi, 7)[:-1]]
+    for p, q in zip(ring, ring[1:] + ring[:1], strict=True):
+        edges.append((p, q))
+        hw.append("footway")
+    xy = np.array(pts)
+    e = np.array(edges)
+    return WalkNetwork.from_arrays("EPSG:3006", xy[:, 0], xy[:, 1], e[:, 0], e[:, 1],
+                                   edge_highway=hw)
+
+
+@pytest.mark.parametrize("profile", [None, "step_free"])
+def test_chain_contraction_is_exact(profile):
+    """nearest() searches a graph with degree-2 chains contracted; it must equal networkx on
+    the full graph with the points inserted (sources on chains, on the ring, on the loop, on
+    nodes; targets everywhere), including an impassable steps edge inside a chain."""
+    net = _chain_network()
+    rng = np.random.default_rng(8)
+    lo = np.array([net.node_x.min() - 20, net.node_y.min() - 20])
+    hi = np.array([net.node_x.max() + 20, net.node_y.max() + 20])
+    src = np.vstack([
+        [[X0 + 100, Y0 + 25], [X0 + 150, Y0 + 262], [X0 + 530, Y0 + 205]],
+        [[net.node_x[4], net.node_y[4]]],  # exactly on a chain node
+        rng.uniform(lo, hi, (3, 2)),
+    ])
+    tgt = np.vstack([rng.uniform(lo, hi, (120, 2)), np.column_stack([net.node_x, net.node_y])])
+    s = snap(net, src, max_snap_m=80.0, ids=[f"s{i}" for i in range(len(src))])
+    t = snap(net, tgt, max_snap_m=80.0)
+    prof = None if profile is None else PROFILES[profile]
+    cost = None if prof is None else prof.edge_cost(net)
+    cg = routing._ChainGraph.get(net, None if cost is None else routing._resolve_cost(net, cost),
+                                 net.edge_length_m if cost is None else cost)
+    assert cg.n_kept < net.n_nodes / 2  # most nodes really are contracted away
+    ref = reference_all_pairs(reference_graph(net, {"s": s, "t": t}, cost), s, t)
+    check_nearest_against(ref, nearest(net, s, t, edge_cost=cost), s)
+    limited = nearest(net, s, t, edge_cost=cost, limit_m=120.0)
+    best = ref.min(axis=0)
+    want = np.where(best <= 120.0, best, np.inf)
+    assert np.array_equal(np.isfinite(limited.distance_m), np.isfinite(want))
+    fin = np.isfinite(want)
+    np.testing.assert_allclose(limited.distance_m[fin], want[fin], rtol=0, atol=TOL)
 
 
 # --------------------------------------------------------------------------- property test
