@@ -223,8 +223,13 @@ def test_lonlat_degrees_passed_as_metres():
 
 def test_swapped_lat_lon_degrees_also_caught():
     net = _net()
-    with pytest.raises(CRSError, match="lon/lat"):
+    # Helsingborg given as (lat, lon) degrees to a metric network: named, explained, fixable
+    with pytest.raises(CRSError) as exc:
         snap(net, [[56.05, 12.69]], ids=["hbg"])
+    msg = str(exc.value)
+    assert "'hbg'" in msg and "(56.05, 12.69)" in msg
+    assert "lat/lon" in msg and "EPSG:3006" in msg
+    assert "Fix:" in msg and "to_crs" in msg
 
 
 def test_swapped_x_y_metres():
