@@ -502,13 +502,12 @@ class _ChainGraph:
         kept = deg != 2
         for _ in range(2):  # second pass only if rings without a kept node exist
             inner_e = ~kept[eu] & ~kept[ev]
-            g = sp.csr_matrix(
-                (np.ones(int(inner_e.sum()) * 2),
-                 (np.concatenate([eu[inner_e], ev[inner_e]]),
-                  np.concatenate([ev[inner_e], eu[inner_e]]))),
-                shape=(n, n),
+            # each interior edge once (weak connectivity: the same components and labels as
+            # the symmetric graph, at half the size)
+            one_way = sp.csr_matrix(
+                (np.ones(int(inner_e.sum())), (eu[inner_e], ev[inner_e])), shape=(n, n)
             )
-            _, comp = csgraph.connected_components(g, directed=False)
+            _, comp = csgraph.connected_components(one_way, directed=True, connection="weak")
             # boundary edges: exactly one end kept
             bnd = kept[eu] != kept[ev]
             b_int = np.where(kept[eu[bnd]], ev[bnd], eu[bnd])  # the interior end
@@ -536,17 +535,29 @@ class _ChainGraph:
         chain_of_comp = np.full(n_comp, -1, np.int64)
         chain_of_comp[a_comp] = np.arange(a_comp.size)
         n_chain = a_comp.size
-        # positions from A: Dijkstra over interior edges from one virtual start per chain
+        # positions from A (cost from the kept end A along the chain)
         a_kept = np.where(kept[eu[a_edge]], eu[a_edge], ev[a_edge])
-        rows = np.concatenate([eu[inner_e], ev[inner_e], n + np.arange(n_chain)])
-        cols = np.concatenate([ev[inner_e], eu[inner_e], a_int])
-        data = np.concatenate([w[inner_e], w[inner_e], w[a_edge]])
-        pg = sp.csr_matrix((data, (rows, cols)), shape=(n + n_chain, n + n_chain))
-        pos = np.zeros(n)
-        if n_chain:
-            dpos = csgraph.dijkstra(pg, directed=True, indices=n + np.arange(n_chain),
+        g = sp.csr_matrix(
+            (np.concatenate([w[inner_e], w[inner_e]]),
+             (np.concatenate([eu[inner_e], ev[inner_e]]),
+              np.concatenate([ev[inner_e], eu[inner_e]]))),
+            shape=(n, n),
+        )
+        pos = _chain_positions(g, a_int, w[a_edge], n)
+        if pos is None:  # very long chains: one Dijkstra over the interior edges instead
+            pos = np.zeros(n)
+            int_nodes = np.flatnonzero(interior)
+            ni = int_nodes.size
+            inum = np.full(n, -1, np.int64)
+            inum[int_nodes] = np.arange(ni)
+            iu, iv = inum[eu[inner_e]], inum[ev[inner_e]]
+            rows = np.concatenate([iu, iv, ni + np.arange(n_chain)])
+            cols = np.concatenate([iv, iu, inum[a_int]])
+            data = np.concatenate([w[inner_e], w[inner_e], w[a_edge]])
+            pg = sp.csr_matrix((data, (rows, cols)), shape=(ni + n_chain, ni + n_chain))
+            dpos = csgraph.dijkstra(pg, directed=True, indices=ni + np.arange(n_chain),
                                     min_only=True)
-            pos[interior] = dpos[:n][interior]
+            pos[int_nodes] = dpos[:ni]
         chain_node = np.full(n, -1, np.int64)
         chain_node[interior] = chain_of_comp[comp[interior]]
         b_chain = chain_of_comp[b2_comp]
@@ -585,15 +596,10 @@ class _ChainGraph:
         cw = np.concatenate([w[kk], length])
         loop = cu == cv
         cu, cv, cw = cu[~loop], cv[~loop], cw[~loop]
-        r = np.concatenate([cu, cv])
-        q = np.concatenate([cv, cu])
-        ww = np.concatenate([cw, cw])
-        o = np.lexsort((ww, q, r))
-        r, q, ww = r[o], q[o], ww[o]
-        keep = np.ones(r.shape, bool)
-        keep[1:] = (r[1:] != r[:-1]) | (q[1:] != q[:-1])
-        r, q, ww = r[keep], q[keep], ww[keep]
         nk = k_nodes.size
+        r, q, ww = _min_by_pair(
+            np.concatenate([cu, cv]), np.concatenate([cv, cu]), np.concatenate([cw, cw]), nk
+        )
         self.n_kept = nk
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=nk))]).astype(
             np.int32)
@@ -739,6 +745,66 @@ class _ChainGraph:
                 d2, r2 = _pick(d[qq], r[qq], dd, rr)
                 d[qq], r[qq] = d2, r2
         return d, r
+
+
+#: Chains are walked node by node for at most this many steps, else a Dijkstra is used.
+_WALK_MAX_STEPS = 64
+
+
+def _chain_positions(
+    g: sp.csr_matrix, start: np.ndarray, start_cost: np.ndarray, n: int
+) -> np.ndarray | None:
+    """Per node, its cost from its chain's A end (0 elsewhere), walking all chains at once.
+
+    ``g`` holds the edges between interior nodes (each has ≤ 2 entries); chain ``i`` starts
+    at interior node ``start[i]``, reached from A at ``start_cost[i]``. Each step moves every
+    unfinished chain one node on, adding the edge cost (the same sums, in the same order, as
+    a Dijkstra from A, so bit-identical). ``None`` if some chain has more than
+    :data:`_WALK_MAX_STEPS` nodes (the caller then runs the Dijkstra).
+    """
+    pos = np.zeros(n)
+    if start.size == 0:
+        return pos
+    pos[start] = start_cost
+    if g.indices.size == 0:  # single-node chains only
+        return pos
+    ip, ix, dat = g.indptr, g.indices, g.data
+    cur = start.astype(np.int64)
+    prev = np.full(cur.shape, -1, np.int64)
+    for _ in range(_WALK_MAX_STEPS):
+        lo = ip[cur].astype(np.int64)
+        hi = ip[cur + 1].astype(np.int64)
+        j = lo + ((hi > lo) & (ix[np.minimum(lo, ix.size - 1)] == prev))
+        go = j < hi
+        if not go.any():
+            return pos
+        cur, j = cur[go], j[go]
+        nxt = ix[j].astype(np.int64)
+        pos[nxt] = pos[cur] + dat[j]
+        prev, cur = cur, nxt
+    return None
+
+
+def _min_by_pair(
+    r: np.ndarray, q: np.ndarray, w: np.ndarray, nk: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct ``(r, q)`` pairs (values in ``[0, nk)``) sorted by ``r`` then ``q``, each
+    with its smallest ``w`` (what ``lexsort((w, q, r))`` + keep-first gives, faster: two
+    stable radix passes on 16-bit keys when ``nk`` fits, else one sort of ``r·nk + q``)."""
+    if r.size == 0:
+        return r, q, w
+    if nk <= 2**16:
+        o = np.argsort(q.astype(np.uint16), kind="stable")
+        o = o[np.argsort(r[o].astype(np.uint16), kind="stable")]
+    else:
+        o = np.argsort(r.astype(np.int64) * nk + q, kind="stable")
+    r, q, w = r[o], q[o], w[o]
+    first = np.ones(r.shape, bool)
+    first[1:] = (r[1:] != r[:-1]) | (q[1:] != q[:-1])
+    start = np.flatnonzero(first)
+    if start.size < r.size:
+        w = np.minimum.reduceat(w, start)
+    return r[start], q[start], w
 
 
 @dataclass(frozen=True)

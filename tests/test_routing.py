@@ -407,6 +407,23 @@ def test_chain_contraction_is_exact(profile):
     np.testing.assert_allclose(limited.distance_m[fin], want[fin], rtol=0, atol=TOL)
 
 
+@pytest.mark.parametrize("which", ["chain", "helsinki"])
+@pytest.mark.parametrize("profile", [None, "step_free"])
+def test_chain_walk_equals_dijkstra_positions(which, profile):
+    """Chain positions are found by walking all chains at once; forcing the Dijkstra fallback
+    (``_WALK_MAX_STEPS = 0``) must give bit-identical contracted graphs and positions."""
+    net = _chain_network() if which == "chain" else helsinki_network()
+    cost = None if profile is None else PROFILES[profile].edge_cost(net)
+    c = np.asarray(net.edge_length_m, np.float64) if cost is None else cost
+    walked = routing._ChainGraph(net, c)
+    with mock.patch.object(routing, "_WALK_MAX_STEPS", 0):
+        dijkstra = routing._ChainGraph(net, c)
+    for name, value in vars(dijkstra).items():
+        got = getattr(walked, name)
+        assert np.asarray(got).dtype == np.asarray(value).dtype, name
+        assert np.array_equal(got, value), name
+
+
 # --------------------------------------------------------------------------- property test
 @st.composite
 def small_cases(draw):
