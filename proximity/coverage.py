@@ -102,6 +102,10 @@ AGE_GROUPS: dict[str, str] = {"0_19": "pop_0_19", "20_64": "pop_20_64", "65_plus
 #: Float format of the CSV outputs (fixed, so re-runs are byte-identical).
 CSV_FLOAT_FORMAT = "%.6f"
 
+#: The population counts of an area row: covered + uncovered + unsnapped + unreachable +
+#: unlocated = population (the conservation rule every table keeps).
+COUNT_COLUMNS = ("population", "covered", "uncovered", "unsnapped", "unreachable", "unlocated")
+
 _AREA_COLUMNS = [
     "area_id",
     "area_name",
@@ -109,12 +113,7 @@ _AREA_COLUMNS = [
     "profile",
     "threshold_min",
     "group",
-    "population",
-    "covered",
-    "uncovered",
-    "unsnapped",
-    "unreachable",
-    "unlocated",
+    *COUNT_COLUMNS,
     "covered_share",
     "mean_min",
     "median_min",

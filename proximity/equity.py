@@ -486,7 +486,7 @@ def equity_table(
             over the area rows, so residents known only for the whole municipality (unlocated
             without an area) are not part of it, unlike ``covered_share``.
     """
-    from proximity.coverage import TOTAL_AREA_ID
+    from proximity.coverage import COUNT_COLUMNS, TOTAL_AREA_ID
 
     wcol = _check_group(access, group)
     thr_all = list(access.thresholds_min)
@@ -523,16 +523,7 @@ def equity_table(
     a_id = areas["area_id"].astype(object).to_numpy()
     num = {
         c: areas[c].to_numpy(float)
-        for c in (
-            "population",
-            "covered",
-            "uncovered",
-            "unsnapped",
-            "unreachable",
-            "unlocated",
-            "covered_share",
-            "mean_min",
-        )
+        for c in (*COUNT_COLUMNS, "covered_share", "mean_min")
     }
     unit_pos = {u: i for i, u in enumerate(unit_ids)}
     ids_arr = np.asarray(unit_ids, dtype=object)

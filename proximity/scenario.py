@@ -74,6 +74,7 @@ import pandas as pd
 
 from proximity import config
 from proximity._io import file_sha256, today_iso, write_json_atomic, write_text_atomic
+from proximity.coverage import COUNT_COLUMNS
 from proximity.errors import (
     NetworkError,
     OfflineError,
@@ -1626,12 +1627,7 @@ def resolve_network(
 
 # ============================================================================ tables
 _INT_COLUMNS = {
-    "population",
-    "covered",
-    "uncovered",
-    "unsnapped",
-    "unreachable",
-    "unlocated",
+    *COUNT_COLUMNS,
     "rank",
     "k",
     "n_points",
