@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from proximity.errors import OutputError
+from proximity.errors import OutputError, ParameterError
 
 
 def ensure_writable_dir(path: str | os.PathLike[str]) -> Path:
@@ -120,5 +120,19 @@ def text_sha256(text: str) -> str:
 
 
 def today_iso() -> str:
-    """Today's date (UTC) as ``YYYY-MM-DD``; results record it in their provenance."""
+    """Today's date (UTC) as ``YYYY-MM-DD``; results record it in their provenance.
+
+    Honours ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention: seconds since
+    1970-01-01 UTC), so that a re-run with the same value prints the same dates.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            stamp = _dt.datetime.fromtimestamp(int(epoch), _dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ParameterError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds since 1970",
+                fix="unset it, or set it to e.g. $(git log -1 --format=%ct)",
+            ) from None
+        return stamp.date().isoformat()
     return _dt.datetime.now(_dt.UTC).date().isoformat()
