@@ -38,8 +38,9 @@ def _run_side(rev: str, side_dir: Path, work: Path, cache: Path, store: Path) ->
     """Check out ``rev`` at ``side_dir``, run every scenario from ``work``, keep outputs."""
     _git("worktree", "add", "--detach", "--force", str(side_dir), rev)
     try:
-        if work.exists():
-            shutil.rmtree(work)
+        for folder in (work, cache):  # both sides start cold: same paths, same cache state
+            if folder.exists():
+                shutil.rmtree(folder)
         work.mkdir(parents=True)
         env = {
             **os.environ,
