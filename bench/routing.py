@@ -74,8 +74,9 @@ def nx_graph_with_points(net: WalkNetwork, sets: dict[str, Snapped]):
     for name, pts in sets.items():
         idx = np.flatnonzero(pts.routable)
         e = pts.edge[idx]
-        f = np.clip(np.where(seg[e] > 0, pts.offset_m[idx] / np.where(seg[e] > 0, seg[e], 1), 0),
-                    0, 1)
+        f = np.clip(
+            np.where(seg[e] > 0, pts.offset_m[idx] / np.where(seg[e] > 0, seg[e], 1), 0), 0, 1
+        )
         rows_e.append(e)
         rows_f.append(f)
         rows_key.extend((name, int(i)) for i in idx)
@@ -90,8 +91,12 @@ def nx_graph_with_points(net: WalkNetwork, sets: dict[str, Snapped]):
     carrying[e_all] = True
     plain = np.flatnonzero(~carrying)
     g.add_weighted_edges_from(
-        zip(net.edge_u[plain].tolist(), net.edge_v[plain].tolist(),
-            net.edge_length_m[plain].tolist(), strict=True)
+        zip(
+            net.edge_u[plain].tolist(),
+            net.edge_v[plain].tolist(),
+            net.edge_length_m[plain].tolist(),
+            strict=True,
+        )
     )
     k = 0
     while k < order.size:
@@ -124,8 +129,9 @@ def nx_nearest(g, services: Snapped, demand: Snapped) -> tuple[np.ndarray, np.nd
     return d, src
 
 
-def nx_bounded_rows(g, net: WalkNetwork, cands: Snapped, rows: np.ndarray, tgt: Snapped,
-                    cutoff: float) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def nx_bounded_rows(
+    g, net: WalkNetwork, cands: Snapped, rows: np.ndarray, tgt: Snapped, cutoff: float
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per candidate row: networkx cutoff Dijkstra, node distances mapped to the targets.
 
     The targets sit exactly on nodes (access 0, offset 0 or the full edge), so a target's
@@ -134,8 +140,9 @@ def nx_bounded_rows(g, net: WalkNetwork, cands: Snapped, rows: np.ndarray, tgt: 
     import networkx as nx
 
     seg = _segment_length(net)
-    f = np.where(seg[tgt.edge] > 0, tgt.offset_m / np.where(seg[tgt.edge] > 0, seg[tgt.edge], 1),
-                 0.0)
+    f = np.where(
+        seg[tgt.edge] > 0, tgt.offset_m / np.where(seg[tgt.edge] > 0, seg[tgt.edge], 1), 0.0
+    )
     c = net.edge_length_m[tgt.edge]
     tu, tv = net.edge_u[tgt.edge], net.edge_v[tgt.edge]
     out = {}
@@ -155,27 +162,45 @@ def nx_bounded_rows(g, net: WalkNetwork, cands: Snapped, rows: np.ndarray, tgt: 
 def run_graph(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[dict]:
     rng = np.random.default_rng(2024)
     rows: list[dict] = []
-    print(f"\n== {label}: {net.n_nodes:,} nodes, {net.n_edges:,} edges, largest component "
-          f"{net.largest_component_share:.1%}")
+    print(
+        f"\n== {label}: {net.n_nodes:,} nodes, {net.n_edges:,} edges, largest component "
+        f"{net.largest_component_share:.1%}"
+    )
     t0 = time.perf_counter()
-    demand = snap(net, points_near_edges(net, args.demand, rng), what="demand points",
-                  ids=[f"d{i:06d}" for i in range(args.demand)])
-    services = snap(net, points_near_edges(net, args.services, rng), what="services",
-                    ids=[f"s{i:04d}" for i in range(args.services)])
-    cands = snap(net, points_near_edges(net, args.candidates, rng), what="candidates",
-                 ids=[f"c{i:04d}" for i in range(args.candidates)])
+    demand = snap(
+        net,
+        points_near_edges(net, args.demand, rng),
+        what="demand points",
+        ids=[f"d{i:06d}" for i in range(args.demand)],
+    )
+    services = snap(
+        net,
+        points_near_edges(net, args.services, rng),
+        what="services",
+        ids=[f"s{i:04d}" for i in range(args.services)],
+    )
+    cands = snap(
+        net,
+        points_near_edges(net, args.candidates, rng),
+        what="candidates",
+        ids=[f"c{i:04d}" for i in range(args.candidates)],
+    )
     nodes = snap(net, np.column_stack([net.node_x, net.node_y]), what="nodes")
     t_snap = time.perf_counter() - t0
-    print(f"   snapping {args.demand:,} demand + {args.services} services + {args.candidates:,} "
-          f"candidates + {net.n_nodes:,} node targets: {t_snap:.2f} s (not counted below); "
-          f"demand status {demand.counts}")
+    print(
+        f"   snapping {args.demand:,} demand + {args.services} services + {args.candidates:,} "
+        f"candidates + {net.n_nodes:,} node targets: {t_snap:.2f} s (not counted below); "
+        f"demand status {demand.counts}"
+    )
 
     # ---- nearest
     t0 = time.perf_counter()
     _ChainGraph.get(net, None, net.edge_length_m)  # what the first nearest() call builds
-    print(f"   nearest: contracted routing graph (degree-2 chains) built in "
-          f"{time.perf_counter() - t0:.2f} s, cached per network (not counted, like the graph "
-          "builds)")
+    print(
+        f"   nearest: contracted routing graph (degree-2 chains) built in "
+        f"{time.perf_counter() - t0:.2f} s, cached per network (not counted, like the graph "
+        "builds)"
+    )
     ours = timed(lambda: nearest(net, services, demand), args.repeat)
     mem, _ = peak_memory(lambda: nearest(net, services, demand))
     t0 = time.perf_counter()
@@ -189,11 +214,22 @@ def run_graph(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[di
     assert np.array_equal(fin, np.isfinite(d_ours)), "reachability differs from networkx"
     diff = float(np.max(np.abs(d_ours[fin] - d_ref[fin]))) if fin.any() else 0.0
     same_src = float(np.mean(ours.result.source[fin] == src_ref[fin])) if fin.any() else 1.0
-    print(f"   nearest: networkx graph build {t_build:.2f} s (not counted); same source chosen "
-          f"for {same_src:.2%} of reachable demand (the rest are exact ties)")
-    rows.append(dict(graph=label, task=f"nearest {args.demand:,} demand × {args.services} svc",
-                     ours=ours.median, nx=ref.median, extrap="", diff=diff,
-                     tm=mem.tracemalloc_peak_mb, rss=mem.rss_peak_delta_mb))
+    print(
+        f"   nearest: networkx graph build {t_build:.2f} s (not counted); same source chosen "
+        f"for {same_src:.2%} of reachable demand (the rest are exact ties)"
+    )
+    rows.append(
+        dict(
+            graph=label,
+            task=f"nearest {args.demand:,} demand × {args.services} svc",
+            ours=ours.median,
+            nx=ref.median,
+            extrap="",
+            diff=diff,
+            tm=mem.tracemalloc_peak_mb,
+            rss=mem.rss_peak_delta_mb,
+        )
+    )
 
     # ---- bounded matrix, 15 min adult
     cutoff = PROFILES["adult"].metres(15)
@@ -213,13 +249,24 @@ def run_graph(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[di
         order = np.argsort(row.indices)
         diff = max(diff, float(np.max(np.abs(row.data[order] - vals), initial=0.0)))
     scale = len(cands) / len(sub)
-    print(f"   bounded: cutoff {cutoff:.0f} m (15 min × 1.3 m/s), {m.nnz:,} entries "
-          f"({m.nnz / len(cands):,.0f} per candidate); networkx timed on {len(sub)} of "
-          f"{len(cands)} candidates and extrapolated ×{scale:g} (linear); networkx graph "
-          f"build {t_build:.2f} s (not counted)")
-    rows.append(dict(graph=label, task=f"bounded {len(cands):,} cand × all nodes, 15 min",
-                     ours=ours.median, nx=ref.median * scale, extrap=f"×{scale:g}", diff=diff,
-                     tm=mem.tracemalloc_peak_mb, rss=mem.rss_peak_delta_mb))
+    print(
+        f"   bounded: cutoff {cutoff:.0f} m (15 min × 1.3 m/s), {m.nnz:,} entries "
+        f"({m.nnz / len(cands):,.0f} per candidate); networkx timed on {len(sub)} of "
+        f"{len(cands)} candidates and extrapolated ×{scale:g} (linear); networkx graph "
+        f"build {t_build:.2f} s (not counted)"
+    )
+    rows.append(
+        dict(
+            graph=label,
+            task=f"bounded {len(cands):,} cand × all nodes, 15 min",
+            ours=ours.median,
+            nx=ref.median * scale,
+            extrap=f"×{scale:g}",
+            diff=diff,
+            tm=mem.tracemalloc_peak_mb,
+            rss=mem.rss_peak_delta_mb,
+        )
+    )
     return rows
 
 
@@ -265,7 +312,8 @@ def run_pandana(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[
     # a node's own coordinates may snap onto another edge passing exactly over it (a bridge
     # over a path): compare only nodes that snap onto one of their own edges
     own = (net.edge_u[nodes.edge] == np.arange(net.n_nodes)) | (
-        net.edge_v[nodes.edge] == np.arange(net.n_nodes))
+        net.edge_v[nodes.edge] == np.arange(net.n_nodes)
+    )
     clean = np.flatnonzero(own)
     tree = cKDTree(xy[clean])
     _, k = tree.query(points_near_edges(net, args.services, rng))
@@ -276,9 +324,14 @@ def run_pandana(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[
     cand = snap(net, xy[cand_node], ids=[f"c{i}" for i in range(len(cand_node))])
     t0 = time.perf_counter()
     with _quiet_fd():
-        pn = pandana.Network(pd.Series(net.node_x), pd.Series(net.node_y),
-                             pd.Series(net.edge_u), pd.Series(net.edge_v),
-                             pd.DataFrame({"w": net.edge_length_m}), twoway=True)
+        pn = pandana.Network(
+            pd.Series(net.node_x),
+            pd.Series(net.node_y),
+            pd.Series(net.edge_u),
+            pd.Series(net.edge_v),
+            pd.DataFrame({"w": net.edge_length_m}),
+            twoway=True,
+        )
     t_build = time.perf_counter() - t0
     rows = []
     maxdist = 3000.0
@@ -286,8 +339,9 @@ def run_pandana(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[
 
     def pandana_nearest():
         with _quiet_fd():
-            pn.set_pois("svc", maxdist, 1, pd.Series(net.node_x[svc_node]),
-                        pd.Series(net.node_y[svc_node]))
+            pn.set_pois(
+                "svc", maxdist, 1, pd.Series(net.node_x[svc_node]), pd.Series(net.node_y[svc_node])
+            )
             return pn.nearest_pois(maxdist, "svc", num_pois=1)
 
     ref = timed(pandana_nearest, args.nx_repeat)
@@ -295,9 +349,19 @@ def run_pandana(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[
     d_ours = ours.result.distance_m
     both = np.isfinite(d_ours) & (d_ref < maxdist) & own
     diff = float(np.max(np.abs(d_ours[both] - d_ref[both]), initial=0.0))
-    rows.append(dict(graph=label, task=f"pandana: nearest, {args.services} svc at nodes × all "
-                     "nodes", ours=ours.median, nx=ref.median, extrap="", diff=diff, tm=np.nan,
-                     rss=np.nan, ref="pandana"))
+    rows.append(
+        dict(
+            graph=label,
+            task=f"pandana: nearest, {args.services} svc at nodes × all nodes",
+            ours=ours.median,
+            nx=ref.median,
+            extrap="",
+            diff=diff,
+            tm=np.nan,
+            rss=np.nan,
+            ref="pandana",
+        )
+    )
     cutoff = PROFILES["adult"].metres(15)
     ours = timed(lambda: bounded_matrix(net, cand, nodes, cutoff), args.repeat)
 
@@ -312,19 +376,32 @@ def run_pandana(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[
     n_cmp = min(50, len(cand_node))
     for i in range(n_cmp):
         sub = df[df["source"] == cand_node[i]]
-        want = dict(zip(sub["destination"].to_numpy(int), sub.iloc[:, 2].to_numpy(float),
-                        strict=True))
+        want = dict(
+            zip(sub["destination"].to_numpy(int), sub.iloc[:, 2].to_numpy(float), strict=True)
+        )
         row = m.getrow(i)
         got = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
         common = (set(want) & set(got)) & set(clean.tolist())
         diff = max(diff, max((abs(got[j] - want[j]) for j in common), default=0.0))
-    print(f"   pandana: network preprocessing {t_build:.2f} s (not counted); nearest_pois with "
-          f"maxdist {maxdist:.0f} m; nodes_in_range {len(df):,} rows (a source node listed "
-          f"twice is answered once) vs ours {m.nnz:,} entries; max |diff| on the common entries of the first {n_cmp} candidates "
-          "(pandana returns float32 distances: differences of a few cm are its rounding)")
-    rows.append(dict(graph=label, task=f"pandana: bounded {len(cand_node):,} cand at nodes × "
-                     "all nodes, 15 min", ours=ours.median, nx=ref.median, extrap="",
-                     diff=diff, tm=np.nan, rss=np.nan, ref="pandana"))
+    print(
+        f"   pandana: network preprocessing {t_build:.2f} s (not counted); nearest_pois with "
+        f"maxdist {maxdist:.0f} m; nodes_in_range {len(df):,} rows (a source node listed "
+        f"twice is answered once) vs ours {m.nnz:,} entries; max |diff| on the common entries of the first {n_cmp} candidates "
+        "(pandana returns float32 distances: differences of a few cm are its rounding)"
+    )
+    rows.append(
+        dict(
+            graph=label,
+            task=f"pandana: bounded {len(cand_node):,} cand at nodes × all nodes, 15 min",
+            ours=ours.median,
+            nx=ref.median,
+            extrap="",
+            diff=diff,
+            tm=np.nan,
+            rss=np.nan,
+            ref="pandana",
+        )
+    )
     return rows
 
 
@@ -335,8 +412,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--demand", type=int, default=30_000)
     p.add_argument("--services", type=int, default=100)
     p.add_argument("--candidates", type=int, default=1_000)
-    p.add_argument("--nx-sources", type=int, default=100,
-                   help="candidates timed with networkx (extrapolated to all)")
+    p.add_argument(
+        "--nx-sources",
+        type=int,
+        default=100,
+        help="candidates timed with networkx (extrapolated to all)",
+    )
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--nx-repeat", type=int, default=3)
     args = p.parse_args(argv)
@@ -348,8 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pandana: {pandana_status()}")
     rows = run_graph("Helsinki (real OSM)", helsinki_network(), args)
     big = helsingborg_scale_graph(args.tiles)
-    rows += run_graph(f"Helsinki tiled {args.tiles}×{args.tiles} (Helsingborg scale, synthetic)",
-                      big, args)
+    rows += run_graph(
+        f"Helsinki tiled {args.tiles}×{args.tiles} (Helsingborg scale, synthetic)", big, args
+    )
     if not pandana_status().startswith("not available"):
         try:
             rows += run_pandana("Helsinki (real OSM)", helsinki_network(), args)
@@ -357,16 +439,20 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # pandana is optional: report, never fail the benchmark
             print(f"pandana comparison failed: {type(exc).__name__}: {exc}")
     print(f"\nnote: {big.provenance['source']}")
-    print("\n| graph | task | ours median s | reference median s | ratio | max abs diff m | "
-          "tracemalloc peak MB | RSS peak MB |")
+    print(
+        "\n| graph | task | ours median s | reference median s | ratio | max abs diff m | "
+        "tracemalloc peak MB | RSS peak MB |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         who = r.get("ref", "networkx")
         ref_txt = f"{who} {r['nx']:.3f}" + (f" (extrap. {r['extrap']})" if r["extrap"] else "")
         mem = "–" if np.isnan(r["tm"]) else f"{r['tm']:.0f}"
         rss = "–" if np.isnan(r["rss"]) else f"{r['rss']:.0f}"
-        print(f"| {r['graph']} | {r['task']} | {r['ours']:.3f} | {ref_txt} | "
-              f"{r['nx'] / r['ours']:.1f}× | {r['diff']:.2e} | {mem} | {rss} |")
+        print(
+            f"| {r['graph']} | {r['task']} | {r['ours']:.3f} | {ref_txt} | "
+            f"{r['nx'] / r['ours']:.1f}× | {r['diff']:.2e} | {mem} | {rss} |"
+        )
     print(f"\ntotal bench time {time.perf_counter() - t_start:.0f} s")
     return 0
 

@@ -382,7 +382,8 @@ def _dir_size_mb(path: Path) -> float:
 
 def doctor_checks(*, probe_timeout_s: float = 3.0) -> list[tuple[str, str, str]]:
     """The checks of ``proximity doctor``: ``(name, status, detail)`` with status
-    ``"ok"``, ``"warn"`` (optional feature missing) or ``"FAIL"`` (required)."""
+    ``"ok"``, ``"warn"`` (optional feature missing) or ``"FAIL"`` (required).
+    """
     from proximity.scenario import OVERPASS_HOST, overpass_reachable
 
     checks: list[tuple[str, str, str]] = []

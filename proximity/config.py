@@ -6,8 +6,10 @@ Progress bars are on for interactive use and off under ``--quiet``, in tests
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 _progress_override: bool | None = None
@@ -17,6 +19,22 @@ def set_progress(enabled: bool | None) -> None:
     """Force progress bars on (True) or off (False); None restores the default."""
     global _progress_override
     _progress_override = enabled
+
+
+def progress_setting() -> bool | None:
+    """The forced progress setting (True/False), or None when the default applies."""
+    return _progress_override
+
+
+@contextlib.contextmanager
+def progress(enabled: bool | None) -> Iterator[None]:
+    """Within the ``with`` block, force progress bars on/off (None: the default)."""
+    prev = _progress_override
+    set_progress(enabled)
+    try:
+        yield
+    finally:
+        set_progress(prev)
 
 
 def progress_enabled() -> bool:
@@ -32,3 +50,8 @@ def cache_dir() -> Path:
     """The on-disk cache folder (``$PROXIMITY_CACHE`` or ``~/.cache/proximity``)."""
     env = os.environ.get("PROXIMITY_CACHE")
     return Path(env) if env else Path.home() / ".cache" / "proximity"
+
+
+def network_cache_dir() -> Path:
+    """Where downloaded and built walking networks are cached: ``<cache_dir()>/networks``."""
+    return cache_dir() / "networks"

@@ -714,7 +714,8 @@ def _units(city: Any, demand: Any, area_level: str) -> tuple[str, pd.Series]:
 
 def _unit_index(demand: Any, unit_col: str, unit_names: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Index of each demand point's unit in the unit list (units without an entry in the
-    area table are added, with their id as name, so nobody is dropped)."""
+    area table are added, with their id as name, so nobody is dropped).
+    """
     vals = demand[unit_col]
     ids = np.where(vals.isna(), "", vals.astype(str)).astype(object)
     unit_ids = list(unit_names.index)
@@ -787,7 +788,8 @@ def _cost_groups(
 
 def _crowfly_nearest(sxy: np.ndarray, dxy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Straight-line distance to the nearest service and its index (services sorted by id;
-    exact ties go to the lower index, i.e. the smaller id)."""
+    exact ties go to the lower index, i.e. the smaller id).
+    """
     n = dxy.shape[0]
     if sxy.shape[0] == 0:
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
@@ -1212,7 +1214,8 @@ def _jsonable(obj: Any) -> Any:
 def _format_floats(values: np.ndarray) -> np.ndarray:
     """Floats as fixed-format strings (:data:`CSV_FLOAT_FORMAT`); NaN as "", inf as "inf".
 
-    Each distinct value is formatted once (population and distances repeat a lot)."""
+    Each distinct value is formatted once (population and distances repeat a lot).
+    """
     uniq, inv = np.unique(values, return_inverse=True)
     fmt = CSV_FLOAT_FORMAT.__mod__
     text = np.array([fmt(v) for v in uniq.tolist()], dtype=object)
@@ -1244,7 +1247,8 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     """CSV (UTF-8, "\\n" line ends, minimal quoting) with fixed float formatting, atomically.
 
     Columns are formatted vectorised (distinct values once), which is many times faster than
-    ``DataFrame.to_csv(float_format=...)`` on the ~1M-row point table."""
+    ``DataFrame.to_csv(float_format=...)`` on the ~1M-row point table.
+    """
     header = ",".join(_csv_quote(str(c)) for c in df.columns)
     cols = [_column_text(df[c]).tolist() for c in df.columns]
     body = "\n".join(map(",".join, zip(*cols, strict=True)))

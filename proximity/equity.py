@@ -253,7 +253,8 @@ WORST_TIE_TOL_PP = 1e-9
 
 def _worst(ids: np.ndarray, gap: np.ndarray) -> tuple[list[str], float]:
     """The areas with the largest finite gap (ties within :data:`WORST_TIE_TOL_PP`), sorted
-    by id, and that gap; ``([], nan)`` if no gap is finite."""
+    by id, and that gap; ``([], nan)`` if no gap is finite.
+    """
     g = np.asarray(gap, dtype=float)
     fin = np.isfinite(g)
     if not fin.any():
@@ -325,7 +326,8 @@ def need_weights(
 def need_weighted_share(covered: Any, population: Any, weights: Any) -> float:
     """Need-weighted covered share ``Σ_a n_a C_a / Σ_a n_a P_a`` (areas' covered and total
     population ``C_a``, ``P_a``, need weights ``n_a``). Its complement is the need-weighted
-    access poverty."""
+    access poverty.
+    """
     c = np.asarray(covered, dtype=float)
     p = np.asarray(population, dtype=float)
     n = np.asarray(weights, dtype=float)
@@ -336,7 +338,8 @@ def need_weighted_share(covered: Any, population: Any, weights: Any) -> float:
 # ---------------------------------------------------------------------------- tables
 def _latest_stat(city: Any, column: str) -> pd.Series:
     """One value per area_id of ``city.area_stats[column]``: the row marked ``preferred``
-    if that column exists, else the latest edition (string order); missing values skipped."""
+    if that column exists, else the latest edition (string order); missing values skipped.
+    """
     stats = getattr(city, "area_stats", None)
     if stats is None or len(stats) == 0 or column not in stats.columns:
         return pd.Series(dtype=float)
@@ -358,13 +361,15 @@ def _latest_stat(city: Any, column: str) -> pd.Series:
 def area_stat(city: Any, column: str = "employment_rate_pct") -> pd.Series:
     """One value per ``area_id`` of ``city.area_stats[column]`` (float Series, indexed by
     area id): the row marked ``preferred`` if that column exists, else the latest edition;
-    missing values are skipped. Empty if the city has no such statistic."""
+    missing values are skipped. Empty if the city has no such statistic.
+    """
     return _latest_stat(city, column)
 
 
 def _stat_for_units(access: Any, city: Any, column: str, unit_ids: Sequence[str]) -> np.ndarray:
     """The statistic per reporting unit; subareas (and areas created by ``City.split_area``)
-    take their parent area's value, since statistics exist per area only."""
+    take their parent area's value, since statistics exist per area only.
+    """
     s = _latest_stat(city, column)
     if access.area_level == "subareas" and len(s):
         sub = getattr(city, "subareas", None)
@@ -393,7 +398,8 @@ def _check_group(access: Any, group: str) -> str:
 
 def gap_table(access: Any, *, group: str = "all") -> pd.DataFrame:
     """Coverage gap (percentage points) of every area to the best area, per category ×
-    profile × threshold (see :func:`coverage_gap`); the total row is excluded."""
+    profile × threshold (see :func:`coverage_gap`); the total row is excluded.
+    """
     _check_group(access, group)
     from proximity.coverage import TOTAL_AREA_ID
 
@@ -417,7 +423,8 @@ def gap_table(access: Any, *, group: str = "all") -> pd.DataFrame:
 
 def lorenz_table(access: Any, *, category: str, profile: str, group: str = "all") -> pd.DataFrame:
     """Lorenz curve data (see :func:`lorenz`) of walking minutes over reachable residents for
-    one category and profile: ``pop_share, time_share`` plus identifying columns."""
+    one category and profile: ``pop_share, time_share`` plus identifying columns.
+    """
     wcol = _check_group(access, group)
     pts = access.point_table(category=category, profile=profile)
     m = pts["minutes"].to_numpy(float)
@@ -521,10 +528,7 @@ def equity_table(
     a_prof = areas["profile"].astype(object).to_numpy()
     a_thr = areas["threshold_min"].to_numpy(float)
     a_id = areas["area_id"].astype(object).to_numpy()
-    num = {
-        c: areas[c].to_numpy(float)
-        for c in (*COUNT_COLUMNS, "covered_share", "mean_min")
-    }
+    num = {c: areas[c].to_numpy(float) for c in (*COUNT_COLUMNS, "covered_share", "mean_min")}
     unit_pos = {u: i for i, u in enumerate(unit_ids)}
     ids_arr = np.asarray(unit_ids, dtype=object)
     rows: list[dict[str, Any]] = []

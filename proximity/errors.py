@@ -62,7 +62,8 @@ class GeometryError(ProximityError):
 
 class CRSError(ProximityError):
     """A coordinate reference system is missing, not metric where it must be, or mismatched,
-    or coordinates look like lon/lat (or swapped lat/lon) where metres are expected."""
+    or coordinates look like lon/lat (or swapped lat/lon) where metres are expected.
+    """
 
 
 class NetworkError(ProximityError):

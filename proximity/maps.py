@@ -576,7 +576,8 @@ def unit_text(lang: str, proxy: bool) -> dict[str, str]:
 def _is_approx(value: Any) -> bool:
     """Whether a ``*_quality`` value means "approximate": anything that mentions
     "approx", and anything that does not start with a precise keyword (``exact``,
-    ``official``, ``surveyed``, ``address``, ...), e.g. ``"district reference point"``."""
+    ``official``, ``surveyed``, ``address``, ...), e.g. ``"district reference point"``.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return True
     text = str(value).strip().lower()
@@ -591,7 +592,8 @@ def _short(text: str, n: int = 48) -> str:
 
 def quality_counts(frame: Any, column: str) -> tuple[int, int, dict[str, int]]:
     """``(n_approximate, n_total, counts per value)`` of a quality column (values as in the
-    data, untranslated and untruncated: see :func:`quality_label`)."""
+    data, untranslated and untruncated: see :func:`quality_label`).
+    """
     if frame is None or len(frame) == 0:
         return 0, 0, {}
     if column not in frame:
@@ -645,7 +647,8 @@ def _to_wgs84(gdf: Any, default_crs: Any) -> Any:
 
 def area_geometries(city: Any, access: Any = None) -> Any:
     """The polygons the coverage rows refer to: ``city.areas``, or ``city.subareas`` (with
-    ``subarea_id`` renamed to ``area_id``) when ``access.area_level == "subareas"``."""
+    ``subarea_id`` renamed to ``area_id``) when ``access.area_level == "subareas"``.
+    """
     if getattr(access, "area_level", "areas") == "subareas":
         sub = getattr(city, "subareas", None)
         if sub is not None and len(sub):
@@ -792,7 +795,8 @@ def site_area_impact(siting: Any, site_id: str, limit: int = 8) -> list[tuple[st
 
 def siting_area_effect(siting: Any) -> pd.DataFrame | None:
     """``siting.per_area`` indexed by ``area_id`` when it holds ``share_before`` and
-    ``share_after`` (covered share of the siting category without / with the new sites)."""
+    ``share_after`` (covered share of the siting category without / with the new sites).
+    """
     pa = getattr(siting, "per_area", None)
     if pa is None or len(pa) == 0:
         return None
@@ -891,7 +895,8 @@ QUALITY_SV: dict[str, str] = {
 
 def quality_label(value: Any, lang: str = "sv") -> str:
     """A ``*_quality`` value in the map/report language: known values in Swedish
-    (:data:`QUALITY_SV`), anything else unchanged (never truncated)."""
+    (:data:`QUALITY_SV`), anything else unchanged (never truncated).
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "okänd" if lang == "sv" else "unknown"
     text = str(value).strip()
@@ -902,7 +907,8 @@ def quality_label(value: Any, lang: str = "sv") -> str:
 
 def quality_detail_html(counts: Mapping[str, int], lang: str = "sv", n: int = 60) -> str:
     """``value: count, ...`` as HTML; long values are shortened with the full text in a
-    ``title`` attribute (tooltip)."""
+    ``title`` attribute (tooltip).
+    """
     parts = []
     for k, v in counts.items():
         label = quality_label(k, lang)
@@ -951,7 +957,8 @@ PROVENANCE_SV: dict[str, str] = {
 
 def provenance_note_sv(key: str, value: Any) -> str:
     """One city provenance note in Swedish: ``Etikett: text``. Known notes are translated
-    (:data:`PROVENANCE_SV`); others keep their text, marked as quoted from the sources."""
+    (:data:`PROVENANCE_SV`); others keep their text, marked as quoted from the sources.
+    """
     label = PROVENANCE_KEYS_SV.get(key, key)
     text = str(value).strip()
     if text in PROVENANCE_SV:
@@ -984,7 +991,8 @@ def _all_categories() -> list[str]:
 def unlocated_services(city: Any) -> dict[str, list[str]]:
     """``{category: [names, ...]}`` of the services known but without a location
     (``city.services_unlocated``), categories in :data:`proximity.sources.CATEGORIES`
-    order, names sorted."""
+    order, names sorted.
+    """
     table = getattr(city, "services_unlocated", None)
     if table is None or len(table) == 0 or "category" not in table:
         return {}
@@ -1011,7 +1019,8 @@ def unlocated_services(city: Any) -> dict[str, list[str]]:
 
 def categories_without_service(city: Any) -> list[str]:
     """The categories of :data:`proximity.sources.CATEGORIES` with no located service in
-    ``city.services`` (no coverage can be computed for them)."""
+    ``city.services`` (no coverage can be computed for them).
+    """
     services = getattr(city, "services", None)
     located: set[str] = set()
     if services is not None and len(services) and "category" in services:
@@ -1074,7 +1083,8 @@ def _nonprofit_data_available(siting: Any, city: Any) -> bool:
 
 def site_nonprofit_label(siting: Any, city: Any, site_id: str, lang: str = "sv") -> str | None:
     """The siting result's own wording for a site's non-profits
-    (``per_site["nonprofits_label_sv"]``, or ``nonprofits_label_en`` in English), if any."""
+    (``per_site["nonprofits_label_sv"]``, or ``nonprofits_label_en`` in English), if any.
+    """
     ps = getattr(siting, "per_site", None)
     if ps is None or len(ps) == 0:
         return None
@@ -1096,7 +1106,8 @@ def nonprofit_absence_text(
     """What to say when no non-profit is listed for a site, without claiming an absence the
     data cannot support: the siting result's label when given, "ingen data om ideella
     organisationer" when there is no non-profit data, else "inga inom 500 m" (city data) /
-    "inga i underlaget för platsen" (the siting result's table)."""
+    "inga i underlaget för platsen" (the siting result's table).
+    """
     gt = GAP_TEXT[lang]
     label = site_nonprofit_label(siting, city, site_id, lang)
     if label:
@@ -1120,7 +1131,8 @@ def site_gini(siting: Any, site_id: str) -> tuple[float, float, float] | None:
     """``(before, after, change)`` of the population-weighted Gini of the covered share
     between areas when one site is added (``per_site`` columns
     ``gini_coverage_share_before/_after/_change``; older results: ``gini_before``,
-    ``gini_after``, ``delta_gini``). Not the Gini of walking times."""
+    ``gini_after``, ``delta_gini``). Not the Gini of walking times.
+    """
     ps = getattr(siting, "per_site", None)
     if ps is None or len(ps) == 0:
         return None
@@ -1240,7 +1252,8 @@ _EXTERNAL_TAG = re.compile(
 
 def _js_json(obj: Any) -> str:
     """JSON for embedding in a ``<script>``: UTF-8 kept readable, ``<``, ``>``, ``&`` and the
-    JS line separators escaped so that no text can close the script element."""
+    JS line separators escaped so that no text can close the script element.
+    """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(ch, esc)
@@ -1296,7 +1309,8 @@ def external_asset_urls(page: str) -> list[str]:
 
 class _GeoJsonFeatures(MacroElement):
     """Adds a GeoJSON FeatureCollection to the parent layer with per-feature style,
-    ``L.divIcon`` markers (``properties._icon``), circle markers and popups."""
+    ``L.divIcon`` markers (``properties._icon``), circle markers and popups.
+    """
 
     _template = Template(
         """
@@ -2108,7 +2122,8 @@ def _legend_html(
 def _gaps_html(city: Any, lang: str, category: str | None = None) -> list[str]:
     """Info-box items on missing services: known but unlocated services per category and
     categories without any located service (``#px-unlocated-services``,
-    ``#px-no-service``). The line of the map's own ``category`` comes first, in bold."""
+    ``#px-no-service``). The line of the map's own ``category`` comes first, in bold.
+    """
     gt = GAP_TEXT[lang]
     unloc = unlocated_services(city)
     missing = categories_without_service(city)

@@ -159,7 +159,8 @@ class WalkNetwork:
 
     def to_networkx(self, edge_cost: np.ndarray | None = None):  # -> nx.Graph
         """An undirected ``networkx.Graph`` (nodes = indices, attrs ``x``, ``y``, ``osm_id``;
-        edge attrs ``length`` and ``weight`` = ``edge_cost`` or length)."""
+        edge attrs ``length`` and ``weight`` = ``edge_cost`` or length).
+        """
         import networkx as nx
 
         g = nx.Graph()
@@ -653,7 +654,8 @@ def load_network(
 
 def cache_network(network: WalkNetwork, path: str | os.PathLike[str]) -> Path:
     """Save ``network`` to ``path`` (``.npz`` + ``.json``) so that ``load_network(path)``
-    reloads it without parsing OSM. Returns the ``.npz`` path."""
+    reloads it without parsing OSM. Returns the ``.npz`` path.
+    """
     return network.save(Path(path))
 
 
@@ -667,7 +669,8 @@ def _crs_key(crs: Any) -> str:
 
 def _load_cached(path: Path) -> WalkNetwork:
     """Load a saved network; ``provenance["cache_file"]`` records where it came from (the
-    other provenance keys, including ``source_kind``, describe the original source)."""
+    other provenance keys, including ``source_kind``, describe the original source).
+    """
     net = WalkNetwork.load(path)
     net.provenance["cache_file"] = str(Path(path).resolve())
     return net

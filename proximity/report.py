@@ -172,7 +172,8 @@ def _write_files(
 ) -> dict[str, Path]:
     """Write all files atomically: every file is staged as a temporary file first and
     only renamed into place when all of them were written; on any error all temporary
-    files are removed (no partial files)."""
+    files are removed (no partial files).
+    """
     target = Path(folder)
     _io.ensure_writable_dir(target)
     out: dict[str, Path] = {}
@@ -381,7 +382,8 @@ def _area_names(city: Any, access: Any, rows: pd.DataFrame) -> dict[str, str]:
 
 def _site_unit(siting: Any, proxy: bool = False) -> tuple[str, str]:
     """(column header, paragraph phrase) of the marginal gain for the siting model
-    (in m² residential floor area when the population is a floor-area proxy)."""
+    (in m² residential floor area when the population is a floor-area proxy).
+    """
     model = str(getattr(siting, "model", "mclp"))
     if proxy:
         if model == "p_median":
@@ -491,7 +493,8 @@ def _method_items(city: Any, access: Any, profile: str, threshold_min: float) ->
 
 def has_no_age_data(access: Any) -> bool:
     """Whether ``Access.provenance`` says there is no age data (``"no age data"`` in any
-    value, e.g. ``age_groups = "no age data"``)."""
+    value, e.g. ``age_groups = "no age data"``).
+    """
 
     def walk(v: Any) -> bool:
         if isinstance(v, str):
@@ -508,7 +511,8 @@ def has_no_age_data(access: Any) -> bool:
 def _gap_items(city: Any, access: Any, *, compact: bool) -> list[str]:
     """Known data gaps as sentences: unlocated services per category, categories with no
     located service, missing age data and missing non-profit data. ``compact``: counts and
-    at most three names per category (for "Metod och data"); else every name."""
+    at most three names per category (for "Metod och data"); else every name.
+    """
     gt = GAP_TEXT["sv"]
     unloc = unlocated_services(city)
     missing = _categories_without_service(city)
@@ -556,7 +560,8 @@ _OSM_OBJECT = re.compile(r"^(?P<prefix>.*?):\s*(?:node|way|relation)/\d+$")
 def _compact_sources(sources: Any) -> list[str]:
     """Source citations, with per-object OSM citations (``"<licence>: way/123"``) folded into
     one entry per licence text (``"© OpenStreetMap-bidragsgivare, ODbL 1.0 (412 OSM-objekt)"``);
-    other citations are kept as they are, in their order."""
+    other citations are kept as they are, in their order.
+    """
     out: list[str] = []
     osm: dict[str, int] = {}
     for src in [str(x) for x in sources]:
@@ -579,7 +584,8 @@ def _safe_name(text: str) -> str:
 
 def _nonprofit_cell(siting: Any, city: Any, site_id: str, orgs: Sequence[Any]) -> str:
     """Report cell for a site's non-profits: their names, else the siting result's label or
-    a wording that does not claim an absence the data cannot support."""
+    a wording that does not claim an absence the data cannot support.
+    """
     if orgs:
         names = ", ".join(str(n) for n, _, _ in orgs)
         label = site_nonprofit_label(siting, city, site_id)

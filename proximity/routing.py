@@ -330,7 +330,8 @@ def node_distances(
 
 def _representatives(network: WalkNetwork, sources: Snapped, c: np.ndarray) -> _Attach:
     """Routable sources with identical snapped positions merged; the lowest id represents
-    them, and representatives come in ascending id order (their rank is an id order)."""
+    them, and representatives come in ascending id order (their rank is an id order).
+    """
     att = _attach(network, sources, c)
     ids = sources.ids[att.index].astype(str)
     by_id = np.argsort(ids, kind="stable")
@@ -538,9 +539,13 @@ class _ChainGraph:
         # positions from A (cost from the kept end A along the chain)
         a_kept = np.where(kept[eu[a_edge]], eu[a_edge], ev[a_edge])
         g = sp.csr_matrix(
-            (np.concatenate([w[inner_e], w[inner_e]]),
-             (np.concatenate([eu[inner_e], ev[inner_e]]),
-              np.concatenate([ev[inner_e], eu[inner_e]]))),
+            (
+                np.concatenate([w[inner_e], w[inner_e]]),
+                (
+                    np.concatenate([eu[inner_e], ev[inner_e]]),
+                    np.concatenate([ev[inner_e], eu[inner_e]]),
+                ),
+            ),
             shape=(n, n),
         )
         pos = _chain_positions(g, a_int, w[a_edge], n)
@@ -555,8 +560,9 @@ class _ChainGraph:
             cols = np.concatenate([iv, iu, inum[a_int]])
             data = np.concatenate([w[inner_e], w[inner_e], w[a_edge]])
             pg = sp.csr_matrix((data, (rows, cols)), shape=(ni + n_chain, ni + n_chain))
-            dpos = csgraph.dijkstra(pg, directed=True, indices=ni + np.arange(n_chain),
-                                    min_only=True)
+            dpos = csgraph.dijkstra(
+                pg, directed=True, indices=ni + np.arange(n_chain), min_only=True
+            )
             pos[int_nodes] = dpos[:ni]
         chain_node = np.full(n, -1, np.int64)
         chain_node[interior] = chain_of_comp[comp[interior]]
@@ -602,7 +608,8 @@ class _ChainGraph:
         )
         self.n_kept = nk
         self.indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=nk))]).astype(
-            np.int32)
+            np.int32
+        )
         self.indices = q.astype(np.int32)
         self.data = ww
         self.knum = knum
@@ -662,16 +669,22 @@ class _ChainGraph:
         keep[1:] = (v_node[1:] != v_node[:-1]) | (v_rep[1:] != v_rep[:-1])
         v_node, v_cost, v_rep = v_node[keep], v_cost[keep], v_rep[keep]
         counts = np.bincount(v_rep, minlength=k)
-        indptr = np.concatenate(
-            [self.indptr, self.indptr[-1] + np.cumsum(counts).astype(np.int32)])
+        indptr = np.concatenate([self.indptr, self.indptr[-1] + np.cumsum(counts).astype(np.int32)])
         g = sp.csr_matrix(
-            (np.concatenate([self.data, np.maximum(v_cost, MIN_EDGE_WEIGHT_M)]),
-             np.concatenate([self.indices, v_node.astype(np.int32)]), indptr),
+            (
+                np.concatenate([self.data, np.maximum(v_cost, MIN_EDGE_WEIGHT_M)]),
+                np.concatenate([self.indices, v_node.astype(np.int32)]),
+                indptr,
+            ),
             shape=(nk + k, nk + k),
         )
         dist, _, src = csgraph.dijkstra(
-            g, directed=True, indices=nk + np.arange(k), min_only=True,
-            return_predecessors=True, limit=limit,
+            g,
+            directed=True,
+            indices=nk + np.arange(k),
+            min_only=True,
+            return_predecessors=True,
+            limit=limit,
         )
         d_k = np.asarray(dist[:nk], np.float64)
         s_k = np.asarray(src[:nk], np.int64)
@@ -717,9 +730,7 @@ class _ChainGraph:
             d[intr], r[intr] = self._at(st, self.chain_node[x[intr]], self.pos[x[intr]])
         return d, r
 
-    def _at(
-        self, st: _SearchState, ch: np.ndarray, p: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _at(self, st: _SearchState, ch: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distance and representative at positions ``p`` of chains ``ch``."""
         ln = self.length[ch]
         da, ra = st.d_kept[self.end_a[ch]] + p, st.r_kept[self.end_a[ch]]
@@ -790,7 +801,8 @@ def _min_by_pair(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct ``(r, q)`` pairs (values in ``[0, nk)``) sorted by ``r`` then ``q``, each
     with its smallest ``w`` (what ``lexsort((w, q, r))`` + keep-first gives, faster: two
-    stable radix passes on 16-bit keys when ``nk`` fits, else one sort of ``r·nk + q``)."""
+    stable radix passes on 16-bit keys when ``nk`` fits, else one sort of ``r·nk + q``).
+    """
     if r.size == 0:
         return r, q, w
     if nk <= 2**16:
@@ -810,7 +822,8 @@ def _min_by_pair(
 @dataclass(frozen=True)
 class _SearchState:
     """One search on a :class:`_ChainGraph`: per kept node the distance and representative,
-    and the sources' chain entries sorted by chain (chain, position, cost, representative)."""
+    and the sources' chain entries sorted by chain (chain, position, cost, representative).
+    """
 
     d_kept: np.ndarray
     r_kept: np.ndarray
@@ -828,7 +841,6 @@ def _pick(
     kb = np.where(rb >= 0, rb, _BIG)
     use_b = (db < da) | ((db == da) & (kb < ka))
     return np.where(use_b, db, da), np.where(use_b, rb, ra)
-
 
 
 def bounded_matrix(
@@ -912,7 +924,7 @@ def bounded_matrix(
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     bar = _progress(starts, total=len(starts), enabled=progress, desc=f"matrix ({what})")
     for a in bar:
-        members = order[a: a + chunk]
+        members = order[a : a + chunk]
         graph, virt, col_nodes, pos = local.graph_for(members)
         dist = csgraph.dijkstra(graph, directed=True, indices=virt, limit=cutoff)
         try:
@@ -984,7 +996,11 @@ class _LocalGraphs:
     """
 
     def __init__(
-        self, network: WalkNetwork, c: np.ndarray, src: _Attach, sources: Snapped,
+        self,
+        network: WalkNetwork,
+        c: np.ndarray,
+        src: _Attach,
+        sources: Snapped,
         cutoff: float,
     ) -> None:
         self.network = network
@@ -1022,8 +1038,10 @@ class _LocalGraphs:
     def _full_graph(self) -> sp.csr_matrix:
         if self._full is None:
             base = sp.csr_matrix(
-                (np.concatenate([self.w, self.w]),
-                 (np.concatenate([self.eu, self.ev]), np.concatenate([self.ev, self.eu]))),
+                (
+                    np.concatenate([self.w, self.w]),
+                    (np.concatenate([self.eu, self.ev]), np.concatenate([self.ev, self.eu])),
+                ),
                 shape=(self.n, self.n),
             )
             self._full = _augmented_graph(base, self.src)
@@ -1038,8 +1056,9 @@ class _LocalGraphs:
             r = self.radius
             x0, x1 = self.sx[members].min() - r, self.sx[members].max() + r
             y0, y1 = self.sy[members].min() - r, self.sy[members].max() + r
-            inbox = (net.node_x >= x0) & (net.node_x <= x1) & (net.node_y >= y0) & (
-                net.node_y <= y1)
+            inbox = (
+                (net.node_x >= x0) & (net.node_x <= x1) & (net.node_y >= y0) & (net.node_y <= y1)
+            )
             sub = np.flatnonzero(inbox)
             if sub.size <= _LOCAL_MAX_SHARE * self.n:
                 m = sub.size
@@ -1055,11 +1074,14 @@ class _LocalGraphs:
                 ok_v = (vv >= 0) & np.isfinite(src.cost_v[members])
                 rows = np.concatenate([a, b, row_v[ok_u], row_v[ok_v]])
                 cols = np.concatenate([b, a, vu[ok_u], vv[ok_v]])
-                data = np.concatenate([
-                    w, w,
-                    np.maximum(src.cost_u[members][ok_u], MIN_EDGE_WEIGHT_M),
-                    np.maximum(src.cost_v[members][ok_v], MIN_EDGE_WEIGHT_M),
-                ])
+                data = np.concatenate(
+                    [
+                        w,
+                        w,
+                        np.maximum(src.cost_u[members][ok_u], MIN_EDGE_WEIGHT_M),
+                        np.maximum(src.cost_v[members][ok_v], MIN_EDGE_WEIGHT_M),
+                    ]
+                )
                 size = m + members.size
                 g = sp.csr_matrix((data, (rows, cols)), shape=(size, size))
                 return g, row_v, sub, pos
@@ -1114,9 +1136,17 @@ class _TargetMap:
         bu, su, cu = incidence(tgt.u)
         bv, sv, cv = incidence(tgt.v)
         return cls(
-            u=tgt.u, v=tgt.v, pu=tgt.access + _partial(tgt.frac, ce),
-            pv=tgt.access + _partial(1.0 - tgt.frac, ce), edge=tgt.edge,
-            by_u=bu, start_u=su, count_u=cu, by_v=bv, start_v=sv, count_v=cv,
+            u=tgt.u,
+            v=tgt.v,
+            pu=tgt.access + _partial(tgt.frac, ce),
+            pv=tgt.access + _partial(1.0 - tgt.frac, ce),
+            edge=tgt.edge,
+            by_u=bu,
+            start_u=su,
+            count_u=cu,
+            by_v=bv,
+            start_v=sv,
+            count_v=cv,
         )
 
     @staticmethod
@@ -1179,8 +1209,10 @@ class _TargetMap:
         other = src_edge[rows] != self.edge[tpos]
         rows, tpos, val = rows[other], tpos[other], val[other]
         if same_r.size:
-            graph = np.minimum(at(same_r, self.u[same_t]) + self.pu[same_t],
-                               at(same_r, self.v[same_t]) + self.pv[same_t])
+            graph = np.minimum(
+                at(same_r, self.u[same_t]) + self.pu[same_t],
+                at(same_r, self.v[same_t]) + self.pv[same_t],
+            )
             rows = np.concatenate([rows, same_r])
             tpos = np.concatenate([tpos, same_t])
             val = np.concatenate([val, np.minimum(graph, same_direct)])

@@ -1072,7 +1072,8 @@ def _builtin_cities() -> list[str]:
 
 def _resolve_city(ctx: _Ctx, city: str) -> str:
     """A built-in city name stays a name; anything else is a path (relative to the file) to a
-    city TOML or a folder holding ``city.toml``."""
+    city TOML or a folder holding ``city.toml``.
+    """
     looks_like_path = city.endswith(".toml") or "/" in city or "\\" in city
     if not looks_like_path and city in _builtin_cities():
         return city
@@ -1306,7 +1307,8 @@ def _area_choices(city: Any) -> dict[str, str]:
 
 def _check_area_profiles(scenario: Scenario, city: Any) -> None:
     """``outputs.area_profiles``: every id must be an area or subarea of the city (and not an
-    area the scenario splits away)."""
+    area the scenario splits away).
+    """
     if not scenario.outputs.area_profiles:
         return
     choices = _area_choices(city)
@@ -1492,7 +1494,8 @@ def apply_interventions(
 # ============================================================================ network policy
 def network_cache_path(place: str) -> Path:
     """Where ``proximity network fetch PLACE`` stores a downloaded network, and where
-    ``network = "auto"`` looks for it: ``<cache>/networks/<slug>.npz``."""
+    ``network = "auto"`` looks for it: ``<cache>/networks/<slug>.npz``.
+    """
     return config.cache_dir() / "networks" / f"{_slug(place)}.npz"
 
 
@@ -1758,7 +1761,8 @@ AREA_KEYS = ("category", "profile", "threshold_min", "group", "area_id")
 
 def population_unit(access: Any, city: Any = None) -> str:
     """What the coverage counts measure: ``"persons"`` or ``"floor_area_m2 (proxy)"``
-    (:func:`proximity.maps.population_unit`)."""
+    (:func:`proximity.maps.population_unit`).
+    """
     from proximity.maps import population_unit as unit_of
 
     return unit_of(access, city)
@@ -1771,7 +1775,8 @@ TOTAL_LABEL_STUDY_AREA = "Hela studieområdet"
 
 def total_area_label(city: Any) -> str:
     """``"Hela kommunen"`` for a municipality, else ``"Hela studieområdet"``
-    (:func:`is_municipality`)."""
+    (:func:`is_municipality`).
+    """
     return TOTAL_LABEL_MUNICIPALITY if is_municipality(city) else TOTAL_LABEL_STUDY_AREA
 
 
@@ -1893,7 +1898,8 @@ def _load_city(scenario: Scenario) -> Any:
 @contextlib.contextmanager
 def _no_crowfly_warning() -> Any:
     """Silence the layers' CrowFlyWarning: run() announces crow-fly once (the banner) and
-    every table, map and report carries the label."""
+    every table, map and report carries the label.
+    """
     import warnings
 
     with warnings.catch_warnings():
@@ -2010,7 +2016,8 @@ def _siting_tables(
     """The ranked sites, their per-area impact and the per-area before/after, as tables
     labelled with the distance method and the population unit (``"persons"`` or
     ``"floor_area_m2 (proxy)"``: ``marginal_gain``, ``newly_covered``, ``population`` … are
-    then m² of residential floor area; ``gain_unit`` on the sites table)."""
+    then m² of residential floor area; ``gain_unit`` on the sites table).
+    """
     out: dict[str, pd.DataFrame] = {}
     if hasattr(result, "to_frame"):
         sites = result.to_frame()
@@ -2315,7 +2322,8 @@ def _write_report(
 
 def _subarea_access(scenario: Scenario, res: RunResult) -> Any:
     """The run's coverage at subarea (stadsdel) level, with the applied sites, for area
-    profiles of subareas."""
+    profiles of subareas.
+    """
     access = _compute_access(
         scenario, res.city, res.network, res.profiles, scenario.categories, area_level="subareas"
     )
@@ -2335,7 +2343,8 @@ def _subarea_access(scenario: Scenario, res: RunResult) -> Any:
 
 def _write_area_profiles(scenario: Scenario, res: RunResult, folder: Path) -> list[Path]:
     """``omrade_<id>.md``/``.html`` for every id of ``outputs.area_profiles``
-    (:func:`proximity.report.area_profile`, at the map profile and threshold)."""
+    (:func:`proximity.report.area_profile`, at the map profile and threshold).
+    """
     from proximity.report import area_profile
 
     _cats, thr, prof = map_settings(scenario, res.access)
@@ -2371,13 +2380,15 @@ def _current_umask() -> int:
 
 def _open_up(folder: Path) -> None:
     """Give a staging folder (``mkdtemp``: 0700) the mode a normal ``mkdir`` would have
-    (``0o777 & ~umask``), so that published outputs and maps can be shared."""
+    (``0o777 & ~umask``), so that published outputs and maps can be shared.
+    """
     os.chmod(folder, 0o777 & ~_current_umask())
 
 
 def _check_maps_target(target: Path) -> None:
     """Fail fast if ``<maps_dir>/<name>`` cannot be (re)published: it must be absent, or a
-    folder holding only ``.html`` files (an earlier publication); its parent writable."""
+    folder holding only ``.html`` files (an earlier publication); its parent writable.
+    """
     try:
         if target.exists():
             if not target.is_dir():

@@ -153,7 +153,8 @@ class Snapped:
 
     def qa_table(self) -> pd.DataFrame:
         """One row per point: ``id, x, y, snap_x, snap_y, access_m, edge, offset_m,
-        component, status``."""
+        component, status``.
+        """
         return pd.DataFrame(
             {
                 "id": self.ids.astype(str),
@@ -350,11 +351,16 @@ def _segment_length(network: WalkNetwork) -> np.ndarray:
 
 
 def _segment_distance(
-    px: np.ndarray, py: np.ndarray, ax: np.ndarray, ay: np.ndarray, bx: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    ax: np.ndarray,
+    ay: np.ndarray,
+    bx: np.ndarray,
     by: np.ndarray,
 ) -> np.ndarray:
     """Point–segment distance with GEOS's formula (``Distance::pointToSegment``), so the
-    values are bit-identical to ``shapely.distance`` and ties are decided the same way."""
+    values are bit-identical to ``shapely.distance`` and ties are decided the same way.
+    """
     dx = bx - ax
     dy = by - ay
     len2 = dx * dx + dy * dy
@@ -402,7 +408,7 @@ def _nearest_edge(network: WalkNetwork, x: np.ndarray, y: np.ndarray) -> np.ndar
     rest_parts = []
     best_parts = []
     for a in range(0, n, _BLOCK):
-        sel = zorder[a: a + _BLOCK]
+        sel = zorder[a : a + _BLOCK]
         bx_, by_ = x[sel], y[sel]
         d_k, s_k = idx.tree.query(np.column_stack([bx_, by_]), k=k)
         d_k = d_k.reshape(sel.size, k)
@@ -447,7 +453,8 @@ def _nearest_edge_ball(
     idx: _SegmentIndex, x: np.ndarray, y: np.ndarray, upper: np.ndarray
 ) -> np.ndarray:
     """Nearest segment (ties → lowest id) among all segments with a sample within
-    ``upper + half`` of the point, ``upper`` being an upper bound on the nearest distance."""
+    ``upper + half`` of the point, ``upper`` being an upper bound on the nearest distance.
+    """
     import itertools
 
     radius = np.where(np.isfinite(upper), upper, np.inf) + idx.half + idx.tol
@@ -469,7 +476,8 @@ def _nearest_edge_ball(
 
 def _nearest_edge_fallback(network: WalkNetwork, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Last resort for points no distance could be computed for (overflowing coordinates):
-    the projection distance over every edge, lowest edge id on ties."""
+    the projection distance over every edge, lowest edge id on ties.
+    """
     edges = np.arange(network.n_edges)
     out = np.empty(x.shape[0], dtype=np.int64)
     for i in range(x.shape[0]):

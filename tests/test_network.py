@@ -91,8 +91,9 @@ PROFILE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("tags", "expected", "why"), PROFILE_CASES,
-                         ids=[c[2] for c in PROFILE_CASES])
+@pytest.mark.parametrize(
+    ("tags", "expected", "why"), PROFILE_CASES, ids=[c[2] for c in PROFILE_CASES]
+)
 def test_pedestrian_profile_tag_table(tags, expected, why):
     assert PEDESTRIAN_PROFILE.is_walkable(tags) is expected, why
 
@@ -202,11 +203,15 @@ def test_helsinki_shared_foot_cycle_paths_are_present():
     55 ways designated, 34 yes); every segment of them whose nodes are both in the extract
     must be an edge of the network. Separately, footways with bicycle=yes are included."""
     net = helsinki_network()
-    edges = set(zip(net.node_osm_id[net.edge_u].tolist(), net.node_osm_id[net.edge_v].tolist(),
-                    strict=True))
+    edges = set(
+        zip(net.node_osm_id[net.edge_u].tolist(), net.node_osm_id[net.edge_v].tolist(), strict=True)
+    )
     ways = _independent_ways(helsinki_pbf())
-    shared = [w for w in ways if w[1].get("highway") == "cycleway"
-              and w[1].get("foot") in ("designated", "yes")]
+    shared = [
+        w
+        for w in ways
+        if w[1].get("highway") == "cycleway" and w[1].get("foot") in ("designated", "yes")
+    ]
     assert len(shared) >= 50
     expected = set()
     for _, _, refs in shared:
@@ -225,8 +230,11 @@ def test_helsinki_shared_foot_cycle_paths_are_present():
     banned = {w[0] for w in ways if w[1].get("highway") == "cycleway" and w[1].get("foot") == "no"}
     assert banned and not banned & set(net.edge_way_id.tolist())
     # footways shared with bikes (bicycle=yes) are in
-    fw_bike = {w[0] for w in ways if w[1].get("highway") == "footway"
-               and w[1].get("bicycle") in ("yes", "designated")}
+    fw_bike = {
+        w[0]
+        for w in ways
+        if w[1].get("highway") == "footway" and w[1].get("bicycle") in ("yes", "designated")
+    }
     assert fw_bike & set(net.edge_way_id.tolist())
 
 
@@ -234,7 +242,8 @@ def test_helsinki_projected_lengths_match_geodesic_within_0_1_percent():
     """Edge lengths are straight projected segments; compare with WGS 84 geodesics."""
     net = helsinki_network()
     lon, lat = Transformer.from_crs(net.crs, "EPSG:4326", always_xy=True).transform(
-        net.node_x, net.node_y)
+        net.node_x, net.node_y
+    )
     geod = Geod(ellps="WGS84")
     _, _, d = geod.inv(lon[net.edge_u], lat[net.edge_u], lon[net.edge_v], lat[net.edge_v])
     assert np.sum(net.edge_length_m) / np.sum(d) == pytest.approx(1.0, abs=1e-3)
@@ -254,12 +263,19 @@ def test_way_with_missing_node_is_split_not_crashing():
     net = load_network(FIX / "missing_node.osm")
     assert net.n_nodes == 6 and net.n_edges == 4
     assert sorted(net.node_osm_id.tolist()) == [1, 2, 4, 5, 6, 7]
-    pairs = sorted(zip(net.node_osm_id[net.edge_u].tolist(),
-                       net.node_osm_id[net.edge_v].tolist(), strict=True))
+    pairs = sorted(
+        zip(net.node_osm_id[net.edge_u].tolist(), net.node_osm_id[net.edge_v].tolist(), strict=True)
+    )
     assert pairs == [(1, 2), (4, 5), (5, 6), (6, 7)]
-    way_of = dict(zip(pairs, net.edge_way_id[np.lexsort((net.node_osm_id[net.edge_v],
-                                                         net.node_osm_id[net.edge_u]))].tolist(),
-                      strict=True))
+    way_of = dict(
+        zip(
+            pairs,
+            net.edge_way_id[
+                np.lexsort((net.node_osm_id[net.edge_v], net.node_osm_id[net.edge_u]))
+            ].tolist(),
+            strict=True,
+        )
+    )
     assert way_of[(1, 2)] == 100 and way_of[(4, 5)] == 100 and way_of[(5, 6)] == 101
     assert sorted(net.component_sizes.tolist()) == [2, 4]
     assert net.largest_component_share == pytest.approx(4 / 6)
@@ -268,9 +284,15 @@ def test_way_with_missing_node_is_split_not_crashing():
     assert net.crs == "EPSG:3006"
     assert net.provenance["source_kind"] == "osm"
     # 0.001° of longitude at 56.04° N ≈ 62.3 m; 0.001° of latitude ≈ 111.3 m
-    lengths = dict(zip(pairs, net.edge_length_m[np.lexsort((net.node_osm_id[net.edge_v],
-                                                            net.node_osm_id[net.edge_u]))],
-                       strict=True))
+    lengths = dict(
+        zip(
+            pairs,
+            net.edge_length_m[
+                np.lexsort((net.node_osm_id[net.edge_v], net.node_osm_id[net.edge_u]))
+            ],
+            strict=True,
+        )
+    )
     assert lengths[(1, 2)] == pytest.approx(62.3, abs=0.2)
     assert lengths[(5, 6)] == pytest.approx(111.3, abs=0.2)
 
@@ -341,8 +363,9 @@ def test_clip_to_boundary_with_buffer():
     assert net.crs == "EPSG:32635"
     area = shapely.transform(
         boundary,
-        lambda xy: np.column_stack(Transformer.from_crs(
-            "EPSG:4326", net.crs, always_xy=True).transform(xy[:, 0], xy[:, 1])),
+        lambda xy: np.column_stack(
+            Transformer.from_crs("EPSG:4326", net.crs, always_xy=True).transform(xy[:, 0], xy[:, 1])
+        ),
     ).buffer(100.0)
     gdf = net.edges_gdf()
     assert gdf.intersects(area).all()
@@ -395,15 +418,27 @@ def test_file_cache_second_load_does_not_parse(tmp_path, monkeypatch):
 
     monkeypatch.setattr(netmod, "_parse_osm_file", boom)
     second = load_network(src, cache_dir=tmp_path / "cache")
-    for name in ("node_osm_id", "node_x", "node_y", "edge_u", "edge_v", "edge_length_m",
-                 "edge_highway", "edge_way_id"):
+    for name in (
+        "node_osm_id",
+        "node_x",
+        "node_y",
+        "edge_u",
+        "edge_v",
+        "edge_length_m",
+        "edge_highway",
+        "edge_way_id",
+    ):
         assert np.array_equal(getattr(first, name), getattr(second, name)), name
     assert second.crs == first.crs
     assert second.provenance["source_sha256"] == first.provenance["source_sha256"]
     # another profile version or boundary is another cache entry (and would parse)
     with pytest.raises(AssertionError, match="parser called"):
-        load_network(src, cache_dir=tmp_path / "cache", buffer_m=10.0,
-                     boundary=box(24.940, 60.168, 24.946, 60.172))
+        load_network(
+            src,
+            cache_dir=tmp_path / "cache",
+            buffer_m=10.0,
+            boundary=box(24.940, 60.168, 24.946, 60.172),
+        )
 
 
 def test_npz_round_trip(tmp_path):
@@ -509,9 +544,12 @@ def _mock_overpass(rsps):
     import responses
 
     rsps.add(responses.GET, f"{OVERPASS}/status", body=STATUS_TEXT, status=200)
-    rsps.add(responses.POST, f"{OVERPASS}/interpreter",
-             json=json.loads((FIX / "overpass_small.json").read_text(encoding="utf-8")),
-             status=200)
+    rsps.add(
+        responses.POST,
+        f"{OVERPASS}/interpreter",
+        json=json.loads((FIX / "overpass_small.json").read_text(encoding="utf-8")),
+        status=200,
+    )
 
 
 def _interpreter_calls(rsps):
@@ -549,9 +587,12 @@ def test_online_place_name_uses_default_cache(osmnx_sandbox):
 
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         _mock_overpass(rsps)
-        rsps.add(responses.GET, re.compile(r"https://nominatim\.openstreetmap\.org/search.*"),
-                 json=json.loads((FIX / "nominatim_place.json").read_text(encoding="utf-8")),
-                 status=200)
+        rsps.add(
+            responses.GET,
+            re.compile(r"https://nominatim\.openstreetmap\.org/search.*"),
+            json=json.loads((FIX / "nominatim_place.json").read_text(encoding="utf-8")),
+            status=200,
+        )
         net = load_network("Syntetiska kommun", buffer_m=0.0)
         assert net.n_edges == 5
         assert net.provenance["source"] == "Syntetiska kommun"

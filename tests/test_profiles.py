@@ -18,8 +18,9 @@ def test_required_profiles_exist_with_references():
     for name in ("adult", "elderly", "winter"):
         p = PROFILES[name]
         assert p.name == name and p.label_sv and "doi:" in p.reference
-    assert PROFILES["elderly"].speed_m_s < PROFILES["winter"].speed_m_s < PROFILES[
-        "adult"].speed_m_s
+    assert (
+        PROFILES["elderly"].speed_m_s < PROFILES["winter"].speed_m_s < PROFILES["adult"].speed_m_s
+    )
     assert PROFILES["adult"].speed_m_s == 1.3
     doc = profiles_module.__doc__ or ""
     for cite in ("Murtagh", "Bohannon", "Willberg", "Fossum"):
@@ -46,7 +47,11 @@ def test_to_minutes_scalars_arrays_and_inf():
 
 def test_edge_cost_factors_and_impassable_steps():
     net = WalkNetwork.from_arrays(
-        "EPSG:3006", [0.0, 10.0, 20.0, 30.0], [0.0, 0.0, 0.0, 0.0], [0, 1, 2], [1, 2, 3],
+        "EPSG:3006",
+        [0.0, 10.0, 20.0, 30.0],
+        [0.0, 0.0, 0.0, 0.0],
+        [0, 1, 2],
+        [1, 2, 3],
         edge_highway=["footway", "steps", "residential"],
     )
     np.testing.assert_allclose(PROFILES["adult"].edge_cost(net), [10.0, 10.0, 10.0])

@@ -42,8 +42,10 @@ def reference_graph(
     projection on the edge).
     """
     c = net.edge_length_m if cost is None else cost
-    seg = np.hypot(net.node_x[net.edge_v] - net.node_x[net.edge_u],
-                   net.node_y[net.edge_v] - net.node_y[net.edge_u])
+    seg = np.hypot(
+        net.node_x[net.edge_v] - net.node_x[net.edge_u],
+        net.node_y[net.edge_v] - net.node_y[net.edge_u],
+    )
     on_edge: dict[int, list[tuple[float, tuple]]] = {}
     g = nx.Graph()
     g.add_nodes_from(range(net.n_nodes))
@@ -53,8 +55,7 @@ def reference_graph(
             f = float(pts.offset_m[i] / seg[e]) if seg[e] > 0 else 0.0
             f = min(max(f, 0.0), 1.0)
             on_edge.setdefault(e, []).append((f, (name, int(i))))
-            g.add_edge((name, int(i), "pt"), (name, int(i), "snap"),
-                       weight=float(pts.access_m[i]))
+            g.add_edge((name, int(i), "pt"), (name, int(i), "snap"), weight=float(pts.access_m[i]))
 
     def piece(df: float, ce: float) -> float:
         return 0.0 if df <= 0 else df * ce
@@ -110,8 +111,9 @@ def check_matrix_against(ref: np.ndarray, m: sp.csr_matrix, cutoff: float) -> No
     assert m.shape == ref.shape
     coo = m.tocoo()
     ours = {(int(i), int(j)): float(d) for i, j, d in zip(coo.row, coo.col, coo.data, strict=True)}
-    want = {(int(i), int(j)): float(ref[i, j]) for i, j in zip(*np.nonzero(ref <= cutoff),
-                                                               strict=True)}
+    want = {
+        (int(i), int(j)): float(ref[i, j]) for i, j in zip(*np.nonzero(ref <= cutoff), strict=True)
+    }
     for key in set(ours) ^ set(want):
         d = ours.get(key, want.get(key))
         assert abs(d - cutoff) <= TOL, f"entry {key}={d} differs in structure"
@@ -159,8 +161,9 @@ def test_real_nearest_and_matrix_match_networkx(helsinki_points, profile):
     if profile is None:
         cost = None
     elif profile == "custom":
-        cost = WalkingProfile("t", 1.3, "t", "test", {"steps": 3.0, "footway": 1.1,
-                                                      "primary": 1.5}).edge_cost(net)
+        cost = WalkingProfile(
+            "t", 1.3, "t", "test", {"steps": 3.0, "footway": 1.1, "primary": 1.5}
+        ).edge_cost(net)
     else:
         cost = PROFILES[profile].edge_cost(net)
     g = reference_graph(net, {"s": services, "t": demand}, cost)
@@ -199,8 +202,9 @@ def test_real_matrix_local_subgraphs_are_exact(helsinki_points, cutoff):
     """Short cutoffs make each chunk's box a small part of the extract: the local-subgraph
     path must give exactly the networkx result (and the whole-graph path's)."""
     net, _, demand = helsinki_points
-    cands = snap(net, np.column_stack([demand.x[:120], demand.y[:120]]),
-                 ids=[f"c{i}" for i in range(120)])
+    cands = snap(
+        net, np.column_stack([demand.x[:120], demand.y[:120]]), ids=[f"c{i}" for i in range(120)]
+    )
     c = net.edge_length_m
     lg = routing._LocalGraphs(net, c, routing._attach(net, cands, c), cands, cutoff)
     graph, _, col_nodes, _ = lg.graph_for(lg.spatial_order()[:5])
@@ -235,7 +239,11 @@ def _line_network() -> WalkNetwork:
     x = [0.0, 100.0, 200.0, 100.0, 1000.0, 1010.0]
     y = [0.0, 0.0, 0.0, 30.0, 1000.0, 1000.0]
     return WalkNetwork.from_arrays(
-        "EPSG:3006", x, y, [0, 1, 0, 3, 4], [1, 2, 3, 2, 5],
+        "EPSG:3006",
+        x,
+        y,
+        [0, 1, 0, 3, 4],
+        [1, 2, 3, 2, 5],
         edge_highway=["footway", "footway", "steps", "steps", "path"],
     )
 
@@ -277,8 +285,12 @@ def test_too_far_never_routed_and_island_unreachable():
     net = _line_network()
     s = snap(net, [[100.0, 500.0], [0.0, 0.0]], ids=["far", "home"], max_snap_m=300)
     assert s.status.tolist() == ["too_far", "ok"]
-    t = snap(net, [[200.0, 0.0], [1005.0, 1000.0], [200.0, 900.0]], ids=["t", "isl", "tf"],
-             min_component_nodes=3)
+    t = snap(
+        net,
+        [[200.0, 0.0], [1005.0, 1000.0], [200.0, 900.0]],
+        ids=["t", "isl", "tf"],
+        min_component_nodes=3,
+    )
     assert t.status.tolist() == ["ok", "island", "too_far"]
     res = nearest(net, s, t)
     assert res.distance_m[0] == pytest.approx(200.0)  # via the footways, not from "far"
@@ -364,15 +376,18 @@ def _chain_network() -> WalkNetwork:
     chain(j2, j3, [(260, 120)])
     chain(j3, j3, [(120, 260), (180, 260)])  # loop back to j3
     chain(j2, node(420, 30), [(360, 10)])  # dead end
-    ring = [node(500 + 40 * math.cos(a), 200 + 40 * math.sin(a))
-            for a in np.linspace(0, 2 * math.pi, 7)[:-1]]
+    ring = [
+        node(500 + 40 * math.cos(a), 200 + 40 * math.sin(a))
+        for a in np.linspace(0, 2 * math.pi, 7)[:-1]
+    ]
     for p, q in zip(ring, ring[1:] + ring[:1], strict=True):
         edges.append((p, q))
         hw.append("footway")
     xy = np.array(pts)
     e = np.array(edges)
-    return WalkNetwork.from_arrays("EPSG:3006", xy[:, 0], xy[:, 1], e[:, 0], e[:, 1],
-                                   edge_highway=hw)
+    return WalkNetwork.from_arrays(
+        "EPSG:3006", xy[:, 0], xy[:, 1], e[:, 0], e[:, 1], edge_highway=hw
+    )
 
 
 @pytest.mark.parametrize("profile", [None, "step_free"])
@@ -384,18 +399,23 @@ def test_chain_contraction_is_exact(profile):
     rng = np.random.default_rng(8)
     lo = np.array([net.node_x.min() - 20, net.node_y.min() - 20])
     hi = np.array([net.node_x.max() + 20, net.node_y.max() + 20])
-    src = np.vstack([
-        [[X0 + 100, Y0 + 25], [X0 + 150, Y0 + 262], [X0 + 530, Y0 + 205]],
-        [[net.node_x[4], net.node_y[4]]],  # exactly on a chain node
-        rng.uniform(lo, hi, (3, 2)),
-    ])
+    src = np.vstack(
+        [
+            [[X0 + 100, Y0 + 25], [X0 + 150, Y0 + 262], [X0 + 530, Y0 + 205]],
+            [[net.node_x[4], net.node_y[4]]],  # exactly on a chain node
+            rng.uniform(lo, hi, (3, 2)),
+        ]
+    )
     tgt = np.vstack([rng.uniform(lo, hi, (120, 2)), np.column_stack([net.node_x, net.node_y])])
     s = snap(net, src, max_snap_m=80.0, ids=[f"s{i}" for i in range(len(src))])
     t = snap(net, tgt, max_snap_m=80.0)
     prof = None if profile is None else PROFILES[profile]
     cost = None if prof is None else prof.edge_cost(net)
-    cg = routing._ChainGraph.get(net, None if cost is None else routing._resolve_cost(net, cost),
-                                 net.edge_length_m if cost is None else cost)
+    cg = routing._ChainGraph.get(
+        net,
+        None if cost is None else routing._resolve_cost(net, cost),
+        net.edge_length_m if cost is None else cost,
+    )
     assert cg.n_kept < net.n_nodes / 2  # most nodes really are contracted away
     ref = reference_all_pairs(reference_graph(net, {"s": s, "t": t}, cost), s, t)
     check_nearest_against(ref, nearest(net, s, t, edge_cost=cost), s)
@@ -428,12 +448,13 @@ def test_chain_walk_equals_dijkstra_positions(which, profile):
 @st.composite
 def small_cases(draw):
     n = draw(st.integers(2, 9))
-    coords = draw(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 100)),
-                           min_size=n, max_size=n))
-    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
-                          min_size=1, max_size=14))
-    factors = draw(st.lists(st.sampled_from([1.0, 1.0, 1.5, 3.0]), min_size=len(pairs),
-                            max_size=len(pairs)))
+    coords = draw(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 100)), min_size=n, max_size=n))
+    pairs = draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=1, max_size=14)
+    )
+    factors = draw(
+        st.lists(st.sampled_from([1.0, 1.0, 1.5, 3.0]), min_size=len(pairs), max_size=len(pairs))
+    )
     pt = st.tuples(st.floats(-30, 130), st.floats(-30, 130))
     src = draw(st.lists(pt, min_size=1, max_size=4))
     tgt = draw(st.lists(pt, min_size=1, max_size=7))
@@ -452,8 +473,9 @@ def test_property_matches_networkx(case):
     if all(a == b for a, b in pairs):
         return
     xy = np.array(coords, float)
-    net = WalkNetwork.from_arrays("EPSG:3006", xy[:, 0], xy[:, 1], u, v,
-                                  edge_highway=[f"h{f}" for f in factors])
+    net = WalkNetwork.from_arrays(
+        "EPSG:3006", xy[:, 0], xy[:, 1], u, v, edge_highway=[f"h{f}" for f in factors]
+    )
     src_xy = np.array(src, float)
     if snap_to_node:  # put the first source exactly on a node (access 0, offset 0 or L)
         src_xy[0] = xy[net.edge_u[0]]

@@ -40,8 +40,18 @@ def test_projection_offset_access_and_qa_table():
     np.testing.assert_allclose(s.snap_y, [Y0, Y0 + 60])
     assert s.status.tolist() == ["ok", "ok"] and len(s) == 2
     qa = s.qa_table()
-    assert qa.columns.tolist() == ["id", "x", "y", "snap_x", "snap_y", "access_m", "edge",
-                                   "offset_m", "component", "status"]
+    assert qa.columns.tolist() == [
+        "id",
+        "x",
+        "y",
+        "snap_x",
+        "snap_y",
+        "access_m",
+        "edge",
+        "offset_m",
+        "component",
+        "status",
+    ]
     assert qa["id"].tolist() == ["a", "b"]
 
 
@@ -113,8 +123,12 @@ def test_empty_input_gives_empty_snapped():
 def test_real_helsinki_snapping_matches_shapely_distance():
     net = helsinki_network()
     rng = np.random.default_rng(7)
-    pts = np.column_stack([rng.uniform(net.node_x.min(), net.node_x.max(), 300),
-                           rng.uniform(net.node_y.min(), net.node_y.max(), 300)])
+    pts = np.column_stack(
+        [
+            rng.uniform(net.node_x.min(), net.node_x.max(), 300),
+            rng.uniform(net.node_y.min(), net.node_y.max(), 300),
+        ]
+    )
     s = snap(net, pts)
     edges = np.asarray(net.edges_gdf().geometry.values, dtype=object)
     # brute force: distance to every segment; ours is the minimum with the lowest id
@@ -126,9 +140,12 @@ def test_real_helsinki_snapping_matches_shapely_distance():
     assert (s.edge[ok] == first[ok]).mean() > 0.99  # near-ties may differ by float noise
     np.testing.assert_allclose(
         shapely.distance(shapely.points(s.snap_x[ok], s.snap_y[ok]), edges[s.edge[ok]]),
-        0.0, atol=1e-6)
-    assert (s.offset_m[ok] >= 0).all() and (s.offset_m[ok] <= net.edge_length_m[s.edge[ok]]
-                                             + 1e-9).all()
+        0.0,
+        atol=1e-6,
+    )
+    assert (s.offset_m[ok] >= 0).all() and (
+        s.offset_m[ok] <= net.edge_length_m[s.edge[ok]] + 1e-9
+    ).all()
 
 
 def _brute_nearest(net: WalkNetwork, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -173,15 +190,22 @@ def test_nearest_edge_equals_brute_force_on_real_network():
     x0, x1 = net.node_x.min(), net.node_x.max()
     y0, y1 = net.node_y.min(), net.node_y.max()
     e = rng.integers(0, net.n_edges, 60)
-    pts = np.vstack([
-        np.column_stack([rng.uniform(x0, x1, 300), rng.uniform(y0, y1, 300)]),
-        np.column_stack([net.node_x[:60], net.node_y[:60]]),
-        np.column_stack([(net.node_x[net.edge_u[e]] + net.node_x[net.edge_v[e]]) / 2,
-                         (net.node_y[net.edge_u[e]] + net.node_y[net.edge_v[e]]) / 2]),
-        np.column_stack([rng.uniform(x0 - 900, x0 - 300, 20), rng.uniform(y0, y1, 20)]),
-    ])
-    with mock.patch.object(snap_module, "_nearest_edge_ball",
-                           wraps=snap_module._nearest_edge_ball) as ball:
+    pts = np.vstack(
+        [
+            np.column_stack([rng.uniform(x0, x1, 300), rng.uniform(y0, y1, 300)]),
+            np.column_stack([net.node_x[:60], net.node_y[:60]]),
+            np.column_stack(
+                [
+                    (net.node_x[net.edge_u[e]] + net.node_x[net.edge_v[e]]) / 2,
+                    (net.node_y[net.edge_u[e]] + net.node_y[net.edge_v[e]]) / 2,
+                ]
+            ),
+            np.column_stack([rng.uniform(x0 - 900, x0 - 300, 20), rng.uniform(y0, y1, 20)]),
+        ]
+    )
+    with mock.patch.object(
+        snap_module, "_nearest_edge_ball", wraps=snap_module._nearest_edge_ball
+    ) as ball:
         _check_against_brute(net, pts)
     assert ball.called  # the uncertified points took the wider search, and still agree
 
@@ -200,13 +224,16 @@ def test_nearest_edge_equals_brute_force_with_exact_ties():
     perm = rng.permutation(u.size)  # edge ids unrelated to position
     net = WalkNetwork.from_arrays("EPSG:3006", x, y, u[perm], v[perm])
     cx, cy = np.meshgrid(np.arange(nx_ - 1) * 10 + 5.0, np.arange(ny_ - 1) * 10 + 5.0)
-    pts = np.vstack([
-        np.column_stack([X0 + cx.ravel(), Y0 + cy.ravel()]),  # 4-way ties
-        np.column_stack([x, y]),  # on nodes
-        np.column_stack([X0 + rng.integers(-20, 130, 200) / 2.0,
-                         Y0 + rng.integers(-20, 100, 200) / 2.0]),  # half-metre lattice
-        np.column_stack([X0 + rng.uniform(-50, 160, 200), Y0 + rng.uniform(-50, 130, 200)]),
-    ])
+    pts = np.vstack(
+        [
+            np.column_stack([X0 + cx.ravel(), Y0 + cy.ravel()]),  # 4-way ties
+            np.column_stack([x, y]),  # on nodes
+            np.column_stack(
+                [X0 + rng.integers(-20, 130, 200) / 2.0, Y0 + rng.integers(-20, 100, 200) / 2.0]
+            ),  # half-metre lattice
+            np.column_stack([X0 + rng.uniform(-50, 160, 200), Y0 + rng.uniform(-50, 130, 200)]),
+        ]
+    )
     _check_against_brute(net, pts)
 
 
@@ -261,12 +288,12 @@ def test_missing_crs():
 
 def test_empty_missing_and_non_point_geometry_name_the_point():
     net = _net()
-    geoms = [shapely.Point(X0, Y0), shapely.Point(), None,
-             shapely.box(X0, Y0, X0 + 5, Y0 + 5)]
+    geoms = [shapely.Point(X0, Y0), shapely.Point(), None, shapely.box(X0, Y0, X0 + 5, Y0 + 5)]
     ids = ["ok", "empty", "none", "poly"]
     for bad in (1, 2, 3):
-        gdf = gpd.GeoDataFrame({"i": [ids[0], ids[bad]]}, geometry=[geoms[0], geoms[bad]],
-                               crs="EPSG:3006")
+        gdf = gpd.GeoDataFrame(
+            {"i": [ids[0], ids[bad]]}, geometry=[geoms[0], geoms[bad]], crs="EPSG:3006"
+        )
         with pytest.raises(GeometryError) as exc:
             snap(net, gdf, ids=gdf["i"])
         assert f"'{ids[bad]}'" in str(exc.value) and "Fix:" in str(exc.value)

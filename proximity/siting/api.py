@@ -690,7 +690,8 @@ def nonprofits_label_sv(n: int, threshold_min: float) -> str:
     """Swedish map label for ``n`` non-profits within ``threshold_min`` minutes' walk (the
     city has non-profit data): ``"inga inom 10 min"``, ``"1 ideell organisation inom 10
     min"``, ``"3 ideella organisationer inom 10 min"``. No data at all is
-    :data:`NONPROFITS_NO_DATA_SV` instead."""
+    :data:`NONPROFITS_NO_DATA_SV` instead.
+    """
     t = f"{float(threshold_min):g}"
     if n <= 0:
         return f"inga inom {t} min"
@@ -701,7 +702,8 @@ def nonprofits_label_sv(n: int, threshold_min: float) -> str:
 
 def nonprofits_label_en(n: int, threshold_min: float) -> str:
     """English counterpart of :func:`nonprofits_label_sv` (``"none within 10 min"``,
-    ``"1 non-profit within 10 min"``, ``"3 non-profits within 10 min"``)."""
+    ``"1 non-profit within 10 min"``, ``"3 non-profits within 10 min"``).
+    """
     t = f"{float(threshold_min):g}"
     if n <= 0:
         return f"none within {t} min"

@@ -51,7 +51,8 @@ from proximity.siting.models import SitingProblem
 
 def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
     """Weighted Gini :math:`\\sum_a\\sum_b w_a w_b |x_a-x_b| / (2 W^2 \\mu)` (``nan`` if
-    ``W = 0``, 0 if all values are 0). Uses :func:`proximity.equity.gini` if present."""
+    ``W = 0``, 0 if all values are 0). Uses :func:`proximity.equity.gini` if present.
+    """
     x = np.asarray(values, dtype=float)
     w = np.asarray(weights, dtype=float)
     try:
@@ -362,7 +363,8 @@ class SitingResult:
     def gain_unit(self) -> str:
         """Unit of :attr:`marginal_gain` and the objective: the population unit (MCLP, with
         ``"need-weighted "`` in front when need-weighted) or that unit × minutes saved
-        (p-median)."""
+        (p-median).
+        """
         unit = str(self.population_unit or "persons")
         if "need" in str((self.provenance or {}).get("weight", "")):
             unit = f"need-weighted {unit}"
@@ -391,7 +393,8 @@ class SitingResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The ranked list: :attr:`per_site` plus model, solver, gap, distance method and
-        ``gain_unit`` (the unit of ``marginal_gain``, ``newly_covered`` and ``objective``)."""
+        ``gain_unit`` (the unit of ``marginal_gain``, ``newly_covered`` and ``objective``).
+        """
         df = self.per_site.copy()
         df["model"] = self.model
         df["solver"] = self.solver

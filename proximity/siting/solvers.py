@@ -432,7 +432,8 @@ def _common_rows(
 def _top_k_with_areas(values: np.ndarray, problem: SitingProblem, k: int) -> np.ndarray:
     """Bool mask maximising Σ values over ``k`` candidates under the area bounds and fixed
     candidates (values ≥ 0). Greedy is exact for these nested partition constraints: the
-    fixed ones, then the best ``lo_a`` of each area, then the best of the rest within ``hi_a``."""
+    fixed ones, then the best ``lo_a`` of each area, then the best of the rest within ``hi_a``.
+    """
     codes, lo, hi = problem.area_bounds()
     n = values.size
     chosen = np.zeros(n, dtype=bool)
@@ -845,7 +846,8 @@ def solve(
 ) -> Solution:
     """Solve with ``solver``: ``"greedy"`` (greedy + interchange), ``"highs"`` (exact), or
     ``"auto"`` (heuristic, then exact with the heuristic as cutoff; if HiGHS fails for any
-    reason other than proven infeasibility, the heuristic answer is returned and says so)."""
+    reason other than proven infeasibility, the heuristic answer is returned and says so).
+    """
     _check_model(model)
     if solver not in SOLVERS:
         raise ParameterError(f"Unknown solver {solver!r}; use one of {SOLVERS}.")

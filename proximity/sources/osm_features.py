@@ -465,7 +465,7 @@ def osm_residential_buildings(
 # Online (osmnx)
 # ---------------------------------------------------------------------------------------------
 def osm_features_online(source: Any, tags: dict[str, Any]) -> gpd.GeoDataFrame:
-    """osmnx features for a place name or an EPSG:4326 polygon; OfflineError when unreachable."""
+    """Osmnx features for a place name or an EPSG:4326 polygon; OfflineError when unreachable."""
     import osmnx as ox
 
     try:
