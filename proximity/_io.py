@@ -12,6 +12,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,6 +104,26 @@ def write_json_atomic(target: str | os.PathLike[str], obj: Any) -> Path:
     return write_text_atomic(
         target, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
     )
+
+
+def slug(text: str, default: str = "scenario") -> str:
+    """A file-name-safe slug: Swedish letters folded to ASCII, runs of others to ``-``.
+
+    Parameters
+    ----------
+    text : str
+        Any name, e.g. ``"Södra staden"``.
+    default : str
+        Returned when nothing is left, e.g. for ``"???"``.
+
+    Returns
+    -------
+    str
+        e.g. ``"sodra-staden"``.
+    """
+    table = str.maketrans("åäöÅÄÖéüÉÜ", "aaoAAOeuEU")
+    s = re.sub(r"[^a-z0-9]+", "-", text.translate(table).lower()).strip("-")
+    return s or default
 
 
 def file_sha256(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import contextlib
 import os
 import tomllib
 from pathlib import Path
@@ -54,6 +55,14 @@ def data_dir() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[2] / "data"
+
+
+def builtin_cities() -> list[str]:
+    """Names of the built-in cities: :data:`BUILTIN_CITIES` and every ``data/*/city.toml``."""
+    names = set(BUILTIN_CITIES)
+    with contextlib.suppress(OSError):
+        names |= {d.name for d in data_dir().glob("*") if (d / "city.toml").exists()}
+    return sorted(names)
 
 
 def city_config_path(name_or_path: str | os.PathLike[str]) -> Path:
