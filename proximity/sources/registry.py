@@ -14,9 +14,9 @@ assumed, as in the README) or in ``$PROXIMITY_DATA_DIR``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
-import contextlib
 import os
 import tomllib
 from pathlib import Path
