@@ -79,3 +79,93 @@ def metric_crs_for(lon: float, lat: float) -> str:
     if x0 <= lon <= x1 and y0 <= lat <= y1:
         return SWEDEN_CRS
     return utm_crs_for(lon, lat)
+
+
+#: Largest scale error (|k − 1|) a metric CRS may have anywhere in the study area.
+MAX_SCALE_ERROR = 0.01
+
+
+def check_metric_crs(
+    crs: object,
+    bounds_lonlat: tuple[float, float, float, float] | None = None,
+    *,
+    max_scale_error: float = MAX_SCALE_ERROR,
+    what: str = "the study area",
+    file: object = None,
+) -> None:
+    """Refuse a CRS whose distances are not metres within ``max_scale_error``.
+
+    A geographic CRS (degrees, e.g. EPSG:4326) is always refused. A projected CRS is
+    checked with pyproj's ``Proj.get_factors`` at the corners and centre of
+    ``bounds_lonlat``: Web Mercator (EPSG:3857), for one, stretches distances about 1.8×
+    at Swedish latitudes and fails.
+
+    Parameters
+    ----------
+    crs : str or pyproj.CRS
+        The CRS to check.
+    bounds_lonlat : tuple of float, optional
+        ``(lon_min, lat_min, lon_max, lat_max)`` of the study area in degrees. Without it
+        only the geographic/unit checks are made.
+    max_scale_error : float
+        The largest accepted ``|scale factor − 1|`` (default 1 %).
+    what : str
+        What the CRS belongs to, for the message.
+    file : path-like, optional
+        The file that set the CRS, for the message.
+
+    Raises
+    ------
+    CRSError
+        Naming the CRS, the scale error found and the fix (EPSG:3006 in Sweden, else the
+        local UTM zone).
+    """
+    import numpy as np
+    import pyproj
+
+    try:
+        c = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(
+            f"Unknown CRS {crs!r} for {what}: {exc}",
+            file=file,
+            fix='Use e.g. crs = "EPSG:3006" (SWEREF 99 TM).',
+        ) from None
+    fix = _fix_for(bounds_lonlat)
+    if c.is_geographic:
+        raise CRSError(
+            f"The CRS {c.to_string()} of {what} is geographic (degrees), not metric: distances "
+            "in it are not metres.",
+            file=file,
+            fix=fix,
+        )
+    units = {ax.unit_name for ax in c.axis_info}
+    if not units <= {"metre", "meter"}:
+        raise CRSError(
+            f"The CRS {c.to_string()} of {what} is not in metres ({', '.join(sorted(units))}).",
+            file=file,
+            fix=fix,
+        )
+    if bounds_lonlat is None:
+        return
+    x0, y0, x1, y1 = (float(v) for v in bounds_lonlat)
+    lons = np.array([x0, x0, x1, x1, (x0 + x1) / 2])
+    lats = np.array([y0, y1, y0, y1, (y0 + y1) / 2])
+    f = pyproj.Proj(c).get_factors(lons, lats, errcheck=False)
+    err = float(np.nanmax(np.abs(np.concatenate([f.meridional_scale, f.parallel_scale]) - 1.0)))
+    if not np.isfinite(err) or err > max_scale_error:
+        raise CRSError(
+            f"The CRS {c.to_string()} of {what} distorts distances by {err:.1%} within the study "
+            f"area (limit {max_scale_error:.0%}), so every walking distance would be wrong.",
+            file=file,
+            fix=fix,
+        )
+
+
+def _fix_for(bounds_lonlat: tuple[float, float, float, float] | None) -> str:
+    if bounds_lonlat is None:
+        return 'Use a metric CRS: "EPSG:3006" (SWEREF 99 TM) in Sweden, else the local UTM zone.'
+    lon = (bounds_lonlat[0] + bounds_lonlat[2]) / 2
+    lat = (bounds_lonlat[1] + bounds_lonlat[3]) / 2
+    good = metric_crs_for(lon, lat)
+    return f'Use crs = "{good}" ({"SWEREF 99 TM, Sweden" if good == SWEDEN_CRS else "the local UTM zone"}).'
