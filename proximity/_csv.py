@@ -1,0 +1,150 @@
+"""Private: read CSV files as people have them, including Swedish Excel exports.
+
+Swedish Excel writes "CSV (semikolonavgränsad)" as semicolon-separated text with decimal
+commas in Windows-1252, and "CSV UTF-8" as comma- or semicolon-separated UTF-8 with a byte
+order mark. :func:`read_csv` reads all of these: it strips a BOM, decodes UTF-8 and falls
+back to Windows-1252, takes the separator from the header line, and reads decimal commas
+when the separator is a semicolon.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from proximity.errors import InputFileError
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV file was read: its text encoding, separator and decimal mark."""
+
+    encoding: str
+    sep: str
+    decimal: str
+
+
+def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:  # a byte cp1252 leaves undefined (0x81, 0x8d, …)
+        raise InputFileError(
+            f"The file is neither UTF-8 nor Windows-1252 text (byte {raw[exc.start]:#x} at "
+            f"offset {exc.start}).",
+            file=path,
+            fix="Save it from Excel as 'CSV UTF-8' or 'CSV (semikolonavgränsad)'.",
+        ) from None
+
+
+def _separator(header: str) -> str:
+    counts = {sep: 0 for sep in (";", ",", "\t")}
+    in_quotes = False
+    for ch in header:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda s: (counts[s], s == ","))
+    return best if counts[best] else ","
+
+
+def sniff(path: str | os.PathLike[str]) -> tuple[str, CsvDialect]:
+    """Decode a CSV file and find its dialect.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+
+    Returns
+    -------
+    text : str
+        The decoded text, without a BOM.
+    dialect : CsvDialect
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputFileError(
+            f"Cannot read the file: {exc.strerror or exc}",
+            file=p,
+            fix="Check the path and the file's permissions.",
+        ) from exc
+    text, encoding = _decode(raw, p)
+    header = text.split("\n", 1)[0]
+    sep = _separator(header)
+    return text, CsvDialect(encoding, sep, "," if sep == ";" else ".")
+
+
+def _check_field_counts(text: str, dialect: CsvDialect, path: Path) -> None:
+    rows = csv.reader(io.StringIO(text), delimiter=dialect.sep)
+    header = next(rows, [])
+    for line, row in enumerate(rows, start=2):
+        if row and len(row) != len(header):
+            raise InputFileError(
+                f"Line {line} has {len(row)} fields but the header has {len(header)} "
+                f"(separator {dialect.sep!r}, {dialect.encoding}).",
+                file=path,
+                row=line,
+                fix="Give every row as many fields as the header line; quote texts that hold "
+                f"the separator {dialect.sep!r}.",
+            )
+
+
+def read_csv(path: str | os.PathLike[str], *, str_cols: Iterable[str] = ()) -> pd.DataFrame:
+    """Read a CSV file in any of the usual encodings and separators.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV file.
+    str_cols : iterable of str
+        Columns read as text (ids keep their leading zeros).
+
+    Returns
+    -------
+    pandas.DataFrame
+        With ``attrs["csv_dialect"]`` holding the :class:`CsvDialect` used.
+
+    Raises
+    ------
+    InputFileError
+        When the file cannot be read, decoded or parsed; the message names the line.
+    """
+    p = Path(path)
+    text, dialect = sniff(p)
+    if not text.strip():
+        raise InputFileError("The file is empty.", file=p, fix="Add a header line and rows.")
+    _check_field_counts(text, dialect, p)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=dialect.sep,
+            decimal=dialect.decimal,
+            dtype={c: str for c in str_cols},
+            skipinitialspace=True,
+        )
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        raise InputFileError(
+            f"Cannot parse the CSV file ({dialect.encoding}, separator {dialect.sep!r}): {exc}",
+            file=p,
+            fix="Check that every row has as many fields as the header line.",
+        ) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    df.attrs["csv_dialect"] = dialect
+    return df
