@@ -56,8 +56,17 @@ class OsmWay:
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
-    """Return the pyosmium format string of an OSM file: ``"pbf"``, ``"osm"``, ``"osm.bz2"``
-    or ``"osm.gz"``, judged from its first bytes.
+    """The pyosmium format string of an OSM file, judged from its first bytes.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    str
+        ``"pbf"``, ``"osm"``, ``"osm.bz2"`` or ``"osm.gz"``.
 
     Raises
     ------
@@ -115,7 +124,20 @@ def _xml_like(head: bytes) -> bool:
 
 
 def osm_header_timestamp(path: str | os.PathLike[str], fmt: str | None = None) -> str | None:
-    """The file header's ``osmosis_replication_timestamp`` (ISO 8601), or None if absent."""
+    """The file header's ``osmosis_replication_timestamp``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The OSM file.
+    fmt : str, optional
+        Its pyosmium format (detected from the content if None).
+
+    Returns
+    -------
+    str or None
+        ISO 8601, or None if the header has none.
+    """
     import osmium
 
     fmt = fmt or detect_format(path)
@@ -158,6 +180,11 @@ def iter_ways(
         pyosmium format string; detected from the content if None.
     location_storage
         pyosmium node-location index type.
+
+    Yields
+    ------
+    OsmWay
+        One per matching way, in file order.
 
     Raises
     ------

@@ -1,0 +1,173 @@
+"""Private: the argparse parser of ``proximity``, one builder per command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from proximity import __version__
+from proximity.cli._common import EXIT_INPUT
+from proximity.cli._doctor import cmd_doctor
+from proximity.cli._network import cmd_network_fetch, cmd_network_info
+from proximity.cli._run import cmd_check, cmd_compare, cmd_run
+
+_Subparsers = Any  # argparse._SubParsersAction, private in argparse
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    g = parser.add_mutually_exclusive_group()
+    default = False if top else argparse.SUPPRESS
+    g.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default,
+        help="no progress bars or step messages (warnings still print)",
+    )
+    g.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="show tracebacks on errors"
+    )
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_INPUT
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of ``proximity``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Each command's parser sets ``func``, the function that runs it and returns the exit
+        code.
+    """
+    p = argparse.ArgumentParser(
+        prog="proximity",
+        description="Walking access to public services, and where the next neighbourhood "
+        "service office should go.",
+        epilog="Exit codes: 0 ok, 1 unexpected error, 2 usage or input problem, "
+        "130 interrupted. Docs: docs/notes/scenarios.md",
+    )
+    p.add_argument("--version", action="version", version=f"proximity {__version__}")
+    _common(p, top=True)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    _add_run(sub)
+    _add_check(sub)
+    _add_compare(sub)
+    _add_network(sub)
+    _add_doctor(sub)
+    p.set_defaults(func=lambda a: _usage(p))
+    return p
+
+
+def _add_run(sub: _Subparsers) -> None:
+    r = sub.add_parser("run", help="run a scenario (network, coverage, siting, maps, report)")
+    r.add_argument("scenario", help="scenario TOML, e.g. scenarios/helsingborg-baseline.toml")
+    r.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="output folder (default: the scenario's outputs.dir or out/<name>); with --out "
+        "the maps are not published to the scenario's outputs.maps_dir",
+    )
+    r.add_argument(
+        "--maps-dir",
+        metavar="DIR",
+        default=None,
+        help="also publish the maps to DIR/<name>/ (default: the scenario's outputs.maps_dir, "
+        "e.g. maps/, unless --out is given)",
+    )
+    _common(r)
+    r.set_defaults(func=cmd_run)
+
+
+def _add_check(sub: _Subparsers) -> None:
+    c = sub.add_parser("check", help="validate a scenario against its city without running it")
+    c.add_argument("scenario")
+    _common(c)
+    c.set_defaults(func=cmd_check)
+
+
+def _add_compare(sub: _Subparsers) -> None:
+    cmp_ = sub.add_parser("compare", help="per-area difference B − A of two runs")
+    cmp_.add_argument("a", help="scenario TOML (run first) or output folder of a finished run")
+    cmp_.add_argument("b", help="scenario TOML (run first) or output folder of a finished run")
+    cmp_.add_argument(
+        "--out",
+        metavar="DIR",
+        default=None,
+        help="write compare.csv and compare.md here (TOMLs run into DIR/runs/)",
+    )
+    cmp_.add_argument(
+        "--category",
+        default=None,
+        help="category shown (default: B's siting category, else district_office)",
+    )
+    cmp_.add_argument("--profile", default=None, help="walking profile shown (default adult)")
+    cmp_.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        metavar="MIN",
+        help="threshold in minutes shown (default 10)",
+    )
+    _common(cmp_)
+    cmp_.set_defaults(func=cmd_compare)
+
+
+def _add_network(sub: _Subparsers) -> None:
+    n = sub.add_parser("network", help="download, build or inspect walking networks")
+    nsub = n.add_subparsers(dest="network_command", metavar="SUBCOMMAND")
+    _add_network_fetch(nsub)
+    i = nsub.add_parser("info", help="provenance and size of a cached network or OSM file")
+    i.add_argument("path")
+    i.add_argument("--json", action="store_true", help="print JSON")
+    _common(i)
+    i.set_defaults(func=cmd_network_info)
+    n.set_defaults(func=lambda a: _usage(n))
+
+
+def _add_network_fetch(nsub: _Subparsers) -> None:
+    f = nsub.add_parser("fetch", help="download a place (online) or build from a local extract")
+    f.add_argument(
+        "source",
+        nargs="?",
+        default=None,
+        help="a city (helsingborg: its place query and boundary, saved where scenarios look), "
+        'a place name (online), e.g. "Helsingborgs kommun, Skåne län, Sverige", '
+        "or a local .osm/.osm.pbf/.osm.bz2 file",
+    )
+    f.add_argument("--pbf", default=None, metavar="FILE", help="local extract (same as SOURCE)")
+    f.add_argument(
+        "--boundary",
+        default=None,
+        help="clip to: a city (helsingborg, helsinki-demo, city TOML), a polygon "
+        "file (GeoJSON/GPKG) or a lon/lat box minlon,minlat,maxlon,maxlat",
+    )
+    f.add_argument("--buffer-m", type=float, default=500.0, help="buffer around the boundary")
+    f.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE.npz",
+        help="where to save (default: the cache, where scenarios look)",
+    )
+    f.add_argument(
+        "--timeout",
+        type=float,
+        default=5.0,
+        help="seconds to wait for Overpass before giving up (default 5)",
+    )
+    _common(f)
+    f.set_defaults(func=cmd_network_fetch)
+
+
+def _add_doctor(sub: _Subparsers) -> None:
+    d = sub.add_parser("doctor", help="check the installation, cache, internet and disk")
+    d.add_argument(
+        "--timeout", type=float, default=3.0, help="seconds to wait for Overpass (default 3)"
+    )
+    _common(d)
+    d.set_defaults(func=cmd_doctor)

@@ -1,0 +1,140 @@
+"""Private: ``proximity run``, ``check`` and ``compare``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from proximity.cli._common import EXIT_OK, fmt, info
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``proximity run SCENARIO``: run it and print the summary, sites and output files."""
+    from proximity.scenario import load_scenario, population_unit, run
+
+    t0 = time.perf_counter()
+    scenario = load_scenario(args.scenario)
+    res = run(scenario, out_dir=args.out, maps_dir=args.maps_dir, quiet=args.quiet)
+    print(f"{scenario.title or scenario.name}")
+    print(
+        f"distance method: {res.distance_method}"
+        + ("   <-- CROW-FLY APPROXIMATION, NOT A WALKING NETWORK" if res.crowfly else "")
+    )
+    unit = population_unit(res.access, res.city)
+    proxy = unit != "persons"
+    if proxy:
+        print(
+            f"population unit: {unit}   <-- RESIDENTIAL FLOOR AREA (m2) FROM OSM, A POPULATION "
+            "PROXY, NOT PERSONS: counts are m2, compare the shares"
+        )
+    _print_total_table(scenario, res, proxy=proxy)
+    if res.siting is not None:
+        _print_sites(res.siting, proxy=proxy)
+    _print_outputs(res)
+    info(args, f"finished in {time.perf_counter() - t0:.1f} s")
+    return EXIT_OK
+
+
+def _print_total_table(scenario: Any, res: Any, *, proxy: bool) -> None:
+    """Coverage of the whole study area at the threshold and profile the maps show."""
+    from proximity.scenario import map_settings
+    from proximity.sources.city import TOTAL_AREA_ID, total_area_label
+
+    _cats, thr, prof = map_settings(scenario, res.access)
+    areas = res.areas()
+    total = areas[(areas["area_id"] == TOTAL_AREA_ID) & (areas.get("group", "all") == "all")]
+    view = total[
+        (total["threshold_min"].astype(float) == float(thr)) & (total["profile"] == str(prof))
+    ]
+    if not len(view):
+        return
+    print(f"\n{total_area_label(res.city)}, {prof}, within {fmt(thr, 0)} min:")
+    rows = view.sort_values("category").itertuples()
+    if proxy:  # the share is the main figure; the count is floor area
+        print(f"  {'category':<24s} {'share':>7s} {'covered m2':>11s} {'mean min':>9s}")
+        for r in rows:
+            print(
+                f"  {r.category:<24s} {float(r.covered_share) * 100:>6.1f}%"
+                f" {int(r.covered):>11d} {fmt(r.mean_min):>9s}"
+            )
+    else:
+        print(f"  {'category':<24s} {'covered persons':>15s} {'share':>7s} {'mean min':>9s}")
+        for r in rows:
+            print(
+                f"  {r.category:<24s} {int(r.covered):>15d}"
+                f" {float(r.covered_share) * 100:>6.1f}% {fmt(r.mean_min):>9s}"
+            )
+
+
+def _print_sites(siting: Any, *, proxy: bool) -> None:
+    """The ranked new sites with their marginal gains."""
+    print(
+        f"\nRanked new sites ({siting.model}, k={len(siting.chosen)}, "
+        f"gap {fmt(getattr(siting, 'gap', float('nan')) * 100, 2)}%):"
+    )
+    gains = list(getattr(siting, "marginal_gain", []))
+    gain_suffix = ""
+    if proxy:  # marginal gains are in the demand's unit: m2 of floor area (× min)
+        p_median = getattr(siting, "model", "mclp") == "p_median"
+        gain_suffix = " m2 floor area" + (" × min" if p_median else "")
+    per = getattr(siting, "per_site", None)
+    names = {}
+    if per is not None and "name" in per.columns:
+        names = dict(zip(per["candidate_id"].astype(str), per["name"].astype(str), strict=False))
+    for i, cid in enumerate(siting.chosen, start=1):
+        gain = fmt(gains[i - 1], 0) if i - 1 < len(gains) else "?"
+        print(f"  {i}. {cid}  {names.get(str(cid), '')}  (+{gain}{gain_suffix})")
+
+
+def _print_outputs(res: Any) -> None:
+    """The output folder, the files written and the published maps."""
+    print(f"\noutputs: {res.out_dir}")
+    for p in [
+        *res.tables.values(),
+        *res.maps,
+        *([res.report] if res.report else []),
+        *res.area_profiles,
+    ]:
+        print(f"  {p}")
+    if res.published_maps:
+        print(f"\nmaps published to: {res.published_maps[0].parent}")
+        for p in res.published_maps:
+            print(f"  {p}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``proximity check SCENARIO``: validate it against its city without running it."""
+    from proximity.scenario import check_against_city, load_scenario
+    from proximity.sources import load_city
+
+    scenario = load_scenario(args.scenario)
+    city = load_city(scenario.city)
+    check_against_city(scenario, city)
+    print(
+        f"{args.scenario}: OK ({scenario.name}; city {city.name}; "
+        f"{len(scenario.interventions)} intervention(s); "
+        f"network {scenario.network.source}"
+        + (f", fallback {scenario.network.fallback}" if scenario.network.source == "auto" else "")
+        + ")"
+    )
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``proximity compare A B``: per-area difference B − A as Markdown (and CSV)."""
+    from proximity.scenario import compare
+
+    res = compare(
+        args.a,
+        args.b,
+        out_dir=args.out,
+        category=args.category,
+        profile=args.profile,
+        threshold_min=args.threshold,
+        quiet=args.quiet,
+    )
+    print(res.markdown)
+    if res.csv_path is not None:
+        info(args, f"written: {res.csv_path}\n         {res.md_path}")
+    return EXIT_OK
