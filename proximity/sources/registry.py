@@ -41,9 +41,8 @@ from proximity.sources.loaders import (
     load_population,
     load_services,
     load_subareas,
-    load_table,
-    read_geo,
 )
+from proximity.sources.read import load_table, read_geo
 
 BUILTIN_CITIES = ("helsingborg", "helsinki-demo")
 _CACHE: dict[tuple[str, float], City] = {}
