@@ -73,6 +73,8 @@ NON_RESIDENTIAL_USE_KEYS: frozenset[str] = frozenset(
         "government",
     }
 )
+
+
 def parse_levels(value: Any) -> float | None:
     """``building:levels`` as a number (``"5"``, ``"4;5"`` → max, ``"3.5"``); None if unusable."""
     if value is None:
