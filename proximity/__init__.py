@@ -1,7 +1,7 @@
-"""proximity: who can walk to the public services they need, and where should the next
-neighbourhood service office go?
+"""proximity: walking access to public services, and siting the next service office.
 
-The public API is re-exported here lazily, so ``import proximity`` stays fast.
+Who can walk to the public services they need, and where should the next neighbourhood
+service office go? The public API is re-exported here lazily, so ``import proximity`` stays fast.
 """
 
 from __future__ import annotations

@@ -61,8 +61,10 @@ class GeometryError(ProximityError):
 
 
 class CRSError(ProximityError):
-    """A coordinate reference system is missing, not metric where it must be, or mismatched,
-    or coordinates look like lon/lat (or swapped lat/lon) where metres are expected.
+    """A coordinate reference system is missing, not metric where it must be, or mismatched.
+
+    Also raised when coordinates look like lon/lat (or swapped lat/lon) where metres are
+    expected.
     """
 
 

@@ -222,3 +222,48 @@ def test_fetch_deso_polygons_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(OfflineError) as e:
         fetch_deso_polygons("1283")
     assert "cached" in str(e.value)
+
+
+@responses.activate
+def test_fetch_deso_population_http_errors() -> None:
+    responses.add(responses.GET, URL, status=404)
+    with pytest.raises(SchemaError, match="SCB PxWeb answered 404") as e:
+        fetch_deso_population("1283")
+    assert "renames tables" in e.value.fix
+    responses.replace(responses.GET, URL, json=METADATA)
+    responses.add(responses.POST, URL, status=400)
+    with pytest.raises(SchemaError, match="SCB PxWeb rejected the query: 400") as e:
+        fetch_deso_population("1283")
+    assert e.value.file == URL
+
+
+def test_pxweb_calls_go_through_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One place to mock: proximity._http (no responses needed)."""
+    from proximity import _http
+
+    sent = {}
+
+    def post_json(url, payload, **kw):
+        sent.update(url=url, payload=payload, timeout_s=kw["timeout_s"])
+        return _jsonstat(["1283A0010"], ["totalt"], [42], "2022")
+
+    monkeypatch.setattr(_http, "get_json", lambda url, **kw: METADATA)
+    monkeypatch.setattr(_http, "post_json", post_json)
+    df = fetch_deso_population("1283", 2022, timeout_s=5)
+    assert df.to_dict("list") == {
+        "deso": ["1283A0010"],
+        "population": [42.0],
+        "population_year": [2022],
+        "source": [f"SCB PxWeb {DESO_POPULATION_TABLE}, 2022-12-31 (SCB, CC0)"],
+    }
+    assert sent["url"] == URL and sent["timeout_s"] == 5
+    assert sent["payload"]["query"][4] == {
+        "code": "Tid",
+        "selection": {"filter": "item", "values": ["2022"]},
+    }
+
+
+def test_fetch_deso_population_offline_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROXIMITY_OFFLINE", "1")
+    with pytest.raises(OfflineError, match=r"api\.scb\.se"):
+        fetch_deso_population("1283")

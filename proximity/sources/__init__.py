@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from proximity.crs import metric_crs_for
 from proximity.sources.boundaries import scb_kommun_boundary
 from proximity.sources.categories import (
     CATEGORIES,
@@ -34,9 +35,8 @@ from proximity.sources.loaders import (
     load_population,
     load_services,
     load_subareas,
-    metric_crs_for,
-    read_geo,
 )
+from proximity.sources.read import read_geo
 from proximity.sources.registry import data_dir, load_city
 
 _LAZY = {

@@ -220,28 +220,40 @@ class City:
             "services": (self.services, SERVICE_COLUMNS, "service_id", ("Point",)),
         }
         for name, (df, cols, id_col, types) in tables.items():
-            missing = [c for c in cols if c not in df.columns]
-            if missing:
-                problems.append(f"{name}: missing column(s) {', '.join(missing)}")
-                continue
-            if len(df) == 0:
-                continue
-            if df[id_col].duplicated().any():
-                problems.append(
-                    f"{name}: duplicate {id_col} {df[id_col][df[id_col].duplicated()].iloc[0]!r}"
-                )
-            if str(df.crs) != str(self.crs) and df.crs is not None and df.crs != self.crs:
-                problems.append(f"{name}: CRS {df.crs} differs from the city's {self.crs}")
-            bad = ~df.geometry.geom_type.isin(types)
-            if bad.any():
-                problems.append(f"{name}: {int(bad.sum())} geometries are not {'/'.join(types)}")
-            src = df["source"].fillna("").astype(str).str.strip()
-            if (src == "").any():
-                problems.append(f"{name}: {int((src == '').sum())} row(s) without a source")
-            if name in ("demand", "services"):
-                outside = ~df.geometry.within(self.boundary.buffer(1.0))
-                if outside.any():
-                    problems.append(f"{name}: {int(outside.sum())} point(s) outside the boundary")
+            problems += self._table_problems(name, df, cols, id_col, types)
+        return problems + self._value_problems()
+
+    def _table_problems(
+        self, name: str, df: gpd.GeoDataFrame, cols: list[str], id_col: str, types: tuple[str, ...]
+    ) -> list[str]:
+        """Columns, ids, CRS, geometry types, sources (and boundary for points) of one table."""
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            return [f"{name}: missing column(s) {', '.join(missing)}"]
+        if len(df) == 0:
+            return []
+        problems: list[str] = []
+        if df[id_col].duplicated().any():
+            problems.append(
+                f"{name}: duplicate {id_col} {df[id_col][df[id_col].duplicated()].iloc[0]!r}"
+            )
+        if str(df.crs) != str(self.crs) and df.crs is not None and df.crs != self.crs:
+            problems.append(f"{name}: CRS {df.crs} differs from the city's {self.crs}")
+        bad = ~df.geometry.geom_type.isin(types)
+        if bad.any():
+            problems.append(f"{name}: {int(bad.sum())} geometries are not {'/'.join(types)}")
+        src = df["source"].fillna("").astype(str).str.strip()
+        if (src == "").any():
+            problems.append(f"{name}: {int((src == '').sum())} row(s) without a source")
+        if name in ("demand", "services"):
+            outside = ~df.geometry.within(self.boundary.buffer(1.0))
+            if outside.any():
+                problems.append(f"{name}: {int(outside.sum())} point(s) outside the boundary")
+        return problems
+
+    def _value_problems(self) -> list[str]:
+        """Demand areas and population, service categories, sources of the plain tables."""
+        problems: list[str] = []
         if len(self.demand):
             unknown = ~self.demand["area_id"].isin(self.area_ids)
             if unknown.any():

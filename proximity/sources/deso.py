@@ -24,7 +24,8 @@ statistical areas. Two online sources, both from Statistics Sweden (SCB, CC0):
      ...}, "label": {...}}}, ...}, "value": [...]}`` with values in row-major order of ``id``.
 
 Both functions raise :class:`~proximity.errors.OfflineError` with a useful message when the
-service cannot be reached. The tests use recorded-format responses with synthetic values.
+service cannot be reached. The PxWeb requests go through :mod:`proximity._http` (the one place
+to mock); the tests use recorded-format responses with synthetic values.
 """
 
 from __future__ import annotations
@@ -37,12 +38,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from proximity import _http
 from proximity.errors import OfflineError, ParameterError, SchemaError
 
 PXWEB_BASE = "https://api.scb.se/OV0104/v1/doris/sv/ssd/START"
 DESO_POPULATION_TABLE = "BE/BE0101/BE0101Y/FolkmDesoAldKon"
 DESO_CODE = re.compile(r"^(\d{4})[A-C]\d{4}(_.*)?$")
 SCB_LICENCE = "SCB, CC0"
+
+
+#: What SCB's statistics API is called in messages, and what to do without it.
+_SCB_SERVICE = "SCB's statistics API (api.scb.se)"
+_SCB_OFFLINE_FIX = "Connect to the internet, or use the embedded population."
 
 
 def _offline(what: str, exc: Exception, fix: str) -> OfflineError:
@@ -116,33 +123,42 @@ def _check_kommun(kommun: str) -> str:
     return k
 
 
-def _http():
-    import requests
-
-    return requests
-
-
 def pxweb_metadata(
     table: str = DESO_POPULATION_TABLE, *, base: str = PXWEB_BASE, timeout_s: float = 30.0
 ) -> dict[str, Any]:
-    """GET a PxWeb table's metadata (variables and their values)."""
-    requests = _http()
+    """GET a PxWeb table's metadata (variables and their values).
+
+    Parameters
+    ----------
+    table : str
+        The table's path below ``base``.
+    base : str
+        The PxWeb API base.
+    timeout_s : float
+        Seconds to wait for SCB.
+
+    Returns
+    -------
+    dict
+        ``{"title": ..., "variables": [{"code": ..., "values": [...]}, ...]}``.
+
+    Raises
+    ------
+    OfflineError
+        SCB's API cannot be reached.
+    SchemaError
+        SCB answers with an error (e.g. the table was renamed).
+    """
     url = f"{base}/{table}"
     try:
-        r = requests.get(url, timeout=timeout_s)
-        r.raise_for_status()
-        return r.json()
-    except requests.exceptions.HTTPError as exc:
+        return _http.get_json(
+            url, timeout_s=timeout_s, service=_SCB_SERVICE, offline_fix=_SCB_OFFLINE_FIX
+        )
+    except _http.HTTPStatusError as exc:
         raise SchemaError(
             f"SCB PxWeb answered {exc}",
             file=url,
             fix="Check the table id; SCB renames tables now and then.",
-        ) from exc
-    except (requests.exceptions.RequestException, OSError) as exc:
-        raise _offline(
-            "SCB's statistics API (api.scb.se)",
-            exc,
-            "Connect to the internet, or use the embedded population.",
         ) from exc
 
 
@@ -220,6 +236,8 @@ def fetch_deso_population(
         classes).
     table, base
         The PxWeb table and API base (for other tables/mirrors).
+    timeout_s
+        Seconds to wait for each of the two requests.
 
     Returns
     -------
@@ -229,24 +247,53 @@ def fetch_deso_population(
     Raises
     ------
     OfflineError
-        SCB's API cannot be reached.
+        SCB's API cannot be reached (or ``PROXIMITY_OFFLINE`` is set).
     SchemaError
         The table's shape is not as documented (variables renamed).
     ParameterError
         Unknown year, or no DeSO of ``kommun`` in the table.
     """
-    requests = _http()
     kommun = _check_kommun(kommun)
+    var = _pxweb_variables(table, base=base, timeout_s=timeout_s)
+    regions = _deso_regions(var, kommun, table)
+    y = _pick_year(var, year, table)
+    query = _population_query(var, regions, y, age_groups=age_groups)
+    url = f"{base}/{table}"
+    try:
+        doc = _http.post_json(
+            url, query, timeout_s=timeout_s, service=_SCB_SERVICE, offline_fix=_SCB_OFFLINE_FIX
+        )
+    except _http.HTTPStatusError as exc:
+        raise SchemaError(
+            f"SCB PxWeb rejected the query: {exc}",
+            file=url,
+            fix="The table may have changed; check its variables.",
+        ) from exc
+    return _population_table(parse_jsonstat2(doc), y, table, age_groups=age_groups)
+
+
+#: The variables of table FolkmDesoAldKon that the query uses.
+_PXWEB_VARIABLES = ("Region", "Alder", "Kon", "ContentsCode", "Tid")
+#: Age groups summed from SCB's 5-year classes: (column, lowest age, highest age).
+_AGE_GROUPS = (("pop_0_19", 0, 19), ("pop_20_64", 20, 64), ("pop_65_plus", 65, 999))
+
+
+def _pxweb_variables(table: str, *, base: str, timeout_s: float) -> dict[str, dict[str, Any]]:
+    """The table's variables by code; raise if one the query needs is missing."""
     meta = pxweb_metadata(table, base=base, timeout_s=timeout_s)
     var = {v["code"]: v for v in meta.get("variables", [])}
-    need = ["Region", "Alder", "Kon", "ContentsCode", "Tid"]
-    missing = [c for c in need if c not in var]
+    missing = [c for c in _PXWEB_VARIABLES if c not in var]
     if missing:
         raise SchemaError(
             f"PxWeb table lacks variable(s) {', '.join(missing)}; it has {', '.join(var)}.",
             file=f"{base}/{table}",
             fix="SCB changed the table; update proximity.sources.deso.",
         )
+    return var
+
+
+def _deso_regions(var: dict[str, dict[str, Any]], kommun: str, table: str) -> list[str]:
+    """The table's DeSO codes of ``kommun`` (RegSO and other regions left out)."""
     regions = [
         r
         for r in var["Region"]["values"]
@@ -257,6 +304,11 @@ def fetch_deso_population(
             f"No DeSO of municipality {kommun} in table {table}.",
             fix="Check the municipality code.",
         )
+    return regions
+
+
+def _pick_year(var: dict[str, dict[str, Any]], year: int | str | None, table: str) -> str:
+    """``year`` as the table spells it, default the latest; raise if the table lacks it."""
     years = [str(t) for t in var["Tid"]["values"]]
     y = str(year) if year is not None else years[-1]
     if y not in years:
@@ -264,61 +316,59 @@ def fetch_deso_population(
             f"Year {y} not in table {table} (years {years[0]}–{years[-1]}).",
             fix=f"Use a year between {years[0]} and {years[-1]}.",
         )
+    return y
+
+
+def _both_sexes(var: dict[str, dict[str, Any]]) -> str:
+    """The ``Kon`` value of both sexes together ("totalt", else "1+2", else the last)."""
     kon_vals = var["Kon"]["values"]
     kon_txt = [t.lower() for t in var["Kon"].get("valueTexts", kon_vals)]
-    kon = (
-        kon_vals[kon_txt.index("totalt")]
-        if "totalt" in kon_txt
-        else ("1+2" if "1+2" in kon_vals else kon_vals[-1])
-    )
+    if "totalt" in kon_txt:
+        return kon_vals[kon_txt.index("totalt")]
+    return "1+2" if "1+2" in kon_vals else kon_vals[-1]
+
+
+def _population_query(
+    var: dict[str, dict[str, Any]], regions: list[str], year: str, *, age_groups: bool
+) -> dict[str, Any]:
+    """The PxWeb POST body: the regions, ages (total, or every class), both sexes, one year."""
     alder_vals = [str(a) for a in var["Alder"]["values"]]
     if age_groups:
         alder = [a for a in alder_vals if a.lower() != "totalt"]
     else:
         alder = ["totalt"] if "totalt" in alder_vals else alder_vals[:1]
-    query = {
+
+    def item(code: str, values: list[str]) -> dict[str, Any]:
+        return {"code": code, "selection": {"filter": "item", "values": values}}
+
+    return {
         "query": [
-            {"code": "Region", "selection": {"filter": "item", "values": regions}},
-            {"code": "Alder", "selection": {"filter": "item", "values": alder}},
-            {"code": "Kon", "selection": {"filter": "item", "values": [kon]}},
-            {
-                "code": "ContentsCode",
-                "selection": {"filter": "item", "values": var["ContentsCode"]["values"][:1]},
-            },
-            {"code": "Tid", "selection": {"filter": "item", "values": [y]}},
+            item("Region", regions),
+            item("Alder", alder),
+            item("Kon", [_both_sexes(var)]),
+            item("ContentsCode", var["ContentsCode"]["values"][:1]),
+            item("Tid", [year]),
         ],
         "response": {"format": "json-stat2"},
     }
-    url = f"{base}/{table}"
-    try:
-        r = requests.post(url, json=query, timeout=timeout_s)
-        r.raise_for_status()
-        doc = r.json()
-    except requests.exceptions.HTTPError as exc:
-        raise SchemaError(
-            f"SCB PxWeb rejected the query: {exc}",
-            file=url,
-            fix="The table may have changed; check its variables.",
-        ) from exc
-    except (requests.exceptions.RequestException, OSError) as exc:
-        raise _offline(
-            "SCB's statistics API (api.scb.se)",
-            exc,
-            "Connect to the internet, or use the embedded population.",
-        ) from exc
-    long = parse_jsonstat2(doc)
+
+
+def _population_table(
+    long: pd.DataFrame, year: str, table: str, *, age_groups: bool
+) -> pd.DataFrame:
+    """Sum the long JSON-stat rows per DeSO (and per age group); add year and source."""
     long["value"] = pd.to_numeric(long["value"], errors="coerce").fillna(0.0)
     long["deso"] = long["Region"].astype(str).str.replace(r"_.*$", "", regex=True)
     total = long.groupby("deso")["value"].sum()
     out = pd.DataFrame({"deso": total.index, "population": total.to_numpy()})
     if age_groups:
         lower = long["Alder"].map(_age_lower)
-        for col, lo, hi in (("pop_0_19", 0, 19), ("pop_20_64", 20, 64), ("pop_65_plus", 65, 999)):
+        for col, lo, hi in _AGE_GROUPS:
             m = lower.between(lo, hi)
             s = long.loc[m].groupby("deso")["value"].sum()
             out[col] = out["deso"].map(s).fillna(0.0).to_numpy()
-    out["population_year"] = int(y)
-    out["source"] = f"SCB PxWeb {table}, {y}-12-31 ({SCB_LICENCE})"
+    out["population_year"] = int(year)
+    out["source"] = f"SCB PxWeb {table}, {year}-12-31 ({SCB_LICENCE})"
     return out.sort_values("deso").reset_index(drop=True)
 
 

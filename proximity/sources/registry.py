@@ -7,6 +7,9 @@ Two kinds exist:
   statistics from files (see ``data/helsingborg/city.toml`` and ``docs/notes/data.md``);
 - ``builder = "osm_pbf"``: everything from one OSM extract (see ``data/helsinki-demo/city.toml``).
 
+The TOML is read by :mod:`proximity.sources.city_toml` (syntax, ``schema = 1``, renamed keys);
+the two builders are :mod:`proximity.sources.files_city` and :mod:`proximity.sources.osm_city`.
+
 Built-in names (``"helsingborg"``, ``"helsinki-demo"``) are looked up in the repository's
 ``data/`` folder, found relative to this package (an editable install, ``pip install -e .``, is
 assumed, as in the README) or in ``$PROXIMITY_DATA_DIR``.
@@ -18,32 +21,15 @@ import contextlib
 import copy
 import dataclasses
 import os
-import tomllib
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 
-from proximity._io import file_sha256
 from proximity.errors import InputFileError, ParameterError, SchemaError
-from proximity.sources.categories import CATEGORIES, suggest_category
-from proximity.sources.city import (
-    AREA_STATS_COLUMNS,
-    NONPROFIT_COLUMNS,
-    UNLOCATED_COLUMNS,
-    City,
-    empty_gdf,
-    kind_from_config,
-)
-from proximity.sources.loaders import (
-    load_areas,
-    load_population,
-    load_services,
-    load_subareas,
-    load_table,
-    read_geo,
-)
+from proximity.sources.categories import suggest_category
+from proximity.sources.city import City
+from proximity.sources.city_toml import read_city_toml
+from proximity.sources.files_city import city_from_files_config
 
 BUILTIN_CITIES = ("helsingborg", "helsinki-demo")
 _CACHE: dict[tuple[str, float], City] = {}
@@ -117,17 +103,10 @@ def load_city(name_or_path: str | os.PathLike[str], *, cache: bool = True) -> Ci
     key = (str(path.resolve()), stamp)
     if cache and key in _CACHE:
         return _copy_city(_CACHE[key])
-    try:
-        cfg = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SchemaError(
-            f"City TOML is malformed: {exc}",
-            file=path,
-            fix="Fix the TOML syntax (see data/helsingborg/city.toml).",
-        ) from exc
+    cfg = read_city_toml(path)
     builder = cfg.get("builder", "files")
     if builder == "files":
-        city = _city_from_files(cfg, path)
+        city = city_from_files_config(cfg, path)
     elif builder == "osm_pbf":
         from proximity.sources.osm_city import city_from_pbf_config
 
@@ -148,215 +127,3 @@ def _copy_city(c: City) -> City:
         v = getattr(c, f.name)
         fields[f.name] = v.copy() if isinstance(v, pd.DataFrame) else copy.deepcopy(v)
     return City(**fields)
-
-
-def _section(cfg: dict[str, Any], key: str, path: Path, required: bool = True) -> dict[str, Any]:
-    sec = cfg.get(key)
-    if sec is None:
-        if required:
-            raise SchemaError(
-                f"City TOML has no [{key}] section.",
-                file=path,
-                fix=f"Add a [{key}] section with at least path = '...'.",
-            )
-        return {}
-    if "path" not in sec:
-        raise SchemaError(f"[{key}] has no 'path'.", file=path, fix=f"Add path = '...' to [{key}].")
-    return dict(sec)
-
-
-def _resolve(base: Path, rel: str) -> Path:
-    p = Path(rel)
-    return p if p.is_absolute() else (base.parent / p)
-
-
-def _city_from_files(cfg: dict[str, Any], path: Path) -> City:
-    name = cfg.get("name", path.parent.name)
-    kind, kommun_code = kind_from_config(cfg, path)
-    crs = cfg.get("crs")
-    if crs is None:
-        raise SchemaError(
-            "City TOML has no 'crs'.",
-            file=path,
-            fix="Add crs = 'EPSG:3006' (Sweden) or the local UTM zone.",
-        )
-    files: dict[str, str] = {}
-
-    # boundary
-    bsec = _section(cfg, "boundary", path)
-    bpath = _resolve(path, bsec["path"])
-    bgdf = read_geo(bpath, crs=bsec.get("crs"))
-    for k, v in bsec.get("where", {}).items():
-        bgdf = bgdf.loc[bgdf[k] == v]
-    if bgdf.empty:
-        raise SchemaError(
-            "The boundary file has no matching feature.",
-            file=bpath,
-            fix="Check the [boundary] where = {...} filter.",
-        )
-    boundary = bgdf.to_crs(crs).geometry.union_all()
-    files["boundary"] = str(bpath)
-
-    def opts(sec: dict[str, Any], *keys: str) -> dict[str, Any]:
-        return {k: sec[k] for k in keys if k in sec}
-
-    asec = _section(cfg, "areas", path)
-    apath = _resolve(path, asec["path"])
-    areas = load_areas(
-        apath,
-        target_crs=crs,
-        boundary=boundary,
-        boundary_crs=crs,
-        **opts(asec, "id_col", "name_col", "crs", "layer", "repair"),
-    )
-    files["areas"] = str(apath)
-
-    ssec = _section(cfg, "subareas", path, required=False)
-    if ssec:
-        spath = _resolve(path, ssec["path"])
-        subareas = load_subareas(
-            spath,
-            target_crs=crs,
-            boundary=boundary,
-            boundary_crs=crs,
-            **opts(ssec, "id_col", "name_col", "area_col", "crs", "layer"),
-        )
-        files["subareas"] = str(spath)
-    else:
-        subareas = empty_gdf(["subarea_id", "name", "area_id", "boundary_quality", "source"], crs)
-
-    dsec = _section(cfg, "demand", path)
-    dpath = _resolve(path, dsec["path"])
-    demand = load_population(
-        dpath,
-        target_crs=crs,
-        boundary=boundary,
-        boundary_crs=crs,
-        areas=areas,
-        **opts(
-            dsec,
-            "id_col",
-            "population_col",
-            "area_col",
-            "year_col",
-            "crs",
-            "layer",
-            "outside",
-            "year",
-        ),
-    )
-    files["demand"] = str(dpath)
-
-    usec = _section(cfg, "unlocated", path, required=False)
-    if usec:
-        upath = _resolve(path, usec["path"])
-        unlocated = load_table(upath, required=UNLOCATED_COLUMNS, what="unlocated population")
-        bad = pd.to_numeric(unlocated["population"], errors="coerce")
-        if (bad.isna() | (bad < 0)).any():
-            i = int((bad.isna() | (bad < 0)).to_numpy().nonzero()[0][0])
-            raise SchemaError(
-                "Missing or negative population in the unlocated table.",
-                file=upath,
-                row=f"data row {i + 1}",
-                fix="Use numbers >= 0.",
-            )
-        files["unlocated"] = str(upath)
-    else:
-        unlocated = pd.DataFrame(columns=UNLOCATED_COLUMNS)
-
-    vsec = _section(cfg, "services", path)
-    vpath = _resolve(path, vsec["path"])
-    services = load_services(
-        vpath,
-        target_crs=crs,
-        boundary=boundary,
-        boundary_crs=crs,
-        category_map=vsec.get("category_map"),
-        **opts(
-            vsec,
-            "id_col",
-            "name_col",
-            "category_col",
-            "crs",
-            "layer",
-            "outside",
-            "outside_tolerance_m",
-        ),
-    )
-    files["services"] = str(vpath)
-    services["area_id"] = _area_of(services, areas)
-
-    usv = _section(cfg, "services_unlocated", path, required=False)
-    services_unlocated = None
-    if usv:
-        uspath = _resolve(path, usv["path"])
-        services_unlocated = load_table(
-            uspath,
-            required=["service_id", "name", "category", "reason", "source"],
-            what="unlocated services",
-        )
-        files["services_unlocated"] = str(uspath)
-
-    nsec = _section(cfg, "nonprofits", path, required=False)
-    if nsec:
-        npath = _resolve(path, nsec["path"])
-        g = read_geo(npath, crs=nsec.get("crs")).to_crs(crs)
-        nonprofits = gpd.GeoDataFrame(g, geometry="geometry", crs=crs)
-        files["nonprofits"] = str(npath)
-    else:
-        nonprofits = empty_gdf(NONPROFIT_COLUMNS, crs)
-
-    ssec2 = _section(cfg, "area_stats", path, required=False)
-    if ssec2:
-        stpath = _resolve(path, ssec2["path"])
-        area_stats = load_table(stpath, required=AREA_STATS_COLUMNS, what="area statistics")
-        files["area_stats"] = str(stpath)
-    else:
-        area_stats = pd.DataFrame(columns=AREA_STATS_COLUMNS)
-
-    net = cfg.get("network")
-    network_source = None
-    if net:
-        network_source = dict(net)
-        if network_source.get("kind") == "pbf" and "path" in network_source:
-            network_source["path"] = str(_resolve(path, network_source["path"]))
-
-    for df in (demand, services):
-        for c in df.columns:
-            if c != "geometry" and df[c].dtype == object:
-                df[c] = df[c].fillna("")
-
-    prov: dict[str, Any] = dict(cfg.get("provenance", {}))
-    prov.update(
-        config=str(path),
-        files=files,
-        sha256={k: file_sha256(v) for k, v in files.items()},
-        categories_known=list(CATEGORIES),
-    )
-    return City(
-        name=name,
-        crs=crs,
-        boundary=boundary,
-        areas=areas,
-        subareas=subareas,
-        demand=demand,
-        unlocated=unlocated,
-        services=services,
-        nonprofits=nonprofits,
-        area_stats=area_stats,
-        network_source=network_source,
-        provenance=prov,
-        services_unlocated=services_unlocated,
-        kind=kind,
-        kommun_code=kommun_code,
-    )
-
-
-def _area_of(points: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
-    if points.empty:
-        return pd.Series([], dtype=object, index=points.index)
-    j = gpd.sjoin(
-        points[["geometry"]], areas[["area_id", "geometry"]], predicate="within", how="left"
-    )
-    s = j["area_id"].groupby(level=0).first()
-    return s.reindex(points.index).fillna("").astype(str)
