@@ -104,7 +104,7 @@ def _nx_with_points(net, groups):
 
 def test_helsinki_first_pick_recount_with_networkx() -> None:
     from proximity.profiles import get_profile
-    from proximity.siting.api import _xy
+    from proximity.siting.distances import _xy
     from proximity.snap import snap
 
     city, net = _helsinki()
