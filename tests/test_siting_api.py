@@ -11,7 +11,7 @@ from proximity.errors import InfeasibleError, ParameterError
 from proximity.network import WalkNetwork
 from proximity.siting import candidates as cands
 from proximity.siting import site
-from proximity.sources.city import City
+from proximity.sources.city import TOTAL_AREA_ID, UNASSIGNED_AREA, City
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def test_site_network_mclp(city: City, net: WalkNetwork) -> None:
     assert len(r.chosen) == 2 and r.status == "optimal" and r.gap == 0.0
     assert r.marginal_gain == sorted(r.marginal_gain, reverse=True)
     # the existing district office (s4) is open: its residents are covered before
-    base = r.per_area.set_index("area_id").loc["__total__", "covered_before"]
+    base = r.per_area.set_index("area_id").loc[TOTAL_AREA_ID, "covered_before"]
     assert base > 0
     assert r.objective == pytest.approx(base + sum(r.marginal_gain))
     ps = r.per_site
@@ -182,8 +182,7 @@ def test_per_area_denominators_match_coverage(city: City, net: WalkNetwork) -> N
     """Unlocated residents with an area count in that area's share; those known only for the
     municipality ("__unassigned__", or an id that is no area) in the total row only; the
     shares before equal coverage's covered_share for the same category, T and profile."""
-    from proximity.coverage import TOTAL_AREA_ID, compute_access
-    from proximity.sources import UNASSIGNED_AREA
+    from proximity.coverage import compute_access
 
     unl = pd.DataFrame(
         {
@@ -207,12 +206,12 @@ def test_per_area_denominators_match_coverage(city: City, net: WalkNetwork) -> N
     located = city.demand.groupby("area_id")["population"].sum()
     assert pa.loc["W", "population"] == pytest.approx(located["W"] + 100)
     assert pa.loc["E", "population"] == pytest.approx(located["E"])
-    assert pa.loc["__total__", "population"] == pytest.approx(located.sum() + 175)
+    assert pa.loc[TOTAL_AREA_ID, "population"] == pytest.approx(located.sum() + 175)
     assert UNASSIGNED_AREA not in pa.index and "nowhere" not in pa.index
     for a in ("W", "E", TOTAL_AREA_ID):
         assert pa.loc[a, "population"] == pytest.approx(cov.loc[a, "population"])
         assert pa.loc[a, "share_before"] == pytest.approx(cov.loc[a, "covered_share"])
-    tot = pa.loc["__total__"]
+    tot = pa.loc[TOTAL_AREA_ID]
     assert tot["share_after"] == pytest.approx(tot["covered_after"] / (located.sum() + 175))
     assert r.provenance["unlocated_in_areas"] == pytest.approx(100)
     assert r.provenance["unlocated_municipality_only"] == pytest.approx(75)
@@ -233,7 +232,7 @@ def test_need_weighted_unlocated_get_their_area_need_weight(city: City, net: Wal
     )
     unl = pd.DataFrame(
         {
-            "area_id": ["W", "__unassigned__"],
+            "area_id": ["W", UNASSIGNED_AREA],
             "population": [100.0, 50.0],
             "population_year": 2024,
             "reason": "test",
@@ -251,7 +250,7 @@ def test_need_weighted_unlocated_get_their_area_need_weight(city: City, net: Wal
     assert n_w > 1  # W has the lower employment rate: more need
     assert pa.loc["W", "population"] == pytest.approx(w_w + 100 * n_w)
     assert pa.loc["E", "population"] == pytest.approx(w_e)
-    assert pa.loc["__total__", "population"] == pytest.approx(w_w + w_e + 100 * n_w + 50)
+    assert pa.loc[TOTAL_AREA_ID, "population"] == pytest.approx(w_w + w_e + 100 * n_w + 50)
 
 
 def test_solve_site_equals_site(city: City, net: WalkNetwork) -> None:

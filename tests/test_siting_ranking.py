@@ -8,6 +8,7 @@ from _siting_instances import make_instance
 
 from proximity.errors import ParameterError
 from proximity.siting import rank_sites, solve
+from proximity.sources.city import TOTAL_AREA_ID
 
 
 def test_rank_gains_sum_to_objective() -> None:
@@ -44,9 +45,9 @@ def test_impact_tables_unassigned_population() -> None:
     )
     pa = per_area.set_index("area_id")
     assert pa.loc["a", "population"] == 40 and pa.loc["b", "population"] == 100
-    assert pa.loc["__total__", "population"] == 200
-    assert pa.loc["__total__", "share_before"] == pytest.approx(30 / 200)
-    assert pa.loc["__total__", "share_after"] == pytest.approx(100 / 200)
+    assert pa.loc[TOTAL_AREA_ID, "population"] == 200
+    assert pa.loc[TOTAL_AREA_ID, "share_before"] == pytest.approx(30 / 200)
+    assert pa.loc[TOTAL_AREA_ID, "share_after"] == pytest.approx(100 / 200)
     # before: s_a = 0.75, s_b = 0 with P = (40, 100): G = 2·40·100·0.75 / (2·140²·(30/140))
     g0 = 2 * 40 * 100 * 0.75 / (2 * 140**2 * (30 / 140))
     row = per_site.iloc[0]
@@ -73,7 +74,7 @@ def test_weighted_gini_is_the_equity_gini() -> None:
 
 
 def test_total_row_uses_the_shared_id_and_label() -> None:
-    from proximity.sources.city import TOTAL_AREA_ID, TOTAL_LABELS_SV
+    from proximity.sources.city import TOTAL_LABELS_SV
 
     P, _ = make_instance(4)
     s = solve(P, "mclp", "greedy")
