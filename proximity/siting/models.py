@@ -1,4 +1,4 @@
-"""Siting problems at array level: the MCLP and the (capped) p-median.
+r"""Siting problems at array level: the MCLP and the (capped) p-median.
 
 A :class:`SitingProblem` holds everything a solver needs and nothing geographic: demand
 weights and areas, candidate ids and areas, the sparse candidate × demand coverage and time
@@ -8,14 +8,14 @@ candidates, per-area minimum and maximum).
 Notation used in the formulations below
 ---------------------------------------
 - :math:`I` demand points with weight :math:`w_i` (population, or need-weighted population);
-- :math:`J` candidate sites, :math:`x_j \\in \\{0, 1\\}` = 1 if site :math:`j` is opened;
-- :math:`N_i = \\{j : t_{ij} \\le T\\}` the candidates within the threshold of demand
+- :math:`J` candidate sites, :math:`x_j \in \{0, 1\}` = 1 if site :math:`j` is opened;
+- :math:`N_i = \{j : t_{ij} \le T\}` the candidates within the threshold of demand
   :math:`i` (the sparsity structure of ``cover``);
-- :math:`e_i \\in \\{0, 1\\}` = 1 if demand :math:`i` is already covered by an existing office
+- :math:`e_i \in \{0, 1\}` = 1 if demand :math:`i` is already covered by an existing office
   (``existing_covered``);
 - :math:`A` the areas, :math:`J_a` the candidates in area :math:`a`, with bounds
-  :math:`m_a \\le \\sum_{j \\in J_a} x_j \\le M_a` (``min_per_area``, ``max_per_area``);
-- :math:`F \\subseteq J` the fixed candidates (forced open, counted in ``k``).
+  :math:`m_a \le \sum_{j \in J_a} x_j \le M_a` (``min_per_area``, ``max_per_area``);
+- :math:`F \subseteq J` the fixed candidates (forced open, counted in ``k``).
 
 **MCLP** (maximal covering location problem; Church & ReVelle 1974)::
 
@@ -346,6 +346,43 @@ class SitingProblem:
                 "The p-median needs a finite time_cap_min (the bound of the time matrix)."
             )
         return self.time_min
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A solved siting instance.
+
+    Attributes
+    ----------
+    chosen
+        Indices of the open candidates, sorted by candidate id.
+    objective
+        MCLP: covered weight including the existing offices' part. p-median: Σ w_i × capped
+        minutes to the nearest open office (divide by Σ w for the mean).
+    bound
+        Best proven bound on the optimum (upper for the MCLP, lower for the p-median); ``nan``
+        for the pure heuristic.
+    gap
+        Relative gap ``|bound − objective| / |bound|`` (MCLP) or ``/ |objective|`` (p-median);
+        0 when optimality is proven, ``nan`` without a bound.
+    solver
+        ``"greedy+interchange"``, ``"highs"`` or ``"greedy+interchange (highs bound)"`` when the
+        exact solve found nothing better than the heuristic within the time limit.
+    status
+        ``"heuristic"``, ``"optimal"``, ``"time_limit"``.
+    model
+        ``"mclp"`` or ``"p_median"``.
+    """
+
+    chosen: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    solver: str
+    status: str
+    model: str
+    time_s: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 def _str_array(values: Any, n: int, name: str) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Ranking and impact of a chosen set of sites, and the :class:`SitingResult`.
+r"""Ranking and impact of a chosen set of sites, and the :class:`SitingResult`.
 
 Order
     The chosen sites are ordered greedily *within the solution*: starting from the existing
@@ -26,8 +26,8 @@ Gini of covered shares (``gini_coverage_share_*``)
     across areas. With areas ``a`` (population > 0; the municipality-only unlocated residents
     are not an area and are left out), population ``P_a`` (located + unlocated of the area),
     ``P = Σ_a P_a`` and covered share ``s_a``,
-    :math:`G = \\sum_a \\sum_b P_a P_b |s_a - s_b| / (2 P^2 \\bar s)` with
-    :math:`\\bar s = \\sum_a P_a s_a / P` (:func:`proximity.equity.gini` with values ``s_a``
+    :math:`G = \sum_a \sum_b P_a P_b |s_a - s_b| / (2 P^2 \bar s)` with
+    :math:`\bar s = \sum_a P_a s_a / P` (:func:`proximity.equity.gini` with values ``s_a``
     and weights ``P_a``). 0 = every area has the same share; near 1 = the covered residents
     are concentrated in a small part of the population; it falls when new sites even out
     access between areas.
@@ -45,30 +45,31 @@ import numpy as np
 import pandas as pd
 
 from proximity._io import atomic_path, ensure_writable_dir, write_json_atomic
+from proximity.equity import gini
 from proximity.errors import ParameterError
 from proximity.siting.models import SitingProblem
+from proximity.sources.city import TOTAL_AREA_ID, TOTAL_LABELS_SV
 
 
 def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
-    """Weighted Gini :math:`\\sum_a\\sum_b w_a w_b |x_a-x_b| / (2 W^2 \\mu)` (``nan`` if
-    ``W = 0``, 0 if all values are 0). Uses :func:`proximity.equity.gini` if present.
-    """
-    x = np.asarray(values, dtype=float)
-    w = np.asarray(weights, dtype=float)
-    try:
-        from proximity.equity import gini
+    r"""Weighted Gini :math:`\sum_a\sum_b w_a w_b |x_a-x_b| / (2 W^2 \mu)`.
 
-        return float(gini(x, w))
-    except ImportError:  # pragma: no cover - equity not available
-        W = w.sum()
-        if W <= 0:
-            return float("nan")
-        mu = float((w * x).sum()) / W
-        if mu <= 0:
-            return 0.0
-        return float(
-            (w[:, None] * w[None, :] * np.abs(x[:, None] - x[None, :])).sum() / (2 * W * W * mu)
-        )
+    Kept as a public name: it *is* :func:`proximity.equity.gini` (``nan`` if ``W = 0``, 0 if
+    all values are 0).
+
+    Parameters
+    ----------
+    values
+        The values :math:`x_a`.
+    weights
+        The weights :math:`w_a` (≥ 0).
+
+    Returns
+    -------
+    float
+        The Gini coefficient.
+    """
+    return float(gini(np.asarray(values, dtype=float), np.asarray(weights, dtype=float)))
 
 
 def rank_sites(
@@ -148,87 +149,159 @@ def impact_tables(
         covered_after, share_before, share_after, delta_share, new_sites`` plus the
         ``__total__`` row (population incl. ``unassigned_population``).
     """
+    unassigned = _check_unassigned(unassigned_population)
+    idx = _AreaIndex.of(problem, area_names or {}, extra_population or {})
+    covered = problem.existing_covered.copy()
+    c0, s0 = idx.shares(covered)
+    site_rows: list[dict[str, Any]] = []
+    sa_rows: list[dict[str, Any]] = []
+    for r, j in enumerate(order.tolist(), start=1):
+        site_row, rows = _open_site(problem, idx, covered, rank=r, j=j)
+        site_rows.append(site_row)
+        sa_rows.extend(rows)
+    c1, s1 = idx.shares(covered)
+    n_new = (
+        np.bincount([idx.apos[problem.candidate_area[j]] for j in order.tolist()], minlength=idx.n)
+        if len(order)
+        else np.zeros(idx.n, int)
+    )
+    per_area = _per_area_table(idx, (c0, s0), (c1, s1), n_new, unassigned)
+    return pd.DataFrame(site_rows), pd.DataFrame(sa_rows, columns=_SITE_AREA_COLUMNS), per_area
+
+
+_SITE_AREA_COLUMNS = [
+    "rank",
+    "candidate_id",
+    "area_id",
+    "area_name",
+    "within_T",
+    "newly_covered",
+    "share_before",
+    "share_after",
+    "delta_share",
+]
+
+
+def _check_unassigned(unassigned_population: float) -> float:
+    """``unassigned_population`` as a float, or a :class:`ParameterError`."""
     unassigned = float(unassigned_population or 0.0)
     if not (math.isfinite(unassigned) and unassigned >= 0):
         raise ParameterError(
             f"unassigned_population must be a finite number >= 0, got {unassigned_population!r}."
         )
-    names = area_names or {}
-    extra = extra_population or {}
-    w = problem.demand_weight
-    areas = sorted(
-        set(problem.demand_area.tolist()) | set(problem.candidate_area.tolist()) | set(extra)
-    )
-    apos = {a: i for i, a in enumerate(areas)}
-    dcode = np.array([apos[a] for a in problem.demand_area.tolist()], dtype=np.int64)
-    pop = np.bincount(dcode, weights=w, minlength=len(areas)) + np.array(
-        [extra.get(a, 0.0) for a in areas]
-    )
-    covered = problem.existing_covered.copy()
+    return unassigned
 
-    def shares(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        c = np.bincount(dcode[cov], weights=w[cov], minlength=len(areas))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return c, np.where(pop > 0, c / pop, np.nan)
 
-    c0, s0 = shares(covered)
-    ok = pop > 0
-    site_rows: list[dict[str, Any]] = []
-    sa_rows: list[dict[str, Any]] = []
-    cover = problem.cover
-    for r, j in enumerate(order.tolist(), start=1):
-        cols = cover.indices[cover.indptr[j] : cover.indptr[j + 1]]
-        _, s_before = shares(covered)
-        g_before = weighted_gini(s_before[ok], pop[ok])
-        new = cols[~covered[cols]]
-        within = np.bincount(dcode[cols], weights=w[cols], minlength=len(areas))
-        newly = np.bincount(dcode[new], weights=w[new], minlength=len(areas))
-        covered[new] = True
-        _, s_after = shares(covered)
-        g_after = weighted_gini(s_after[ok], pop[ok])
-        served = [areas[i] for i in np.flatnonzero(within > 0)]
-        cid = str(problem.candidate_ids[j])
-        site_rows.append(
-            {
-                "rank": r,
-                "candidate_id": cid,
-                "area_id": str(problem.candidate_area[j]),
-                "within_T": float(within.sum()),
-                "newly_covered": float(newly.sum()),
-                "areas_served": ";".join(served),
-                "newly_covered_by_area": ";".join(
-                    f"{areas[i]}:{newly[i]:.0f}" for i in np.flatnonzero(newly > 0)
-                ),
-                "gini_coverage_share_before": g_before,
-                "gini_coverage_share_after": g_after,
-                "gini_coverage_share_change": g_after - g_before,
-            }
+@dataclass(frozen=True)
+class _AreaIndex:
+    """The areas of an impact table: ids, demand → area codes, population per area."""
+
+    areas: list[str]
+    apos: dict[str, int]
+    dcode: np.ndarray
+    weight: np.ndarray
+    pop: np.ndarray
+    names: dict[str, str]
+
+    @classmethod
+    def of(
+        cls, problem: SitingProblem, names: dict[str, str], extra: dict[str, float]
+    ) -> _AreaIndex:
+        areas = sorted(
+            set(problem.demand_area.tolist()) | set(problem.candidate_area.tolist()) | set(extra)
         )
-        for i in np.flatnonzero(within > 0):
-            sa_rows.append(
-                {
-                    "rank": r,
-                    "candidate_id": cid,
-                    "area_id": areas[i],
-                    "area_name": names.get(areas[i], areas[i]),
-                    "within_T": float(within[i]),
-                    "newly_covered": float(newly[i]),
-                    "share_before": float(s_before[i]),
-                    "share_after": float(s_after[i]),
-                    "delta_share": float(s_after[i] - s_before[i]),
-                }
-            )
-    c1, s1 = shares(covered)
-    n_new = (
-        np.bincount([apos[problem.candidate_area[j]] for j in order.tolist()], minlength=len(areas))
-        if len(order)
-        else np.zeros(len(areas), int)
-    )
+        apos = {a: i for i, a in enumerate(areas)}
+        dcode = np.array([apos[a] for a in problem.demand_area.tolist()], dtype=np.int64)
+        w = problem.demand_weight
+        pop = np.bincount(dcode, weights=w, minlength=len(areas)) + np.array(
+            [extra.get(a, 0.0) for a in areas]
+        )
+        return cls(areas, apos, dcode, w, pop, names)
+
+    @property
+    def n(self) -> int:
+        return len(self.areas)
+
+    def name(self, area_id: str) -> str:
+        return self.names.get(area_id, area_id)
+
+    def per_area(self, cols: np.ndarray) -> np.ndarray:
+        """Weight per area of the demand points ``cols``."""
+        return np.bincount(self.dcode[cols], weights=self.weight[cols], minlength=self.n)
+
+    def shares(self, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(covered weight, covered share) per area."""
+        c = self.per_area(cov)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return c, np.where(self.pop > 0, c / self.pop, np.nan)
+
+    def gini(self, shares: np.ndarray) -> float:
+        """Gini of the covered shares over the areas with population."""
+        ok = self.pop > 0
+        return float(gini(shares[ok], self.pop[ok]))
+
+
+def _open_site(
+    problem: SitingProblem, idx: _AreaIndex, covered: np.ndarray, *, rank: int, j: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Open candidate ``j`` (updating ``covered`` in place): its per-site and site × area rows."""
+    cover = problem.cover
+    cols = cover.indices[cover.indptr[j] : cover.indptr[j + 1]]
+    _, s_before = idx.shares(covered)
+    g_before = idx.gini(s_before)
+    new = cols[~covered[cols]]
+    within = idx.per_area(cols)
+    newly = idx.per_area(new)
+    covered[new] = True
+    _, s_after = idx.shares(covered)
+    g_after = idx.gini(s_after)
+    served = [idx.areas[i] for i in np.flatnonzero(within > 0)]
+    cid = str(problem.candidate_ids[j])
+    site_row = {
+        "rank": rank,
+        "candidate_id": cid,
+        "area_id": str(problem.candidate_area[j]),
+        "within_T": float(within.sum()),
+        "newly_covered": float(newly.sum()),
+        "areas_served": ";".join(served),
+        "newly_covered_by_area": ";".join(
+            f"{idx.areas[i]}:{newly[i]:.0f}" for i in np.flatnonzero(newly > 0)
+        ),
+        "gini_coverage_share_before": g_before,
+        "gini_coverage_share_after": g_after,
+        "gini_coverage_share_change": g_after - g_before,
+    }
+    area_rows = [
+        {
+            "rank": rank,
+            "candidate_id": cid,
+            "area_id": idx.areas[i],
+            "area_name": idx.name(idx.areas[i]),
+            "within_T": float(within[i]),
+            "newly_covered": float(newly[i]),
+            "share_before": float(s_before[i]),
+            "share_after": float(s_after[i]),
+            "delta_share": float(s_after[i] - s_before[i]),
+        }
+        for i in np.flatnonzero(within > 0)
+    ]
+    return site_row, area_rows
+
+
+def _per_area_table(
+    idx: _AreaIndex,
+    before: tuple[np.ndarray, np.ndarray],
+    after: tuple[np.ndarray, np.ndarray],
+    n_new: np.ndarray,
+    unassigned: float,
+) -> pd.DataFrame:
+    """One row per area plus the municipality row (:data:`TOTAL_AREA_ID`)."""
+    (c0, s0), (c1, s1) = before, after
     per_area = pd.DataFrame(
         {
-            "area_id": areas,
-            "area_name": [names.get(a, a) for a in areas],
-            "population": pop,
+            "area_id": idx.areas,
+            "area_name": [idx.name(a) for a in idx.areas],
+            "population": idx.pop,
             "covered_before": c0,
             "covered_after": c1,
             "share_before": s0,
@@ -238,11 +311,12 @@ def impact_tables(
         }
     )
     # municipality row: every area plus the residents known only for the whole municipality
-    # (never covered), the same denominator as coverage's "__total__" row
-    p_tot = float(pop.sum()) + unassigned
+    # (never covered), the same denominator as coverage's TOTAL_AREA_ID row. Its label stays
+    # "Hela kommunen" for every city (also a study area): the shipped outputs carry it.
+    p_tot = float(idx.pop.sum()) + unassigned
     total = {
-        "area_id": "__total__",
-        "area_name": "Hela kommunen",
+        "area_id": TOTAL_AREA_ID,
+        "area_name": TOTAL_LABELS_SV["municipality"],
         "population": p_tot,
         "covered_before": float(c0.sum()),
         "covered_after": float(c1.sum()),
@@ -251,19 +325,7 @@ def impact_tables(
         "new_sites": int(n_new.sum()),
     }
     total["delta_share"] = total["share_after"] - total["share_before"]
-    per_area = pd.concat([per_area, pd.DataFrame([total])], ignore_index=True)
-    sa_cols = [
-        "rank",
-        "candidate_id",
-        "area_id",
-        "area_name",
-        "within_T",
-        "newly_covered",
-        "share_before",
-        "share_after",
-        "delta_share",
-    ]
-    return pd.DataFrame(site_rows), pd.DataFrame(sa_rows, columns=sa_cols), per_area
+    return pd.concat([per_area, pd.DataFrame([total])], ignore_index=True)
 
 
 @dataclass
@@ -361,9 +423,10 @@ class SitingResult:
 
     @property
     def gain_unit(self) -> str:
-        """Unit of :attr:`marginal_gain` and the objective: the population unit (MCLP, with
-        ``"need-weighted "`` in front when need-weighted) or that unit × minutes saved
-        (p-median).
+        """Unit of :attr:`marginal_gain` and the objective.
+
+        The population unit (MCLP, with ``"need-weighted "`` in front when need-weighted) or
+        that unit × minutes saved (p-median).
         """
         unit = str(self.population_unit or "persons")
         if "need" in str((self.provenance or {}).get("weight", "")):
@@ -392,8 +455,9 @@ class SitingResult:
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """The ranked list: :attr:`per_site` plus model, solver, gap, distance method and
-        ``gain_unit`` (the unit of ``marginal_gain``, ``newly_covered`` and ``objective``).
+        """The ranked list: :attr:`per_site` plus model, solver, gap, distance method, unit.
+
+        ``gain_unit`` is the unit of ``marginal_gain``, ``newly_covered`` and ``objective``.
         """
         df = self.per_site.copy()
         df["model"] = self.model

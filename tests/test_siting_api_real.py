@@ -13,6 +13,7 @@ import pytest
 
 from proximity.errors import InfeasibleError
 from proximity.siting import site
+from proximity.sources.city import TOTAL_AREA_ID
 
 
 @functools.cache
@@ -57,13 +58,13 @@ def test_helsinki_three_district_offices() -> None:
     # ranked by marginal gain, all positive, adding up to the new coverage
     g = r.marginal_gain
     assert g == sorted(g, reverse=True) and g[-1] > 0
-    tot = r.per_area.set_index("area_id").loc["__total__"]
+    tot = r.per_area.set_index("area_id").loc[TOTAL_AREA_ID]
     assert tot["covered_after"] - tot["covered_before"] == pytest.approx(sum(g))
     # a reported gap and bound
     assert np.isfinite(r.gap) and 0 <= r.gap <= 1e-6 and r.status == "optimal"
     assert r.bound == pytest.approx(r.objective, rel=1e-6)
     # per-area impact: shares only go up; per-site areas and Gini change are present
-    pa = r.per_area[r.per_area["area_id"] != "__total__"]
+    pa = r.per_area[r.per_area["area_id"] != TOTAL_AREA_ID]
     assert (pa["delta_share"] >= -1e-12).all() and pa["delta_share"].max() > 0
     assert r.per_site["areas_served"].str.len().gt(0).all()
     assert r.per_site["gini_coverage_share_change"].notna().all()
@@ -104,7 +105,7 @@ def _nx_with_points(net, groups):
 
 def test_helsinki_first_pick_recount_with_networkx() -> None:
     from proximity.profiles import get_profile
-    from proximity.siting.api import _xy
+    from proximity.siting.distances import _xy
     from proximity.snap import snap
 
     city, net = _helsinki()
@@ -226,7 +227,7 @@ def test_helsingborg_total_share_matches_coverage() -> None:
     """One report, one municipality share: the siting table's "Hela kommunen" row uses the
     coverage denominator (located + unlocated population, 149,280 in Helsingborg, not the
     131,987 located), and every area row agrees with coverage's area row too."""
-    from proximity.coverage import TOTAL_AREA_ID, compute_access
+    from proximity.coverage import compute_access
 
     city = _helsingborg()
     assert len(city.unlocated) and (city.unlocated["population"] > 0).any()
@@ -246,7 +247,7 @@ def test_helsingborg_total_share_matches_coverage() -> None:
             cov = cov[cov["group"] == "all"]
         cov = cov.set_index("area_id")
         pa = r.per_area.set_index("area_id")
-        tot = pa.loc["__total__"]
+        tot = pa.loc[TOTAL_AREA_ID]
         assert tot["population"] == pytest.approx(city.total_population)
         assert tot["population"] == pytest.approx(cov.loc[TOTAL_AREA_ID, "population"])
         assert tot["share_before"] == pytest.approx(cov.loc[TOTAL_AREA_ID, "covered_share"])
