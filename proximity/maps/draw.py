@@ -133,7 +133,7 @@ def _coverage_rows(
 
 
 def _effect_label(ctx: MapContext) -> str:
-    """ "Med förslagen (stadsdelskontor inom 10 min)": the row of the siting effect."""
+    """The popup label of the siting effect, e.g. "Med förslagen (bibliotek inom 10 min)"."""
     siting = ctx.siting
     return ctx.tx["with_sites"].format(
         c=category_label(str(getattr(siting, "category", "district_office")), ctx.lang).lower(),

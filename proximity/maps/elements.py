@@ -53,8 +53,10 @@ DEFAULT_STYLE = ("location-dot", "#555555")
 
 
 def js_json(obj: Any) -> str:
-    """JSON for embedding in a ``<script>``: UTF-8 kept readable, ``<``, ``>``, ``&`` and the
-    JS line separators escaped so that no text can close the script element.
+    """JSON for embedding in a ``<script>``.
+
+    UTF-8 is kept readable; ``<``, ``>``, ``&`` and the JS line separators are escaped so
+    that no text can close the script element.
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
@@ -78,8 +80,10 @@ class Raw(Element):
 
 
 class GeoJsonFeatures(MacroElement):
-    """Adds a GeoJSON FeatureCollection to the parent layer with per-feature style,
-    ``L.divIcon`` markers (``properties._icon``), circle markers and popups.
+    """Adds a GeoJSON FeatureCollection to the parent layer.
+
+    With per-feature style, ``L.divIcon`` markers (``properties._icon``), circle markers
+    and popups.
     """
 
     _template = Template(

@@ -352,8 +352,9 @@ def distance_method(access: Any) -> str:
 
 
 def distance_method_of(access: Any) -> DistanceMethod | None:
-    """The access result's :class:`~proximity.distance_method.DistanceMethod` (``None`` when
-    it is unknown or not a known label).
+    """The access result's :class:`~proximity.distance_method.DistanceMethod`.
+
+    ``None`` when it is unknown or not a known label.
     """
     try:
         return DistanceMethod.parse(distance_method(access))
@@ -468,8 +469,9 @@ QUALITY_SV: dict[str, str] = {
 
 
 def quality_label(value: Any, lang: str = "sv") -> str:
-    """A ``*_quality`` value in the map/report language: known values in Swedish
-    (:data:`QUALITY_SV`), anything else unchanged (never truncated).
+    """A ``*_quality`` value in the map/report language.
+
+    Known values in Swedish (:data:`QUALITY_SV`), anything else unchanged (never truncated).
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "okänd" if lang == "sv" else "unknown"
@@ -480,8 +482,9 @@ def quality_label(value: Any, lang: str = "sv") -> str:
 
 
 def quality_detail_html(counts: Mapping[str, int], lang: str = "sv", n: int = 60) -> str:
-    """``value: count, ...`` as HTML; long values are shortened with the full text in a
-    ``title`` attribute (tooltip).
+    """``value: count, ...`` as HTML.
+
+    Long values are shortened with the full text in a ``title`` attribute (tooltip).
     """
     parts = []
     for k, v in counts.items():
@@ -530,8 +533,10 @@ PROVENANCE_SV: dict[str, str] = {
 
 
 def provenance_note_sv(key: str, value: Any) -> str:
-    """One city provenance note in Swedish: ``Etikett: text``. Known notes are translated
-    (:data:`PROVENANCE_SV`); others keep their text, marked as quoted from the sources.
+    """One city provenance note in Swedish: ``Etikett: text``.
+
+    Known notes are translated (:data:`PROVENANCE_SV`); others keep their text, marked as
+    quoted from the sources.
     """
     label = PROVENANCE_KEYS_SV.get(key, key)
     text = str(value).strip()

@@ -134,8 +134,10 @@ def site_area_impact(siting: Any, site_id: str, limit: int = 8) -> list[tuple[st
 
 
 def siting_area_effect(siting: Any) -> pd.DataFrame | None:
-    """``siting.per_area`` indexed by ``area_id`` when it holds ``share_before`` and
-    ``share_after`` (covered share of the siting category without / with the new sites).
+    """``siting.per_area`` indexed by ``area_id``, if it has the shares before and after.
+
+    ``share_before`` and ``share_after`` are the covered share of the siting category
+    without / with the new sites; ``None`` when they are missing.
     """
     pa = getattr(siting, "per_area", None)
     if pa is None or len(pa) == 0:
@@ -207,8 +209,9 @@ def _nonprofit_data_available(siting: Any, city: Any) -> bool:
 
 
 def site_nonprofit_label(siting: Any, city: Any, site_id: str, lang: str = "sv") -> str | None:
-    """The siting result's own wording for a site's non-profits
-    (``per_site["nonprofits_label_sv"]``, or ``nonprofits_label_en`` in English), if any.
+    """The siting result's own wording for a site's non-profits, if any.
+
+    ``per_site["nonprofits_label_sv"]``, or ``nonprofits_label_en`` in English.
     """
     ps = getattr(siting, "per_site", None)
     if ps is None or len(ps) == 0:
@@ -228,10 +231,12 @@ def site_nonprofit_label(siting: Any, city: Any, site_id: str, lang: str = "sv")
 def nonprofit_absence_text(
     siting: Any, city: Any, site_id: str, lang: str = "sv", radius_m: float = 500.0
 ) -> str:
-    """What to say when no non-profit is listed for a site, without claiming an absence the
-    data cannot support: the siting result's label when given, "ingen data om ideella
-    organisationer" when there is no non-profit data, else "inga inom 500 m" (city data) /
-    "inga i underlaget för platsen" (the siting result's table).
+    """What to say when no non-profit is listed for a site.
+
+    Without claiming an absence the data cannot support: the siting result's label when
+    given, "ingen data om ideella organisationer" when there is no non-profit data, else
+    "inga inom 500 m" (city data) / "inga i underlaget för platsen" (the siting result's
+    table).
     """
     gt = GAP_TEXT[lang]
     label = site_nonprofit_label(siting, city, site_id, lang)
@@ -253,8 +258,9 @@ _GINI_KEYS = (
 
 
 def site_gini(siting: Any, site_id: str) -> tuple[float, float, float] | None:
-    """``(before, after, change)`` of the population-weighted Gini of the covered share
-    between areas when one site is added (``per_site`` columns
+    """``(before, after, change)`` of the Gini of the covered share when one site is added.
+
+    The population-weighted Gini of the covered share between areas (``per_site`` columns
     ``gini_coverage_share_before/_after/_change``; older results: ``gini_before``,
     ``gini_after``, ``delta_gini``). Not the Gini of walking times.
     """

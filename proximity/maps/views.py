@@ -190,8 +190,10 @@ def is_approx(value: Any) -> bool:
 
 
 def quality_counts(frame: Any, column: str) -> tuple[int, int, dict[str, int]]:
-    """``(n_approximate, n_total, counts per value)`` of a quality column (values as in the
-    data, untranslated and untruncated: see :func:`quality_label`).
+    """``(n_approximate, n_total, counts per value)`` of a quality column.
+
+    Values as in the data, untranslated and untruncated (see
+    :func:`~proximity.maps.labels.quality_label`).
     """
     if frame is None or len(frame) == 0:
         return 0, 0, {}
@@ -245,8 +247,10 @@ def to_wgs84(gdf: Any, default_crs: Any) -> Any:
 
 
 def area_geometries(city: Any, access: Any = None) -> Any:
-    """The polygons the coverage rows refer to: ``city.areas``, or ``city.subareas`` (with
-    ``subarea_id`` renamed to ``area_id``) when ``access.area_level == "subareas"``.
+    """The polygons the coverage rows refer to.
+
+    ``city.areas``, or ``city.subareas`` (with ``subarea_id`` renamed to ``area_id``) when
+    ``access.area_level == "subareas"``.
     """
     if getattr(access, "area_level", "areas") == "subareas":
         sub = getattr(city, "subareas", None)
@@ -267,8 +271,9 @@ def finite_or_none(v: Any) -> float | None:
 
 
 def unlocated_services(city: Any) -> dict[str, list[str]]:
-    """``{category: [names, ...]}`` of the services known but without a location
-    (``city.services_unlocated``), categories in :data:`proximity.sources.CATEGORIES`
+    """``{category: [names, ...]}`` of the services known but without a location.
+
+    From ``city.services_unlocated``; categories in :data:`proximity.sources.CATEGORIES`
     order, names sorted.
     """
     table = getattr(city, "services_unlocated", None)
@@ -296,8 +301,9 @@ def unlocated_services(city: Any) -> dict[str, list[str]]:
 
 
 def categories_without_service(city: Any) -> list[str]:
-    """The categories of :data:`proximity.sources.CATEGORIES` with no located service in
-    ``city.services`` (no coverage can be computed for them).
+    """The categories of :data:`proximity.sources.CATEGORIES` with no located service.
+
+    No coverage can be computed for them (no row of ``city.services``).
     """
     services = getattr(city, "services", None)
     located: set[str] = set()

@@ -1,5 +1,7 @@
-"""The one-page profile of one area (stadsdel), :func:`area_profile`: one block builder per
-section (facts, coverage per category, gaps, nearest services, candidate sites).
+"""The one-page profile of one area (stadsdel), :func:`area_profile`.
+
+One block builder per section: facts, coverage per category, gaps, nearest services and
+candidate sites.
 """
 
 from __future__ import annotations
@@ -270,7 +272,7 @@ def _fact_blocks(a: _Area) -> list[Block]:
 
 
 def _category_blocks(a: _Area) -> list[Block]:
-    """ "Täckning per kategori": the share within every threshold and the mean time."""
+    """The "Täckning per kategori" table: the share within every threshold, mean time."""
     header = [
         "Kategori",
         *[f"Andel inom {fmt_num(t, 0)} min" for t in a.thresholds],
@@ -313,7 +315,7 @@ def _gap_item(a: _Area, rec: dict[str, Any]) -> str:
 
 
 def _gap_blocks(a: _Area) -> list[Block]:
-    """ "Luckor": the categories some of the area lacks within the threshold, most first."""
+    """The "Luckor" list: categories some of the area lacks within the threshold."""
     blocks = [Block("h2", f"Luckor (inom {a.t_txt} minuter)")]
     gaps = [r for r in a.per_cat if r.get("uncovered", 0) > 0]
     gaps.sort(key=lambda r: (-r["uncovered"], r["category"]))

@@ -1,5 +1,8 @@
-"""Report blocks (headings, paragraphs, warnings, lists, tables, images), rendered to
-Markdown and to one self-contained HTML page, and the atomic writing of the report files.
+"""Report blocks and their rendering to Markdown and HTML, and writing the report files.
+
+A :class:`Block` is a heading, paragraph, warning, list, table or image; the blocks are
+rendered to Markdown and to one self-contained HTML page, and the files are written
+atomically.
 """
 
 from __future__ import annotations
@@ -119,9 +122,10 @@ def render_html(blocks: Sequence[Block], title: str) -> str:
 def write_files(
     folder: str | os.PathLike[str], files: Mapping[str, str | bytes]
 ) -> dict[str, Path]:
-    """Write all files atomically: every file is staged as a temporary file first and
-    only renamed into place when all of them were written; on any error all temporary
-    files are removed (no partial files).
+    """Write all files atomically.
+
+    Every file is staged as a temporary file first and only renamed into place when all of
+    them were written; on any error all temporary files are removed (no partial files).
     """
     target = Path(folder)
     _io.ensure_writable_dir(target)

@@ -1,6 +1,4 @@
-"""Charts of the report (PNG bytes): coverage per area as bars and the Lorenz curve of
-walking times.
-"""
+"""Charts of the report as PNG bytes: coverage per area and the Lorenz curve."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ __all__ = ["gap_items", "has_no_age_data", "method_items"]
 
 
 def _profile_line(access: Any, profile: str, threshold_min: float) -> str:
-    """ "Gångprofil: Vuxen, 1,33 m/s (4,8 km/h); tröskel 10 minuter." (speed if known)."""
+    """The profile line, e.g. "Gångprofil: Vuxen, 1,33 m/s (4,8 km/h); tröskel 10 minuter."."""
     prov = getattr(access, "provenance", None) or {}
     speed = None
     profs = prov.get("profiles") if isinstance(prov, Mapping) else None
@@ -63,8 +63,9 @@ def _date_items(city: Any, access: Any, w: Mapping[str, str]) -> list[str]:
 
 
 def _quality_items(city: Any, access: Any, w: Mapping[str, str]) -> list[str]:
-    """How many area boundaries, service locations and demand points are approximate, and
-    the population without a known location.
+    """How many boundaries, service locations and demand points are approximate.
+
+    And the population without a known location.
     """
     items = []
     for frame, column, label in (
@@ -87,8 +88,10 @@ def _quality_items(city: Any, access: Any, w: Mapping[str, str]) -> list[str]:
 
 
 def method_items(city: Any, access: Any, profile: str, threshold_min: float) -> list[str]:
-    """The "Metod och data" list: distance method, profile, counting rule, dates, sources,
-    approximate inputs, known data gaps (compact) and the city's provenance notes.
+    """The "Metod och data" list.
+
+    Distance method, profile, counting rule, dates, sources, approximate inputs, known data
+    gaps (compact) and the city's provenance notes.
     """
     w = words(access, city)
     items = [f"Avståndsmetod: {distance_method_text(access)} ({distance_method(access)})."]
@@ -114,8 +117,9 @@ def method_items(city: Any, access: Any, profile: str, threshold_min: float) -> 
 
 
 def has_no_age_data(access: Any) -> bool:
-    """Whether ``Access.provenance`` says there is no age data (``"no age data"`` in any
-    value, e.g. ``age_groups = "no age data"``).
+    """Whether ``Access.provenance`` says there is no age data.
+
+    That is ``"no age data"`` in any value, e.g. ``age_groups = "no age data"``.
     """
 
     def walk(v: Any) -> bool:
@@ -131,9 +135,11 @@ def has_no_age_data(access: Any) -> bool:
 
 
 def gap_items(city: Any, access: Any, *, compact: bool) -> list[str]:
-    """Known data gaps as sentences: unlocated services per category, categories with no
-    located service, missing age data and missing non-profit data. ``compact``: counts and
-    at most three names per category (for "Metod och data"); else every name.
+    """Known data gaps as sentences.
+
+    Unlocated services per category, categories with no located service, missing age data
+    and missing non-profit data. ``compact``: counts and at most three names per category
+    (for "Metod och data"); else every name.
     """
     gt = GAP_TEXT["sv"]
     unloc = unlocated_services(city)

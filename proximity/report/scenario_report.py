@@ -310,7 +310,7 @@ def _sites_sentence(r: _Report) -> str:
 
 
 def _summary_blocks(r: _Report) -> list[Block]:
-    """ "Vad betyder detta?": a paragraph built only from the numbers in the tables."""
+    """The "Vad betyder detta?" paragraph, built only from the numbers in the tables."""
     para = [_lead_sentence(r)]
     extremes = _extremes_sentence(r)
     if extremes:
@@ -392,7 +392,7 @@ def _coverage_table(r: _Report) -> Block:
 
 
 def _coverage_blocks(r: _Report) -> list[Block]:
-    """ "Täckning per område": the table and the bar chart."""
+    """The "Täckning per område" section: the table and the bar chart."""
     shares = [float(s) if pd.notna(s) else float("nan") for s in r.rows["covered_share"].to_numpy()]
     png = bar_chart(
         [r.names.get(a, a) for a in r.rows["area_id"].astype(str)],
@@ -417,7 +417,7 @@ def _coverage_blocks(r: _Report) -> list[Block]:
 
 
 def _lorenz_blocks(r: _Report) -> list[Block]:
-    """ "Jämlikhet": the Lorenz curve of walking times and its Gini."""
+    """The "Jämlikhet" section: the Lorenz curve of walking times and its Gini."""
     blocks = [Block("h2", "Jämlikhet: Lorenzkurva för gångtider")]
     curve, g, reach_pop = lorenz_points(r.access, category=r.category, profile=r.profile)
     if len(curve) <= 1:
@@ -576,7 +576,7 @@ def _site_blocks(r: _Report) -> list[Block]:
 
 
 def _gap_blocks(r: _Report) -> list[Block]:
-    """ "Kända luckor i data": services without a location, missing categories and data."""
+    """The "Kända luckor i data" section: unlocated services, missing categories and data."""
     gaps = gap_items(r.city, r.access, compact=False)
     if not gaps:
         return []

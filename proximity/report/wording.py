@@ -1,5 +1,7 @@
-"""Swedish wording of the report: the population words (persons or the floor-area proxy),
-the units of the siting gain, and small text helpers.
+"""Swedish wording of the report.
+
+The population words (persons or the floor-area proxy), the units of the siting gain, and
+small text helpers.
 """
 
 from __future__ import annotations
@@ -103,8 +105,9 @@ def area_names(city: Any, access: Any, rows: pd.DataFrame) -> dict[str, str]:
 
 
 def site_unit(siting: Any, proxy: bool = False) -> tuple[str, str]:
-    """(column header, paragraph phrase) of the marginal gain for the siting model
-    (in m² residential floor area when the population is a floor-area proxy).
+    """``(column header, paragraph phrase)`` of the marginal gain for the siting model.
+
+    In m² residential floor area when the population is a floor-area proxy.
     """
     model = str(getattr(siting, "model", "mclp"))
     if proxy:
@@ -153,9 +156,11 @@ _OSM_OBJECT = re.compile(r"^(?P<prefix>.*?):\s*(?:node|way|relation)/\d+$")
 
 
 def compact_sources(sources: Any) -> list[str]:
-    """Source citations, with per-object OSM citations (``"<licence>: way/123"``) folded into
-    one entry per licence text (``"© OpenStreetMap-bidragsgivare, ODbL 1.0 (412 OSM-objekt)"``);
-    other citations are kept as they are, in their order.
+    """Source citations, with per-object OSM citations folded into one per licence.
+
+    Citations like ``"<licence>: way/123"`` become one entry per licence text
+    (``"© OpenStreetMap-bidragsgivare, ODbL 1.0 (412 OSM-objekt)"``); other citations are
+    kept as they are, in their order.
     """
     out: list[str] = []
     osm: dict[str, int] = {}
@@ -179,8 +184,10 @@ def safe_name(text: str) -> str:
 
 
 def nonprofit_cell(siting: Any, city: Any, site_id: str, orgs: Sequence[Any]) -> str:
-    """Report cell for a site's non-profits: their names, else the siting result's label or
-    a wording that does not claim an absence the data cannot support.
+    """Report cell for a site's non-profits.
+
+    Their names, else the siting result's label or a wording that does not claim an
+    absence the data cannot support.
     """
     if orgs:
         names = ", ".join(str(n) for n, _, _ in orgs)
