@@ -123,3 +123,56 @@ def test_english_variant_keeps_english_quality_and_gaps(inputs):
     assert "approximate: 2" in info and "official: 2" in info
     assert "Social services: no located service – no coverage computed" in info
     assert "Known services without a location (not included)" in info
+
+
+# ---- distance method, labels of categories/profiles/total (unit) ---------------------------
+
+
+def test_distance_method_text_from_the_label_and_the_typed_value():
+    from types import SimpleNamespace as NS
+
+    from proximity.distance_method import DistanceMethod
+    from proximity.maps.labels import distance_method, distance_method_text, is_crowfly
+
+    crow = NS(distance_method="crowfly×1.3")
+    assert distance_method_text(crow) == "fågelvägsavstånd × 1,3 (uppskattning)"
+    assert distance_method_text(crow, "en") == "straight-line distance × 1.3 (approximation)"
+    assert is_crowfly(crow)
+    net = NS(distance_method="network")
+    assert distance_method_text(net) == "gångnätverk (OpenStreetMap)" and not is_crowfly(net)
+    typed = NS(distance_method=DistanceMethod.crowfly(1.5))
+    assert distance_method(typed) == "crowfly×1.5"
+    assert distance_method_text(typed) == "fågelvägsavstånd × 1,5 (uppskattning)"
+
+
+def test_distance_method_without_the_attribute_reads_the_areas_table():
+    from types import SimpleNamespace as NS
+
+    import pandas as pd
+
+    from proximity.maps.labels import distance_method, distance_method_text, is_crowfly
+
+    table = NS(areas=pd.DataFrame({"distance_method": [None, "crowfly×2"]}))
+    assert distance_method(table) == "crowfly×2" and is_crowfly(table)
+    assert distance_method_text(table) == "fågelvägsavstånd × 2 (uppskattning)"
+    nothing = NS()
+    assert distance_method(nothing) == "unknown" and not is_crowfly(nothing)
+    assert distance_method_text(nothing) == "unknown"
+
+
+def test_category_profile_and_total_labels(inputs):
+    import dataclasses
+
+    from proximity.maps.labels import category_label, profile_label, total_label
+    from proximity.sources.city import total_area_label
+
+    assert category_label("library") == "Bibliotek" and category_label("library", "en") == "Library"
+    assert category_label("new_kind") == "new kind"
+    assert profile_label("adult") == "Vuxen" and profile_label("adult", "en") == "adult"
+    assert profile_label("unknown_profile") == "unknown_profile"
+    city = inputs["city"]
+    assert total_label(city) == total_area_label(city) == "Hela kommunen"
+    assert total_label(city, "en") == "Whole municipality"
+    study = dataclasses.replace(city, provenance={"kind": "study_area"})
+    assert total_label(study) == "Hela studieområdet"
+    assert total_label(study, "en") == "Whole study area"

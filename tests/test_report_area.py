@@ -32,3 +32,22 @@ def test_area_profile_unknown_area(inputs, tmp_path):
     with pytest.raises(ParameterError, match="Available areas: A1, A2, A3, A4"):
         area_profile(tmp_path, inputs["city"], inputs["access"], "Z9")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_area_profile_candidates_by_keyword_or_by_position(inputs, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    syn = mc.synthetic()
+    cands = gpd.GeoDataFrame(
+        {"candidate_id": ["k1"], "name": ["Torget"], "source": ["test"]},
+        geometry=[Point(syn.X0 + 3000, syn.Y0 + 3000)],
+        crs=3006,
+    )
+    args = (inputs["city"], inputs["access"], "A2", inputs["siting"])
+    kw = area_profile(tmp_path / "kw", *args, candidates=cands)["omrade_A2.md"].read_text("utf-8")
+    assert "| k1 | Torget | test | – |" in kw
+    pos = area_profile(tmp_path / "pos", *args, cands)["omrade_A2.md"].read_text("utf-8")
+    assert pos == kw
+    with pytest.raises(TypeError, match="candidates"):
+        area_profile(tmp_path / "both", *args, cands, candidates=cands)
