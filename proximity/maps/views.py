@@ -90,7 +90,7 @@ def select_coverage(
     -------
     areas, total
         The per-area rows (sorted by ``area_id``, the municipality total excluded) and the
-        ``__total__`` row if present (else ``None``).
+        :data:`~proximity.sources.city.TOTAL_AREA_ID` row if present (else ``None``).
 
     Raises
     ------
@@ -158,7 +158,8 @@ def select_coverage(
 def municipality_total(rows: pd.DataFrame, total: pd.Series | None) -> dict[str, float]:
     """Population, covered and share for the whole municipality.
 
-    Uses the ``__total__`` row when present, else sums the area rows.
+    Uses the :data:`~proximity.sources.city.TOTAL_AREA_ID` row when present, else sums the
+    area rows.
     """
     if total is not None:
         pop = float(total["population"])
