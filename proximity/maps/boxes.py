@@ -1,0 +1,284 @@
+"""The boxes of a map: layer control, title, legend and "Om kartan" (about this map).
+
+Each is one ``_add_<box>(ctx, fmap)`` step of :func:`proximity.maps.make_map`; the HTML is
+built from the texts of :mod:`proximity.maps.labels` and the data views, escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import folium
+import pandas as pd
+
+from proximity.maps.context import MapContext
+from proximity.maps.elements import (
+    CATEGORY_STYLE,
+    DEFAULT_STYLE,
+    Control,
+    MapScript,
+    ProximityMap,
+    pin_html,
+)
+from proximity.maps.labels import (
+    GAP_TEXT,
+    OSM_ATTRIBUTION,
+    category_label,
+    distance_method_text,
+    fmt_int,
+    fmt_num,
+    is_crowfly,
+    profile_label,
+    quality_detail_html,
+    site_labels,
+)
+from proximity.maps.views import (
+    NO_DATA_COLOUR,
+    SHARE_BREAKS,
+    SHARE_COLOURS,
+    categories_without_service,
+    data_dates,
+    quality_counts,
+    unlocated_services,
+)
+
+__all__: list[str] = []
+
+
+def _add_layer_control(ctx: MapContext, fmap: ProximityMap) -> None:
+    """The layer switcher (expanded on wide screens), the scale bar and hidden failed tiles."""
+    lc = folium.LayerControl(collapsed=True, position="topright")
+    lc.add_to(fmap)
+    fmap.add_child(
+        MapScript(
+            f"if (window.innerWidth >= 900) {{ {lc.get_name()}.expand(); }}\n"
+            "if (window.innerWidth < 640) { map.attributionControl.setPrefix(false); }\n"
+            "if (window.innerWidth >= 640) {"
+            " L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map); }\n"
+            "map.eachLayer(function (l) { if (l instanceof L.TileLayer) {"
+            " l.on('tileerror', function (e) { e.tile.style.visibility = 'hidden'; }); } });"
+        )
+    )
+
+
+def _title_html(ctx: MapContext) -> str:
+    """The title with flag lines: crow-fly distances, floor-area proxy, unlocated services."""
+    tx, access = ctx.tx, ctx.access
+    title_html = f"<div>{html.escape(ctx.page_title)}</div>"
+    if is_crowfly(access):
+        title_html += (
+            f"<div class='px-flag' id='px-crowfly-title'>⚠ {html.escape(tx['method'])}: "
+            f"{html.escape(distance_method_text(access, ctx.lang))}</div>"
+        )
+    if ctx.proxy:
+        title_html += (
+            f"<div class='px-flag' id='px-proxy-title'>⚠ {html.escape(tx['proxy_title'])}</div>"
+        )
+    n_unloc = len(unlocated_services(ctx.city).get(ctx.category, []))
+    if n_unloc:  # coverage of this category is underestimated: say so where it is seen
+        key = "underestimated_1" if n_unloc == 1 else "underestimated"
+        title_html += (
+            "<div class='px-flag' id='px-unlocated-title'>⚠ "
+            + html.escape(GAP_TEXT[ctx.lang][key].format(n=n_unloc))
+            + "</div>"
+        )
+    return title_html
+
+
+def _add_title_box(ctx: MapContext, fmap: ProximityMap) -> None:
+    """The title box (top left)."""
+    fmap.add_child(
+        Control(
+            _title_html(ctx),
+            element_id="px-title",
+            position="topleft",
+            css_class="px-box px-title",
+        )
+    )
+
+
+def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mapping[str, int]) -> str:
+    """Share classes, service pins of the drawn categories, sites and residents."""
+    tx, lang = ctx.tx, ctx.lang
+    rows = [f"<div><b>{html.escape(ctx.measure)}</b><br>{html.escape(ctx.cat_label)}</div>"]
+    for i, colour in enumerate(SHARE_COLOURS):
+        lo = fmt_num(100 * SHARE_BREAKS[i], 0, lang)
+        hi = fmt_num(100 * SHARE_BREAKS[i + 1], 0, lang)
+        rng = f"{lo}–{hi}\u00a0%" if i < len(SHARE_COLOURS) - 1 else f"≥\u00a0{lo}\u00a0%"
+        rows.append(
+            f"<div class='px-legend-row'><span class='px-swatch' style='background:{colour}'>"
+            f"</span>{rng}</div>"
+        )
+    rows.append(
+        f"<div class='px-legend-row'><span class='px-swatch' style='background:{NO_DATA_COLOUR}'>"
+        f"</span>{html.escape(tx['no_data'])}</div>"
+    )
+    for cat in used_categories:
+        icon, colour = CATEGORY_STYLE.get(cat, DEFAULT_STYLE)
+        label = tx["offices"] if cat == "district_office" else category_label(cat, lang)
+        rows.append(
+            "<div class='px-legend-row'>"
+            + pin_html(icon, colour, "px-office-pin" if cat == "district_office" else "")
+            + f"{html.escape(label)}</div>"
+        )
+    if counts.get("sites"):
+        sites_name = site_labels(ctx.siting, lang)[1] if ctx.siting is not None else ""
+        rows.append(
+            "<div class='px-legend-row'><div class='px-site-pin' style='width:24px;height:24px'>"
+            f"<span style='font-size:11px'>1</span></div>{html.escape(sites_name)}</div>"
+        )
+    if counts.get("residents"):
+        rows.append(
+            "<div class='px-legend-row'><span class='px-swatch' style='background:#f16913;"
+            f"border-radius:50%;width:14px'></span>{html.escape(tx['residents'])}</div>"
+        )
+    return (
+        f"<details open data-collapse-narrow><summary>{html.escape(tx['legend'])}</summary>"
+        + "".join(rows)
+        + "</details>"
+    )
+
+
+def _add_legend(ctx: MapContext, fmap: ProximityMap, used_categories: Sequence[str]) -> None:
+    """The legend box (bottom left)."""
+    fmap.add_child(
+        Control(
+            _legend_html(ctx, used_categories, fmap.counts),
+            element_id="px-legend",
+            position="bottomleft",
+            css_class="px-box px-legend",
+        )
+    )
+
+
+def _names_compact(names: Sequence[str], limit: int = 3, lang: str = "sv") -> str:
+    shown = list(names[:limit])
+    rest = len(names) - len(shown)
+    if rest > 0:
+        shown.append(f"+{rest} till" if lang == "sv" else f"+{rest} more")
+    return ", ".join(shown)
+
+
+def _gaps_html(city: Any, lang: str, category: str | None = None) -> list[str]:
+    """Info-box items on missing services.
+
+    Known but unlocated services per category and categories without any located service
+    (``#px-unlocated-services``, ``#px-no-service``). The line of the map's own
+    ``category`` comes first, in bold.
+    """
+    gt = GAP_TEXT[lang]
+    unloc = unlocated_services(city)
+    missing = categories_without_service(city)
+    out = []
+    rows = []
+    for cat, names in sorted(unloc.items(), key=lambda kv: kv[0] != category):
+        if cat in missing:
+            continue
+        full = ", ".join(names)
+        text = html.escape(
+            f"{category_label(cat, lang)}: {len(names)} ({_names_compact(names, 2, lang)})"
+        )
+        if cat == category:
+            text = f"<b class='px-unlocated-current'>{text}</b>"
+        rows.append(f"<li title='{html.escape(full, quote=True)}'>{text}</li>")
+    if rows:
+        out.append(
+            f"<li id='px-unlocated-services'>{html.escape(gt['unlocated_services'])}:"
+            f"<ul>{''.join(rows)}</ul></li>"
+        )
+    if missing:
+        rows = []
+        for cat in missing:
+            names = unloc.get(cat, [])
+            line = f"{category_label(cat, lang)}: {gt['no_service']}"
+            if names:
+                key = "known_unlocated" if len(names) == 1 else "known_unlocated_pl"
+                line += f" ({gt[key].format(n=len(names))}: {_names_compact(names, 2, lang)})"
+            rows.append(f"<li>{html.escape(line)}</li>")
+        out.append(
+            f"<li id='px-no-service'><span class='px-flag'>⚠ {html.escape(gt['no_service_head'])}"
+            f"</span><ul>{''.join(rows)}</ul></li>"
+        )
+    return out
+
+
+#: The approximate-input lines of the info box: (city layer, quality column, text key, flag id).
+_APPROX_INPUTS = (
+    ("areas", "boundary_quality", "approx_areas", "px-approx-areas-flag"),
+    ("services", "location_quality", "approx_services", "px-approx-services-flag"),
+    ("demand", "location_quality", "approx_demand", "px-approx-demand-flag"),
+)
+
+
+def _approx_items(ctx: MapContext) -> list[str]:
+    """Counts of approximate inputs (flagged when any) and the unlocated population."""
+    tx, lang, city = ctx.tx, ctx.lang, ctx.city
+    approx = []
+    for layer, column, key, flag_id in _APPROX_INPUTS:
+        na, nt, counts = quality_counts(getattr(city, layer, None), column)
+        if not (nt and counts):
+            continue
+        text = tx[key].format(n=na, m=nt)
+        detail = quality_detail_html(counts, lang)
+        cls = f" class='px-flag' id='{flag_id}'" if na else ""
+        approx.append(
+            f"<li><span{cls}>{'⚠ ' if na else ''}{html.escape(text)}</span> ({detail})</li>"
+        )
+    unlocated = getattr(city, "unlocated", None)
+    if unlocated is not None and len(unlocated) and "population" in unlocated:
+        n_unloc = float(pd.to_numeric(unlocated["population"], errors="coerce").sum())
+        if n_unloc > 0:
+            txt = tx["unlocated"].format(n=fmt_int(n_unloc, lang))
+            approx.append(f"<li>{html.escape(txt)}</li>")
+    if not approx:
+        approx.append(f"<li>{html.escape(tx['approx_none'])}</li>")
+    return approx
+
+
+def _info_html(ctx: MapContext) -> str:
+    """Dates, distance method, population unit, profile, approximate inputs, data gaps."""
+    tx, lang, access = ctx.tx, ctx.lang, ctx.access
+    dates = data_dates(ctx.city, access)
+    items = []
+    line = f"{tx['data_date']}: {dates['date']} ({tx['computed']})"
+    if "population_year" in dates:
+        line += f"; {tx['population_year']}: {dates['population_year']}"
+    if "osm_date" in dates:
+        line += f"; {tx['osm_date']}: {dates['osm_date']}"
+    items.append(f"<li>{html.escape(line)}</li>")
+    method = distance_method_text(access, lang)
+    if is_crowfly(access):
+        items.append(
+            f"<li><div class='px-flag' id='px-crowfly-flag'>⚠ {html.escape(tx['method'])}: "
+            f"{html.escape(method)}. {html.escape(tx['crowfly_warn'])}</div></li>"
+        )
+    else:
+        items.append(f"<li>{html.escape(tx['method'])}: {html.escape(method)}</li>")
+    if "proxy_flag" in tx:  # the population is residential floor area, not persons
+        items.append(
+            f"<li><div class='px-flag' id='px-population-proxy-flag'>⚠ "
+            f"{html.escape(tx['proxy_flag'])}</div></li>"
+        )
+    profile = html.escape(profile_label(ctx.profile, lang))
+    items.append(f"<li>{html.escape(tx['profile'].capitalize())}: {profile}</li>")
+    items.append(f"<li>{html.escape(tx['approx'])}:<ul>{''.join(_approx_items(ctx))}</ul></li>")
+    items.extend(_gaps_html(ctx.city, lang, ctx.category))
+    items.append(f"<li>{html.escape(OSM_ATTRIBUTION[lang])}</li>")
+    return (
+        f"<details open data-collapse-narrow><summary>{html.escape(tx['info'])}</summary>"
+        f"<ul>{''.join(items)}</ul></details>"
+    )
+
+
+def _add_info_box(ctx: MapContext, fmap: ProximityMap) -> None:
+    """The "Om kartan" box (bottom right)."""
+    fmap.add_child(
+        Control(
+            _info_html(ctx),
+            element_id="px-info",
+            position="bottomright",
+            css_class="px-box px-info",
+        )
+    )

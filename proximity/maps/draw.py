@@ -1,0 +1,518 @@
+"""The layers of a map, one ``_add_<layer>(ctx, fmap)`` step each.
+
+Base layers (tiles), the areas choropleth, reached areas (isochrones), residents without
+access, services per category and the proposed sites; the boxes (title, legend, info) are in
+:mod:`proximity.maps.boxes`. :func:`proximity.maps.make_map` calls the steps in this order,
+which is the order of the layers in the page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+
+from proximity.errors import ParameterError
+from proximity.maps.assets import asset_comment
+from proximity.maps.context import MapContext
+from proximity.maps.elements import (
+    CATEGORY_STYLE,
+    DEFAULT_STYLE,
+    OSM_TILES,
+    GeoJsonFeatures,
+    MapScript,
+    ProximityMap,
+    Raw,
+    collection,
+    feature,
+    pin_html,
+    popup_table,
+)
+from proximity.maps.labels import (
+    GAP_TEXT,
+    OSM_ATTRIBUTION,
+    category_label,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    quality_label,
+    site_labels,
+    threshold_text,
+)
+from proximity.maps.site_views import (
+    nonprofit_absence_text,
+    site_area_impact,
+    site_gini,
+    site_nonprofit_label,
+    site_nonprofits,
+    site_table,
+    siting_area_effect,
+)
+from proximity.maps.views import finite_or_none, share_colour, to_wgs84
+
+__all__: list[str] = []
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _add_layer(fmap: ProximityMap, features: list[dict[str, Any]], **group: Any) -> None:
+    """One switchable layer (a ``FeatureGroup``) holding ``features``."""
+    layer = folium.FeatureGroup(**group)
+    layer.add_child(GeoJsonFeatures(collection(features)))
+    layer.add_to(fmap)
+
+
+# ---- base layers ------------------------------------------------------------------------
+
+
+def _add_tiles(ctx: MapContext, fmap: ProximityMap) -> None:
+    """The OpenStreetMap tile layer (optional) and the "Ingen bakgrundskarta" base layer."""
+    if ctx.tiles:
+        folium.TileLayer(
+            tiles=OSM_TILES,
+            attr=OSM_ATTRIBUTION[ctx.lang],
+            name=ctx.tx["tiles"],
+            max_zoom=19,
+            overlay=False,
+            control=True,
+        ).add_to(fmap)
+    folium.FeatureGroup(
+        name=ctx.tx["no_tiles"], overlay=False, control=True, show=not ctx.tiles
+    ).add_to(fmap)
+    if not ctx.tiles:
+        fmap.add_child(
+            MapScript(
+                f"map.attributionControl.addAttribution({json.dumps(OSM_ATTRIBUTION[ctx.lang])});"
+            )
+        )
+
+
+# ---- areas choropleth -------------------------------------------------------------------
+
+
+def _coverage_rows(
+    ctx: MapContext, aid: str, by_area: pd.DataFrame
+) -> tuple[float | None, list[tuple[str, str]]]:
+    """``(covered share, popup rows)`` of one area: counts, share, mean time, baseline change."""
+    tx, lang = ctx.tx, ctx.lang
+    if aid not in by_area.index:
+        return None, [(tx["share"], tx["no_data"])]
+    r = by_area.loc[aid]
+    pop = float(r["population"])
+    cov = float(r["covered"])
+    share = finite_or_none(r.get("covered_share"))
+    mean = finite_or_none(r.get("mean_min"))
+    prow = [
+        (tx["population"], fmt_int(pop, lang)),
+        (tx["covered"], fmt_int(cov, lang)),
+        (tx["uncovered"], fmt_int(pop - cov, lang)),
+        (tx["share"], fmt_pct(share, 1, lang) if share is not None else tx["no_data"]),
+        (tx["mean_min"], fmt_num(mean, 1, lang) if mean is not None else "–"),
+    ]
+    if ctx.proxy:  # floor area is a relative weight: the share is the main figure
+        prow.insert(0, prow.pop(3))
+    if ctx.base_rows is not None and aid in ctx.base_rows.index:
+        b = ctx.base_rows.loc[aid]
+        bshare = finite_or_none(b.get("covered_share"))
+        if share is not None and bshare is not None:
+            d = 100.0 * (share - bshare)
+            sign = "+" if d > 0 else ""
+            prow.append((tx["change"], f"{sign}{fmt_num(d, 1, lang)} {tx['pp']}"))
+        dcov = cov - float(b["covered"])
+        sign = "+" if dcov > 0 else ""
+        prow.append((tx["change"], f"{sign}{fmt_int(dcov, lang)} {tx['people']}"))
+    return share, prow
+
+
+def _effect_label(ctx: MapContext) -> str:
+    """The popup label of the siting effect, e.g. "Med förslagen (bibliotek inom 10 min)"."""
+    siting = ctx.siting
+    return ctx.tx["with_sites"].format(
+        c=category_label(str(getattr(siting, "category", "district_office")), ctx.lang).lower(),
+        t=threshold_text(getattr(siting, "threshold_min", ctx.threshold_min)),
+    )
+
+
+def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
+    """The areas coloured by covered share, with a popup of the numbers per area."""
+    tx, lang = ctx.tx, ctx.lang
+    by_area = ctx.rows.set_index("area_id")
+    effect = siting_area_effect(ctx.siting) if ctx.siting is not None else None
+    effect_label = _effect_label(ctx)
+    feats = []
+    for _, a in ctx.areas.iterrows():
+        aid = a["area_id"]
+        name = str(a.get("name", aid))
+        share, prow = _coverage_rows(ctx, aid, by_area)
+        if effect is not None and aid in effect.index:
+            e = effect.loc[aid]
+            b, f = finite_or_none(e["share_before"]), finite_or_none(e["share_after"])
+            if b is not None and f is not None:
+                prow.append((effect_label, f"{fmt_pct(b, 1, lang)} → {fmt_pct(f, 1, lang)}"))
+        quality = a.get("boundary_quality")
+        if not _is_missing(quality):
+            prow.append((tx["quality"], quality_label(quality, lang)))
+        shown = fmt_pct(share, 0, lang) if share is not None else tx["no_data"]
+        style = {
+            "fillColor": share_colour(share),
+            "color": "#444444",
+            "weight": 1.5,
+            "fillOpacity": 0.6,
+            "className": "px-area",
+        }
+        props = {
+            "area_id": aid,
+            "_style": style,
+            "_popup": popup_table(f"{name}", prow),
+            "_tooltip": f"{name}: {shown}",
+        }
+        feats.append(feature(a.geometry, props))
+    _add_layer(fmap, feats, name=f"{ctx.measure} – {ctx.cat_label}", overlay=True, show=True)
+    fmap.counts["areas"] = len(feats)
+
+
+# ---- isochrones / reached network ---------------------------------------------------------
+
+
+def _at_threshold(g: Any, threshold_min: float | None) -> Any:
+    if threshold_min is not None and "threshold_min" in g:
+        g = g.loc[np.isclose(g["threshold_min"].to_numpy(float), float(threshold_min))]
+    return g
+
+
+def _iter_isochrones(
+    isochrones: Any, crs: Any, threshold_min: float | None = None
+) -> Iterable[tuple[str, list[Any]]]:
+    """Yield ``(category, [geometries in EPSG:4326])`` from the ``isochrones`` argument."""
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+    if isochrones is None:
+        return
+    if isinstance(isochrones, gpd.GeoDataFrame) and "category" in isochrones:
+        g = _at_threshold(to_wgs84(isochrones, crs), threshold_min)
+        for cat in sorted(g["category"].astype(str).unique()):
+            yield cat, list(g.loc[g["category"].astype(str) == cat].geometry)
+        return
+    if isinstance(isochrones, Mapping):
+        for cat in sorted(isochrones):
+            v = isochrones[cat]
+            if isinstance(v, BaseGeometry):
+                v = gpd.GeoSeries([v], crs=crs)
+            g = _at_threshold(to_wgs84(v, crs), threshold_min)
+            yield str(cat), list(g.geometry)
+        return
+    raise ParameterError(
+        "isochrones must be a GeoDataFrame with a 'category' column or a mapping "
+        "category -> geometries.",
+        fix="Pass e.g. {'library': access.isochrone_polygons(...)}.",
+    )
+
+
+def _add_isochrones(ctx: MapContext, fmap: ProximityMap) -> None:
+    """One layer per category of reached areas (only the map's category shown at start)."""
+    reached = ctx.tx["reached"].format(t=ctx.threshold_text)
+    n_iso = 0
+    for cat, geoms in _iter_isochrones(ctx.isochrones, ctx.crs, ctx.threshold_min):
+        _icon, colour = CATEGORY_STYLE.get(cat, DEFAULT_STYLE)
+        style = {
+            "color": colour,
+            "weight": 2,
+            "fillColor": colour,
+            "fillOpacity": 0.15,
+            "className": "px-isochrone",
+        }
+        tooltip = f"{category_label(cat, ctx.lang)}: {reached}"
+        feats = [
+            feature(g, {"_style": style, "_tooltip": tooltip})
+            for g in geoms
+            if g is not None and not g.is_empty
+        ]
+        if not feats:
+            continue
+        name = f"{reached}: {category_label(cat, ctx.lang)}"
+        _add_layer(fmap, feats, name=name, show=cat == ctx.category)
+        n_iso += len(feats)
+    fmap.counts["isochrones"] = n_iso
+
+
+# ---- residents ----------------------------------------------------------------------------
+
+
+def _resident_points(
+    city: Any, access: Any, category: str, profile: str, threshold_min: float
+) -> Any:
+    """Demand points (EPSG:4326) without access within the threshold."""
+    demand = getattr(city, "demand", None)
+    if demand is None or len(demand) == 0:
+        return None
+    crs = getattr(city, "crs", None)
+    d = to_wgs84(demand, crs)
+    d = d.assign(demand_id=d["demand_id"].astype(str))
+    points = getattr(access, "points", None)
+    if points is not None and len(points) and "minutes" in points:
+        p = pd.DataFrame(points)
+        p = p.loc[(p["category"] == category) & (p["profile"] == profile)]
+        minutes = pd.to_numeric(p["minutes"], errors="coerce").fillna(np.inf)
+        covered_ids = set(p.loc[minutes <= threshold_min, "demand_id"].astype(str))
+        d = d.loc[~d["demand_id"].isin(covered_ids)]
+    d = d.loc[pd.to_numeric(d["population"], errors="coerce").fillna(0) > 0]
+    return d.sort_values("demand_id", kind="stable")
+
+
+def _add_residents(ctx: MapContext, fmap: ProximityMap) -> None:
+    """Residents without access (circle markers sized by population), if asked for."""
+    fmap.counts["residents"] = 0
+    if not ctx.show_residents:
+        return
+    res = _resident_points(ctx.city, ctx.access, ctx.category, ctx.profile, ctx.threshold_min)
+    if res is None or not len(res):
+        return
+    feats = []
+    for _, p in res.iterrows():
+        pop = float(p["population"])
+        style = {
+            "radius": float(min(12.0, 2.0 + math.sqrt(max(pop, 0.0)) / 2.0)),
+            "color": "#7f2704",
+            "weight": 1,
+            "fillColor": "#f16913",
+            "fillOpacity": 0.6,
+            "className": "px-resident",
+        }
+        tooltip = f"{fmt_int(pop, ctx.lang)} {ctx.tx['people']}"
+        feats.append(feature(p.geometry, {"_style": style, "_tooltip": tooltip}))
+    _add_layer(fmap, feats, name=ctx.tx["residents"], show=True)
+    fmap.counts["residents"] = len(feats)
+
+
+# ---- services ------------------------------------------------------------------------------
+
+
+def _service_categories(ctx: MapContext, services: Any) -> list[str]:
+    """The service categories to draw, sorted, district offices last (drawn on top)."""
+    cats = sorted(pd.Series(services["category"]).astype(str).unique().tolist())
+    if ctx.service_categories is not None:
+        wanted = set(ctx.service_categories)
+        cats = [c for c in cats if c in wanted]
+    return [c for c in cats if c != "district_office"] + (
+        ["district_office"] if "district_office" in cats else []
+    )
+
+
+def _service_features(ctx: MapContext, services: Any, cat: str) -> list[dict[str, Any]]:
+    """Markers (``L.divIcon`` pins) of one category's services, with popups."""
+    tx, lang = ctx.tx, ctx.lang
+    sub = services.loc[services["category"].astype(str) == cat]
+    sub = sub.sort_values("service_id", kind="stable") if "service_id" in sub else sub
+    icon, colour = CATEGORY_STYLE.get(cat, DEFAULT_STYLE)
+    office = cat == "district_office"
+    kind_class = "px-office" if office else "px-service"
+    feats = []
+    for _, s in sub.iterrows():
+        g = s.geometry
+        if g is None or g.is_empty:
+            continue
+        if g.geom_type != "Point":
+            g = g.representative_point()
+        name = str(s.get("name", s.get("service_id", "")))
+        prow = [(tx["category"], category_label(cat, lang))]
+        for col, key in (("source", "source"), ("location_quality", "quality")):
+            v = s.get(col)
+            if not _is_missing(v):
+                prow.append((tx[key], quality_label(v, lang) if key == "quality" else str(v)))
+        marker = {
+            "className": f"px-marker {kind_class} px-cat-{cat}",
+            "html": pin_html(icon, colour, "px-office-pin" if office else ""),
+            "iconSize": [26, 26],
+            "iconAnchor": [13, 13],
+            "popupAnchor": [0, -13],
+        }
+        props = {
+            "_icon": marker,
+            "_title": name,
+            "_popup": popup_table(name, prow),
+            "_z": 200 if office else 0,
+        }
+        feats.append(feature(g, props))
+    return feats
+
+
+def _cluster(ctx: MapContext, fmap: ProximityMap, layer: folium.FeatureGroup) -> Any:
+    """A marker cluster inside ``layer`` (its assets inlined in the page header offline)."""
+    from folium.plugins import MarkerCluster
+
+    target = MarkerCluster(control=False, options={"maxClusterRadius": 40})
+    if ctx.offline:
+        target.default_js = []
+        target.default_css = []
+        header = fmap.get_root().header
+        for asset in ("markercluster_css", "markercluster_default_css", "markercluster_js"):
+            header.add_child(Raw(asset_comment(asset)), name=f"px_{asset}")
+    layer.add_child(target)
+    return target
+
+
+def _add_services(ctx: MapContext, fmap: ProximityMap) -> list[str]:
+    """One layer per service category; returns the categories drawn (for the legend).
+
+    Only the map's category and the district offices are shown at start, unless
+    ``all_services``; markers other than offices are clustered if ``cluster_services``.
+    """
+    services = getattr(ctx.city, "services", None)
+    counts = {"services": 0, "services_visible": 0, "offices": 0}
+    used_categories: list[str] = []
+    if services is not None and len(services):
+        sv_ll = to_wgs84(services, ctx.crs)
+        for cat in _service_categories(ctx, sv_ll):
+            feats = _service_features(ctx, sv_ll, cat)
+            if not feats:
+                continue
+            used_categories.append(cat)
+            office = cat == "district_office"
+            lname = (
+                ctx.tx["offices"]
+                if office
+                else f"{ctx.tx['services']}: {category_label(cat, ctx.lang)}"
+            )
+            visible = office or cat == ctx.category or ctx.all_services
+            layer = folium.FeatureGroup(name=lname, show=visible)
+            target = _cluster(ctx, fmap, layer) if ctx.cluster_services and not office else layer
+            target.add_child(GeoJsonFeatures(collection(feats)))
+            layer.add_to(fmap)
+            if office:
+                counts["offices"] += len(feats)
+            else:
+                counts["services"] += len(feats)
+                counts["services_visible"] += len(feats) if visible else 0
+    fmap.counts.update(counts)
+    return used_categories
+
+
+# ---- proposed sites ------------------------------------------------------------------------
+
+
+def _located_sites(ctx: MapContext) -> pd.DataFrame:
+    """:func:`~proximity.maps.site_views.site_table`; every site must have a location.
+
+    Raises
+    ------
+    ParameterError
+        When a chosen site cannot be located.
+    """
+    table = site_table(ctx.siting, ctx.city, ctx.candidates)
+    located = table.dropna(subset=["lon", "lat"])
+    if len(located) < len(table):
+        missing = table.loc[table["lon"].isna(), "site_id"].tolist()
+        raise ParameterError(
+            f"Cannot locate proposed sites: {', '.join(missing)}.",
+            fix="Pass candidates= (a GeoDataFrame with the candidate ids and geometry) or "
+            "a SitingResult whose per_site table has coordinates.",
+        )
+    return table
+
+
+def _impact_html(ctx: MapContext, site_id: str) -> str:
+    """The newly covered population per area of one site (largest first)."""
+    names = ctx.area_names
+    impact = [(names.get(a, a), v) for a, v in site_area_impact(ctx.siting, site_id)]
+    if not impact:
+        return ""
+    return (
+        f"<b>{html.escape(ctx.tx['impact'])}</b><ul>"
+        + "".join(
+            f"<li>{html.escape(a)}: +{fmt_int(v, ctx.lang)}{ctx.tx['count_suffix']}</li>"
+            for a, v in impact
+        )
+        + "</ul>"
+    )
+
+
+def _gini_html(ctx: MapContext, site_id: str) -> str:
+    """The Gini of the covered share between areas before → after the site, if known."""
+    gini = site_gini(ctx.siting, site_id)
+    if gini is None:
+        return ""
+    gb, ga, gd = gini
+    lang = ctx.lang
+    return (
+        f"<div class='px-gini-share'><b>{html.escape(GAP_TEXT[lang]['gini_share'])}"
+        f"</b>: {fmt_num(gb, 3, lang)} → {fmt_num(ga, 3, lang)} "
+        f"({'+' if gd > 0 else ''}{fmt_num(gd, 3, lang)})</div>"
+    )
+
+
+def _nonprofits_html(ctx: MapContext, site: pd.Series) -> str:
+    """Non-profits near one site, or a wording that claims no absence the data lacks."""
+    siting, city, lang, sid = ctx.siting, ctx.city, ctx.lang, site["site_id"]
+    orgs = site_nonprofits(siting, city, sid, (site["lon"], site["lat"]))
+    np_label = site_nonprofit_label(siting, city, sid, lang)
+    out = f"<b>{html.escape(ctx.tx['nonprofits'])}</b>"
+    if not orgs:
+        absent = nonprofit_absence_text(siting, city, sid, lang)
+        return out + f": <span class='px-nonprofits-absent'>{html.escape(absent)}</span>"
+    if np_label:
+        out += f": {html.escape(np_label)}"
+    return (
+        out
+        + "<ul>"
+        + "".join(
+            f"<li>{html.escape(nm)}"
+            + (f" ({html.escape(kind)})" if kind else "")
+            + (f", {fmt_int(d, lang)} m" if d is not None else "")
+            + "</li>"
+            for nm, kind, d in orgs
+        )
+        + "</ul>"
+    )
+
+
+def _site_feature(ctx: MapContext, s: pd.Series, site_label: str, unit: str) -> dict[str, Any]:
+    """The numbered pin of one proposed site with its popup."""
+    from shapely.geometry import Point
+
+    tx, lang = ctx.tx, ctx.lang
+    n = int(s["rank"])
+    label = site_label.format(n=n)
+    prow = [(tx["rank"], str(n)), (unit, fmt_int(s["marginal_gain"], lang))]
+    if s["area_id"]:
+        prow.append((tx["area"], ctx.area_names.get(str(s["area_id"]), str(s["area_id"]))))
+    extra = (
+        _impact_html(ctx, s["site_id"]) + _gini_html(ctx, s["site_id"]) + _nonprofits_html(ctx, s)
+    )
+    marker = {
+        "className": "px-marker px-site",
+        "html": f'<div class="px-site-pin"><span>{n}</span></div>',
+        "iconSize": [34, 34],
+        "iconAnchor": [17, 34],
+        "popupAnchor": [0, -30],
+    }
+    props = {
+        "_icon": marker,
+        "_title": label,
+        "_popup": popup_table(label, prow, extra),
+        "_z": 1000 - n,
+    }
+    return feature(Point(float(s["lon"]), float(s["lat"])), props)
+
+
+def _add_sites(ctx: MapContext, fmap: ProximityMap) -> None:
+    """The proposed sites, numbered by rank (if there is a siting result with sites)."""
+    fmap.counts["sites"] = 0
+    siting = ctx.siting
+    if siting is None or not len(list(getattr(siting, "chosen", []) or [])):
+        return
+    table = _located_sites(ctx)
+    site_label, sites_name = site_labels(siting, ctx.lang)
+    mclp = str(getattr(siting, "model", "mclp")) == "mclp"
+    unit = ctx.tx["site_cover"] if mclp else ctx.tx["gain"]
+    feats = [_site_feature(ctx, s, site_label, unit) for _, s in table.iterrows()]
+    _add_layer(fmap, feats, name=sites_name, show=True)
+    fmap.counts["sites"] = len(feats)

@@ -1,0 +1,259 @@
+"""Map building blocks: Leaflet elements, the page CSS, marker and popup HTML, styles.
+
+Elements render fixed, escaped content: :class:`Raw` (verbatim HTML in the page header),
+:class:`GeoJsonFeatures` (a FeatureCollection with per-feature style, ``L.divIcon`` markers and
+popups), :class:`Control` (a legend/info/title box) and :class:`MapScript` (JavaScript run
+once the map exists).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+__all__ = [
+    "CATEGORY_STYLE",
+    "CSS",
+    "DEFAULT_STYLE",
+    "OSM_TILES",
+    "Control",
+    "GeoJsonFeatures",
+    "MapScript",
+    "ProximityMap",
+    "Raw",
+    "collection",
+    "feature",
+    "js_json",
+    "pin_html",
+    "popup_table",
+]
+
+#: Tile URL template of the OpenStreetMap standard layer (used from JavaScript only).
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+#: Font Awesome 6 (solid) icon and colour per service category.
+CATEGORY_STYLE: dict[str, tuple[str, str]] = {
+    "labour_market": ("briefcase", "#1f78b4"),
+    "social_services": ("hand-holding-heart", "#e7298a"),
+    "health_centre": ("house-medical", "#d7301f"),
+    "library": ("book", "#6a3d9a"),
+    "housing_company_office": ("building", "#8c510a"),
+    "meeting_place": ("people-group", "#33a02c"),
+    "youth_centre": ("child-reaching", "#ff7f00"),
+    "citizen_service": ("circle-info", "#01665e"),
+    "district_office": ("landmark", "#111111"),
+}
+DEFAULT_STYLE = ("location-dot", "#555555")
+
+
+def js_json(obj: Any) -> str:
+    """JSON for embedding in a ``<script>``.
+
+    UTF-8 is kept readable; ``<``, ``>``, ``&`` and the JS line separators are escaped so
+    that no text can close the script element.
+    """
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(ch, esc)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+class Raw(Element):
+    """An element that renders a fixed string verbatim (no Jinja parsing of its content)."""
+
+    _template = Template("{{ this.raw }}")
+
+    def __init__(self, raw: str) -> None:
+        super().__init__()
+        self._name = "Raw"
+        self.raw = raw
+
+
+# Map elements
+# --------------------------------------------------------------------------------------
+
+
+class GeoJsonFeatures(MacroElement):
+    """Adds a GeoJSON FeatureCollection to the parent layer.
+
+    With per-feature style, ``L.divIcon`` markers (``properties._icon``), circle markers
+    and popups.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var data = {{ this.data_json }};
+            L.geoJSON(data, {
+                style: function (f) { return f.properties._style || {}; },
+                pointToLayer: function (f, latlng) {
+                    var p = f.properties;
+                    if (p._icon) {
+                        return L.marker(latlng, {icon: L.divIcon(p._icon),
+                            title: p._title || "", alt: p._title || "",
+                            riseOnHover: true, zIndexOffset: p._z || 0});
+                    }
+                    return L.circleMarker(latlng, p._style || {});
+                },
+                onEachFeature: function (f, layer) {
+                    if (f.properties._popup) {
+                        layer.bindPopup(f.properties._popup, {maxWidth: 300});
+                    }
+                    if (f.properties._tooltip) {
+                        layer.bindTooltip(f.properties._tooltip, {sticky: true});
+                    }
+                }
+            }).addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "GeoJsonFeatures"
+        self.data = data
+        self.data_json = js_json(data)
+
+
+class Control(MacroElement):
+    """A Leaflet control holding fixed HTML (legend, info box, title)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var ctl = L.control({position: {{ this.position|tojson }}});
+            ctl.onAdd = function () {
+                var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
+                div.id = {{ this.element_id|tojson }};
+                div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                if (window.innerWidth < 640) {
+                    var d = div.querySelector("details[data-collapse-narrow]");
+                    if (d) { d.open = false; }
+                }
+                return div;
+            };
+            ctl.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str, *, element_id: str, position: str, css_class: str):
+        super().__init__()
+        self._name = "Control"
+        self.html = html_text
+        self.html_json = js_json(html_text)
+        self.element_id = element_id
+        self.position = position
+        self.css_class = css_class
+
+
+class MapScript(MacroElement):
+    """Free JavaScript run after the map exists (``map`` is bound to the Leaflet map)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+        {{ this.js }}
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, js: str) -> None:
+        super().__init__()
+        self._name = "MapScript"
+        self.js = js
+
+
+CSS = """
+<style>
+.leaflet-container { background: #f4f2ee; font-family: system-ui, -apple-system, "Segoe UI",
+  Roboto, Arial, sans-serif; }
+.px-box { background: rgba(255,255,255,0.95); padding: 6px 10px; border-radius: 6px;
+  box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 14px; line-height: 1.35;
+  max-width: min(340px, 70vw); max-height: 55vh; overflow-y: auto; color: #222; }
+.px-box summary { cursor: pointer; font-weight: 600; }
+.px-box ul { margin: 4px 0; padding-left: 18px; }
+.px-title { font-size: 15px; font-weight: 600; max-width: min(520px, 75vw); }
+.px-legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+.px-swatch { width: 18px; height: 14px; border: 1px solid #777; flex: none; }
+.px-flag { color: #8a1c00; background: #fff1e6; border-left: 4px solid #d94801;
+  padding: 3px 6px; margin: 4px 0; font-weight: 600; }
+.px-pin { width: 26px; height: 26px; border-radius: 50%; border: 2px solid #fff;
+  box-shadow: 0 1px 3px rgba(0,0,0,0.5); color: #fff; display: flex;
+  align-items: center; justify-content: center; font-size: 13px; box-sizing: border-box; }
+.px-site-pin { width: 34px; height: 34px; border-radius: 50% 50% 50% 0; transform: rotate(-45deg);
+  background: #c51b7d; border: 3px solid #fff; box-shadow: 0 1px 4px rgba(0,0,0,0.6);
+  display: flex; align-items: center; justify-content: center; box-sizing: border-box; }
+.px-site-pin span { transform: rotate(45deg); color: #fff; font-weight: 700; font-size: 15px; }
+.px-office-pin { border-radius: 4px; }
+.px-popup table { border-collapse: collapse; font-size: 13px; }
+.px-popup td, .px-popup th { padding: 1px 6px 1px 0; text-align: left; vertical-align: top; }
+.px-popup td.num { text-align: right; }
+.px-popup h4 { margin: 0 0 4px 0; font-size: 14px; }
+.leaflet-div-icon.px-marker { background: transparent; border: none; }
+@media (max-width: 640px) {
+  .leaflet-control-attribution { font-size: 10px; max-width: 50vw; }
+  .px-box { font-size: 13px; max-width: 80vw; max-height: 45vh; }
+  .px-title { font-size: 13px; }
+}
+</style>
+"""
+
+
+def pin_html(icon: str, colour: str, extra_class: str = "") -> str:
+    """A round marker pin with a Font Awesome (solid) icon."""
+    return (
+        f'<div class="px-pin {extra_class}" style="background:{colour}">'
+        f'<i class="fa-solid fa-{icon}" aria-hidden="true"></i></div>'
+    )
+
+
+def popup_table(title: str, rows: Sequence[tuple[str, str]], extra: str = "") -> str:
+    """Popup HTML: a title, a two-column table of ``(label, value)`` rows and extra HTML."""
+    body = "".join(
+        f"<tr><th>{html.escape(k)}</th><td class='num'>{html.escape(v)}</td></tr>" for k, v in rows
+    )
+    return f"<div class='px-popup'><h4>{html.escape(title)}</h4><table>{body}</table>{extra}</div>"
+
+
+def feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:
+    """A GeoJSON feature of a shapely geometry."""
+    from shapely.geometry import mapping
+
+    return {"type": "Feature", "geometry": mapping(geom), "properties": props}
+
+
+def collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection."""
+    return {"type": "FeatureCollection", "features": features}
+
+
+class ProximityMap(folium.Map):
+    """A :class:`folium.Map` that remembers whether it is meant to work offline.
+
+    Attributes
+    ----------
+    offline
+        Whether assets are inlined (see :func:`render_html`).
+    counts
+        Number of features per layer kind (``areas, services, offices, sites, residents,
+        isochrones``), for tests and QA.
+    """
+
+    offline: bool
+    lang: str
+    counts: dict[str, int]

@@ -1,0 +1,301 @@
+"""Build, render and save a map: :func:`make_map`, :func:`render_html`, :func:`save_map`."""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import folium
+from branca.element import Figure
+
+from proximity import _io
+from proximity.errors import OutputError, ParameterError
+from proximity.maps.assets import asset_comment, external_asset_urls, inline_external
+from proximity.maps.boxes import _add_info_box, _add_layer_control, _add_legend, _add_title_box
+from proximity.maps.context import MapContext
+from proximity.maps.draw import (
+    _add_areas,
+    _add_isochrones,
+    _add_residents,
+    _add_services,
+    _add_sites,
+    _add_tiles,
+)
+from proximity.maps.elements import CSS, ProximityMap, Raw
+from proximity.maps.labels import (
+    category_label,
+    check_lang,
+    is_population_proxy,
+    profile_label,
+    threshold_text,
+    unit_text,
+)
+from proximity.maps.views import area_geometries, select_coverage, to_wgs84
+
+__all__ = ["make_map", "render_html", "save_map"]
+
+
+def make_map(
+    city: Any,
+    access: Any,
+    *,
+    siting: Any = None,
+    category: str,
+    threshold_min: float,
+    profile: str = "adult",
+    baseline: Any = None,
+    offline: bool = True,
+    lang: str = "sv",
+    show_residents: bool = False,
+    isochrones: Any = None,
+    candidates: Any = None,
+    tiles: bool = True,
+    cluster_services: bool = False,
+    service_categories: Iterable[str] | None = None,
+    all_services: bool = False,
+    title: str | None = None,
+) -> ProximityMap:
+    """Build the coverage map of one category, threshold and walking profile.
+
+    Parameters
+    ----------
+    city
+        A ``City`` (duck-typed; see the module docstring for the attributes used).
+    access
+        An ``Access``; its ``areas`` table must hold rows for ``category``, ``profile`` and
+        ``threshold_min``.
+    siting
+        Optional ``SitingResult``; its chosen sites are drawn numbered by rank.
+    category, threshold_min, profile
+        Which coverage to colour the areas by.
+    baseline
+        Optional ``Access`` of a baseline scenario; popups then show the change of covered
+        share and covered residents.
+    offline
+        Inline all JS/CSS so that the page works without internet (default). ``False``
+        keeps folium's CDN links (smaller file).
+    lang
+        ``"sv"`` (default) or ``"en"``.
+    show_residents
+        Add a layer of residents without access (demand points outside the threshold, as
+        circle markers sized by population; needs ``access.points`` with ``minutes`` or
+        falls back to all demand points).
+    isochrones
+        Reached network / isochrone geometries for display: a GeoDataFrame with a
+        ``category`` column, or a mapping ``category -> GeoDataFrame | GeoSeries | geometry``
+        (CRS: their own, else the city's).
+    candidates
+        Optional GeoDataFrame of candidate sites (id column ``site_id``/``candidate_id``/
+        ``id``) used to locate chosen sites when ``siting.per_site`` has no coordinates.
+    tiles
+        Add the OpenStreetMap tile layer (hidden gracefully when offline).
+    cluster_services
+        Cluster service markers (Leaflet.markercluster, inlined offline) for large cities.
+    service_categories
+        Service categories to draw (default: all in ``city.services``). Each is its own
+        switchable layer.
+    all_services
+        Show every service layer at start; by default only ``category`` and the existing
+        district offices are switched on (the others are in the layer control).
+    title
+        Title shown on the map (default: city name and the measure).
+
+    Returns
+    -------
+    ProximityMap
+        A ``folium.Map`` subclass; write it with :func:`save_map`.
+
+    Raises
+    ------
+    ParameterError
+        Unknown category, profile or threshold (the message lists the available ones),
+        an empty result, or an unknown language.
+    """
+    lang = check_lang(lang)
+    proxy = is_population_proxy(access, city)
+    tx = unit_text(lang, proxy)  # floor-area wording when the population is a proxy
+    rows, _total = select_coverage(
+        access, category=category, threshold_min=threshold_min, profile=profile
+    )
+    base_rows = None
+    if baseline is not None:
+        base_rows, _ = select_coverage(
+            baseline, category=category, threshold_min=threshold_min, profile=profile
+        )
+        base_rows = base_rows.set_index("area_id")
+    crs = getattr(city, "crs", None)
+    areas = _areas_wgs84(city, access, crs)
+    measure = tx["share_title"].format(t=threshold_text(threshold_min))
+    cat_label = category_label(category, lang)
+    measure_full = (
+        f"{measure} {tx['to']} {cat_label.lower()} "
+        f"({tx['profile']}: {profile_label(profile, lang)})"
+    )
+    ctx = MapContext(
+        city=city,
+        access=access,
+        siting=siting,
+        category=category,
+        threshold_min=float(threshold_min),
+        profile=profile,
+        lang=lang,
+        tx=tx,
+        proxy=proxy,
+        rows=rows,
+        base_rows=base_rows,
+        areas=areas,
+        area_names=_area_names(areas),
+        crs=crs,
+        measure=measure,
+        cat_label=cat_label,
+        page_title=title or f"{getattr(city, 'name', '') or ''}: {measure_full}".strip(": "),
+        offline=offline,
+        tiles=tiles,
+        show_residents=show_residents,
+        isochrones=isochrones,
+        candidates=candidates,
+        cluster_services=cluster_services,
+        service_categories=service_categories,
+        all_services=all_services,
+    )
+    fmap = _new_map(ctx)
+    _add_tiles(ctx, fmap)
+    _add_areas(ctx, fmap)
+    _add_isochrones(ctx, fmap)
+    _add_residents(ctx, fmap)
+    used_categories = _add_services(ctx, fmap)
+    _add_sites(ctx, fmap)
+    _add_layer_control(ctx, fmap)
+    _add_title_box(ctx, fmap)
+    _add_legend(ctx, fmap, used_categories)
+    _add_info_box(ctx, fmap)
+    minx, miny, maxx, maxy = areas.total_bounds
+    fmap.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+    return fmap
+
+
+def _areas_wgs84(city: Any, access: Any, crs: Any) -> Any:
+    """The area polygons in EPSG:4326 with ``area_id`` as text.
+
+    Raises
+    ------
+    ParameterError
+        When there are no areas, or they have no CRS.
+    """
+    areas = area_geometries(city, access)
+    if areas is None or len(areas) == 0:
+        raise ParameterError(
+            "The city has no areas to draw.", fix="Load a city with an areas layer."
+        )
+    areas_ll = to_wgs84(areas, crs)
+    if areas_ll.crs is None:
+        raise ParameterError(
+            "The city's areas have no CRS.", fix="Set city.crs or areas.crs (e.g. EPSG:3006)."
+        )
+    return areas_ll.assign(area_id=areas_ll["area_id"].astype(str))
+
+
+def _area_names(areas: Any) -> dict[str, str]:
+    return {
+        str(a): str(n)
+        for a, n in zip(areas["area_id"], areas.get("name", areas["area_id"]), strict=True)
+    }
+
+
+def _new_map(ctx: MapContext) -> ProximityMap:
+    """The empty map centred on the areas, with the page title, assets (offline) and CSS."""
+    minx, miny, maxx, maxy = ctx.areas.total_bounds
+    fmap = ProximityMap(
+        location=[(miny + maxy) / 2.0, (minx + maxx) / 2.0],
+        zoom_start=12,
+        tiles=None,
+        control_scale=False,
+        prefer_canvas=False,
+    )
+    fmap.offline = ctx.offline
+    fmap.lang = ctx.lang
+    fmap.counts = {}
+    fig = fmap.get_root()
+    assert isinstance(fig, Figure)
+    fig.header.add_child(Raw(f"<title>{html.escape(ctx.page_title)}</title>"), name="px_title")
+    if ctx.offline:
+        fmap.default_js = []
+        fmap.default_css = []
+        for asset in ("leaflet_css", "fontawesome_css", "leaflet_js", "jquery_js"):
+            fig.header.add_child(Raw(asset_comment(asset)), name=f"px_{asset}")
+    fig.header.add_child(Raw(CSS), name="px_css")
+    return fmap
+
+
+def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
+    """Render a map to one HTML string.
+
+    Parameters
+    ----------
+    m
+        The map (normally from :func:`make_map`).
+    offline
+        Inline external assets (default: the map's own ``offline`` flag, else True). Known
+        CDN links folium or its plugins add are replaced by bundled copies; Bootstrap and
+        awesome-markers are dropped.
+
+    Raises
+    ------
+    OutputError
+        Offline, if the page would still need an external script or stylesheet.
+    """
+    if offline is None:
+        offline = bool(getattr(m, "offline", True))
+    fig = m.get_root()
+    page = fig.render()
+    lang = getattr(m, "lang", "sv")
+    page = page.replace("<html>", f'<html lang="{lang}">', 1)
+    if offline:
+        page = inline_external(page)
+        remaining = external_asset_urls(page)
+        if remaining:  # pragma: no cover - _inline_external raises first
+            raise OutputError(f"External assets remain in the page: {remaining}")
+    return page
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write a map as a single self-contained HTML file, atomically.
+
+    The page is rendered completely in memory first; the file only appears, complete,
+    when everything succeeded (no partial file on any error).
+
+    Parameters
+    ----------
+    m
+        The map from :func:`make_map`.
+    path
+        Target ``.html`` file; its folder is created if needed.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    OutputError
+        The folder cannot be created or written, or (offline maps) an external asset
+        cannot be inlined.
+    """
+    page = render_html(m)
+    target = Path(path)
+    try:
+        with _io.atomic_path(target) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        return target
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write the map: {exc.strerror or exc}",
+            file=target,
+            fix="Choose a folder you can write to and check the free disk space.",
+        ) from exc

@@ -1,0 +1,148 @@
+"""Report blocks and their rendering to Markdown and HTML, and writing the report files.
+
+A :class:`Block` is a heading, paragraph, warning, list, table or image; the blocks are
+rendered to Markdown and to one self-contained HTML page, and the files are written
+atomically.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from proximity import _io
+from proximity.errors import OutputError
+
+__all__ = ["Block", "render_html", "render_md", "write_files"]
+
+
+# ------------------------------------------------------------------------------ blocks
+@dataclass
+class Block:
+    """One piece of a report, rendered to both Markdown and HTML."""
+
+    kind: str  # h1 h2 p warn ul table img
+    text: str = ""
+    items: Sequence[str] = ()
+    header: Sequence[str] = ()
+    rows: Sequence[Sequence[str]] = ()
+    numeric: Sequence[bool] = ()
+    filename: str = ""
+    png: bytes = b""
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_md(blocks: Sequence[Block]) -> str:
+    """The blocks as Markdown."""
+    out: list[str] = []
+    for b in blocks:
+        if b.kind == "h1":
+            out.append(f"# {b.text}\n")
+        elif b.kind == "h2":
+            out.append(f"## {b.text}\n")
+        elif b.kind == "p":
+            out.append(f"{b.text}\n")
+        elif b.kind == "warn":
+            out.append(f"> **⚠ {b.text}**\n")
+        elif b.kind == "ul":
+            out.append("\n".join(f"- {i}" for i in b.items) + "\n")
+        elif b.kind == "table":
+            align = ["---:" if n else "---" for n in b.numeric]
+            lines = [
+                "| " + " | ".join(_md_escape(h) for h in b.header) + " |",
+                "| " + " | ".join(align) + " |",
+            ]
+            lines += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in b.rows]
+            out.append("\n".join(lines) + "\n")
+        elif b.kind == "img":
+            out.append(f"![{b.text}]({b.filename})\n")
+    return "\n".join(out)
+
+
+HTML_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  max-width: 56rem; margin: 0 auto; padding: 1rem; line-height: 1.45; color: #222; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 1.6rem; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; font-size: 0.95rem; margin: 0.5rem 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.6rem; text-align: left; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+img { max-width: 100%; height: auto; }
+.warn { color: #8a1c00; background: #fff1e6; border-left: 4px solid #d94801;
+  padding: 0.4rem 0.7rem; font-weight: 600; }
+"""
+
+
+def render_html(blocks: Sequence[Block], title: str) -> str:
+    """The blocks as one HTML page (images embedded as ``data:`` URIs)."""
+    e = html.escape
+    body: list[str] = []
+    for b in blocks:
+        if b.kind in ("h1", "h2"):
+            body.append(f"<{b.kind}>{e(b.text)}</{b.kind}>")
+        elif b.kind == "p":
+            body.append(f"<p>{e(b.text)}</p>")
+        elif b.kind == "warn":
+            body.append(f"<p class='warn'>⚠ {e(b.text)}</p>")
+        elif b.kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in b.items) + "</ul>")
+        elif b.kind == "table":
+            cls = [" class='num'" if n else "" for n in b.numeric]
+            head = "".join(f"<th{c}>{e(h)}</th>" for h, c in zip(b.header, cls, strict=True))
+            rows = "".join(
+                "<tr>"
+                + "".join(f"<td{c}>{e(v)}</td>" for v, c in zip(r, cls, strict=True))
+                + "</tr>"
+                for r in b.rows
+            )
+            body.append(
+                f"<div class='table-wrap'><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{rows}</tbody></table></div>"
+            )
+        elif b.kind == "img":
+            uri = "data:image/png;base64," + base64.b64encode(b.png).decode("ascii")
+            body.append(f"<figure><img src='{uri}' alt='{e(b.text)}'></figure>")
+    return (
+        "<!DOCTYPE html>\n<html lang='sv'>\n<head>\n<meta charset='utf-8'>\n"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
+        f"<title>{e(title)}</title>\n<style>{HTML_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def write_files(
+    folder: str | os.PathLike[str], files: Mapping[str, str | bytes]
+) -> dict[str, Path]:
+    """Write all files atomically.
+
+    Every file is staged as a temporary file first and only renamed into place when all of
+    them were written; on any error all temporary files are removed (no partial files).
+    """
+    target = Path(folder)
+    _io.ensure_writable_dir(target)
+    out: dict[str, Path] = {}
+    try:
+        with contextlib.ExitStack() as stack:
+            for name, content in files.items():
+                tmp = stack.enter_context(_io.atomic_path(target / name))
+                data = content.encode("utf-8") if isinstance(content, str) else content
+                tmp.write_bytes(data)
+                out[name] = target / name
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write the report: {exc.strerror or exc}",
+            file=target,
+            fix="Choose a folder you can write to and check the free disk space.",
+        ) from exc
+    return out

@@ -1,0 +1,53 @@
+"""Tests of proximity.report.area (area_profile) on synthetic inputs."""
+
+from __future__ import annotations
+
+import _maps_common as mc
+import pytest
+
+from proximity.errors import ParameterError
+from proximity.report import area_profile
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return mc.report_inputs()
+
+
+def test_area_profile(inputs, tmp_path):
+    paths = area_profile(tmp_path, inputs["city"], inputs["access"], "A2", inputs["siting"])
+    assert sorted(paths) == ["omrade_A2.html", "omrade_A2.md"]
+    md = paths["omrade_A2.md"].read_text("utf-8")
+    assert "# Områdesprofil: Öster" in md
+    pop = mc.rows(inputs["access"]).loc["A2"].population
+    assert f"Befolkning: {int(pop):,d}".replace(",", mc.NBSP) in md
+    rows = mc.table(md, "Kategori")
+    assert len(rows) == len(inputs["access"].categories)
+    assert "Luckor" in md and "Närmaste service" in md
+    assert "Föreslaget stadsdelskontor nr 1" in md  # c7 lies in A2
+    assert "Filial Söder" in md or "Stadsbiblioteket" in md
+
+
+def test_area_profile_unknown_area(inputs, tmp_path):
+    with pytest.raises(ParameterError, match="Available areas: A1, A2, A3, A4"):
+        area_profile(tmp_path, inputs["city"], inputs["access"], "Z9")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_area_profile_candidates_by_keyword_or_by_position(inputs, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    syn = mc.synthetic()
+    cands = gpd.GeoDataFrame(
+        {"candidate_id": ["k1"], "name": ["Torget"], "source": ["test"]},
+        geometry=[Point(syn.X0 + 3000, syn.Y0 + 3000)],
+        crs=3006,
+    )
+    args = (inputs["city"], inputs["access"], "A2", inputs["siting"])
+    kw = area_profile(tmp_path / "kw", *args, candidates=cands)["omrade_A2.md"].read_text("utf-8")
+    assert "| k1 | Torget | test | – |" in kw
+    pos = area_profile(tmp_path / "pos", *args, cands)["omrade_A2.md"].read_text("utf-8")
+    assert pos == kw
+    with pytest.raises(TypeError, match="candidates"):
+        area_profile(tmp_path / "both", *args, cands, candidates=cands)
