@@ -114,3 +114,31 @@ report = false
     assert res.access.population_unit == "floor_area_m2 (proxy)"
     assert res.access.provenance["population"]["is_proxy"] is True
     assert set(sc.areas_table(res.access, res.city)["population_unit"]) == {"floor_area_m2 (proxy)"}
+
+
+def test_network_origin_as_in_run_json():
+    loaded = sc.NetworkOrigin.loaded(Path("a/b.npz"))
+    assert loaded == sc.NetworkOrigin("network", "a/b.npz")
+    assert loaded.to_dict() == {"mode": "network", "origin": "a/b.npz"}  # no reason key
+    assert not loaded.is_fallback
+    fallback = sc.NetworkOrigin("crowfly", "fallback", "offline")
+    assert fallback.to_dict() == {"mode": "crowfly", "origin": "fallback", "reason": "offline"}
+    assert fallback.is_fallback
+    assert not sc.NetworkOrigin("crowfly", "scenario", "asked").is_fallback
+    with pytest.raises(AttributeError):
+        fallback.origin = "x"  # type: ignore[misc]
+
+
+def test_crowfly_by_request_is_labelled_without_the_banner(tmp_path, offline_env, capsys):
+    from proximity.distance_method import DistanceMethod
+
+    res = sc.compute(light(tmp_path, 'network = "crowfly"\ndetour_factor = 1.25\n'))
+    assert res.network is None and res.network_provenance is None
+    assert res.method == DistanceMethod.crowfly(1.25) and res.distance_method == "crowfly×1.25"
+    assert res.network_origin.to_dict() == {
+        "mode": "crowfly",
+        "origin": "scenario",
+        "reason": 'the scenario asks for crow-fly (network source = "crowfly")',
+    }
+    assert res.warnings[0] == "Crow-fly approximation crowfly×1.25 requested by the scenario."
+    assert "CROW-FLY" not in capsys.readouterr().err

@@ -225,3 +225,99 @@ def test_wrong_types_and_values(tmp_path, body, needle):
         sc.load_scenario(p)
     assert needle in str(e.value)
     assert e.value.file == str(p) and e.value.fix
+
+
+# ============================================================================ schema version
+@pytest.mark.parametrize("line", ["", "schema = 1\n"])
+def test_schema_1_or_none_is_read(tmp_path, line):
+    p = write(tmp_path, line + 'name = "x"\ncity = "helsingborg"\n')
+    s = sc.load_scenario(p)
+    assert s.name == "x" and sc.SCHEMA_VERSION == 1
+    assert "schema" not in s.to_dict()  # run.json is the same with and without the line
+
+
+@pytest.mark.parametrize("value", ["2", "0", '"1"', "1.0", "true"])
+def test_other_schema_versions_are_refused(tmp_path, value):
+    # a newer file's unknown keys are not reported as typos: the version is checked first
+    p = write(tmp_path, f'schema = {value}\nname = "x"\ncity = "helsingborg"\nnew_key = 1\n')
+    with pytest.raises(ScenarioError) as e:
+        sc.load_scenario(p)
+    err = e.value
+    assert "Unsupported scenario schema" in err.message and value.strip('"') in err.message
+    assert err.file == str(p) and err.row == "line 1, key 'schema'"
+    assert "schema = 1" in err.fix and "upgrade proximity" in err.fix
+
+
+# ============================================================================ renamed keys
+@pytest.mark.parametrize("old", ["threshold_min", "threshold"])
+def test_renamed_top_level_key_names_its_new_name(tmp_path, old):
+    assert sc.RENAMED_KEYS[""][old] == "thresholds_min"
+    p = write(tmp_path, f'name = "x"\ncity = "helsingborg"\n{old} = [10]\n')
+    with pytest.raises(ScenarioError) as e:
+        sc.load_scenario(p)
+    err = e.value
+    assert f"Unknown key '{old}' in the top level: it was renamed to 'thresholds_min'." == (
+        err.message
+    )
+    assert err.fix.startswith(f"Did you mean 'thresholds_min'? Rename {old} to thresholds_min")
+    assert err.row == f"line 3, key '{old}'"
+    # the new name reads the same value
+    ok = write(tmp_path, 'name = "x"\ncity = "helsingborg"\nthresholds_min = [10]\n', "ok.toml")
+    assert sc.load_scenario(ok).thresholds_min == (10,)
+
+
+def test_renamed_keys_in_tables_and_interventions(tmp_path, monkeypatch):
+    from proximity.scenario import parse
+
+    monkeypatch.setitem(parse.RENAMED_KEYS, "siting", {"sites": "k"})
+    monkeypatch.setitem(parse.RENAMED_KEYS, "interventions", {"id": "service_id"})
+    p = write(tmp_path, 'name = "x"\ncity = "helsingborg"\n[siting]\nsites = 3\n')
+    with pytest.raises(ScenarioError, match="renamed to 'k'") as e:
+        sc.load_scenario(p)
+    assert e.value.row == "line 4, key 'siting.sites'"
+    p = write(
+        tmp_path,
+        'name = "x"\ncity = "helsingborg"\n[[interventions]]\ntype = "split_area"\n'
+        'area_id = "a"\n[[interventions]]\ntype = "close_service"\nid = "s"\n',
+    )
+    with pytest.raises(ScenarioError, match="renamed to 'service_id'") as e:
+        sc.load_scenario(p)
+    assert e.value.row == "line 8, key 'interventions[1].id'"
+    # a key that is valid in a section is not renamed there ([siting] threshold_min)
+    p = write(tmp_path, 'name = "x"\ncity = "helsingborg"\n[siting]\nthreshold_min = 15\n')
+    assert sc.load_scenario(p).siting.threshold_min == 15
+
+
+# ============================================================================ candidates
+def test_candidates_are_parsed_once_into_a_typed_spec(tmp_path):
+    def siting(cands: str) -> sc.SitingSpec:
+        p = write(tmp_path, f'name = "x"\ncity = "helsingborg"\n[siting]\ncandidates = "{cands}"\n')
+        s = sc.load_scenario(p).siting
+        assert s is not None
+        return s
+
+    text = "services:library, meeting_place,"
+    assert siting(text).candidates == sc.CandidateSpec(
+        kind="services", text=text, categories=("library", "meeting_place")
+    )
+    assert siting("grid:500").candidates == sc.CandidateSpec(
+        kind="grid", text="grid:500", spacing_m=500.0
+    )
+    (tmp_path / "sub").mkdir()
+    cand = write(tmp_path / "sub", "candidate_id,lat,lon\nc1,56.05,12.7\n", "c.csv")
+    assert siting("sub/c.csv").candidates == sc.CandidateSpec(
+        kind="file", text="sub/c.csv", path=cand
+    )
+    p = write(tmp_path, 'name = "x"\ncity = "helsingborg"\n[siting]\nk = 2\n')
+    assert sc.load_scenario(p).siting.candidates is None
+
+
+def test_missing_walking_speed_is_a_scenario_error(tmp_path):
+    p = write(
+        tmp_path,
+        'name = "x"\ncity = "helsingborg"\n[[interventions]]\ntype = "set_speed"\n'
+        'profile = "adult"\n',
+    )
+    with pytest.raises(ScenarioError, match="Missing required key 'speed_m_s'") as e:
+        sc.load_scenario(p)
+    assert e.value.row == "line 3, key 'interventions[0]'"

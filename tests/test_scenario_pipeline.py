@@ -29,7 +29,14 @@ def test_baseline_outputs_labelled_crowfly(runs):
     assert set(areas["population_unit"]) == {"persons"}
     report = (out / "report.md").read_text(encoding="utf-8")
     assert " invånare " in report and "bostadsyta" not in report.lower()
-    assert json.loads((out / "run.json").read_text("utf-8"))["population_unit"] == "persons"
+    run_json = json.loads((out / "run.json").read_text("utf-8"))
+    assert run_json["population_unit"] == "persons"
+    # the network origin as written: crow-fly as a fallback, with the reason
+    assert run_json["network"] == base.network_origin.to_dict()
+    assert set(run_json["network"]) == {"mode", "origin", "reason"}
+    assert run_json["network"]["mode"] == "crowfly" and base.network_origin.is_fallback
+    assert run_json["distance_method"] == base.distance_method == "crowfly×1.3"
+    assert run_json["crowfly"] is True and run_json["network_provenance"] is None
     # population is conserved on every row
     parts = areas[["covered", "uncovered", "unsnapped", "unreachable", "unlocated"]].sum(axis=1)
     assert (parts == areas["population"]).all()

@@ -350,29 +350,37 @@ def _resolve_run(
     )
 
 
+def _table(d: object, key: str) -> dict[str, object]:
+    """``d[key]`` when both are JSON objects, else ``{}``."""
+    v = d.get(key) if isinstance(d, dict) else None
+    return v if isinstance(v, dict) else {}
+
+
+def _run_scenario(folder: Path) -> dict[str, object]:
+    """The ``scenario`` summary in a run's ``run.json`` (``{}`` if unreadable)."""
+    try:
+        data = json.loads((folder / "run.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return _table(data, "scenario")
+
+
 def _preferences(folders: Iterable[Path]) -> dict[str, str | float]:
     """The slice the runs' scenarios point at: the last one's siting, else its map settings."""
     pref: dict[str, str | float] = {}
     for d in folders:
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
-            sc = json.loads((d / "run.json").read_text("utf-8"))["scenario"]
-            outs = sc.get("outputs") or {}
-            sit = sc.get("siting") or {}
-            cats = outs.get("map_categories") or []
-            pref.update(
-                {
-                    k: v
-                    for k, v in (
-                        ("category", sit.get("category") or (cats[0] if cats else None)),
-                        ("profile", sit.get("profile") or outs.get("map_profile")),
-                        (
-                            "threshold_min",
-                            sit.get("threshold_min") or outs.get("map_threshold_min"),
-                        ),
-                    )
-                    if v is not None
-                }
-            )
+        sc = _run_scenario(d)
+        outs, sit = _table(sc, "outputs"), _table(sc, "siting")
+        cats = outs.get("map_categories")
+        first_map = cats[0] if isinstance(cats, list) and cats else None
+        for key, v in (
+            ("category", sit.get("category") or first_map),
+            ("profile", sit.get("profile") or outs.get("map_profile")),
+            ("threshold_min", sit.get("threshold_min") or outs.get("map_threshold_min")),
+        ):
+            wanted = (int, float) if key == "threshold_min" else (str,)
+            if isinstance(v, wanted) and not isinstance(v, bool):
+                pref[key] = v
     return pref
 
 

@@ -136,10 +136,11 @@ def _check_schema(ctx: ParseContext, raw: Mapping[str, Raw]) -> None:
     if "schema" not in raw:
         return
     v = raw["schema"]
-    if isinstance(v, bool) or v != SCHEMA_VERSION:
+    if type(v) is not int or v != SCHEMA_VERSION:
+        shown = str(v).lower() if isinstance(v, bool) else repr(v)
         raise ctx.error(
-            f"Unsupported scenario schema {v!r}: this version of proximity reads "
-            f"schema = {SCHEMA_VERSION}.",
+            f"Unsupported scenario schema {shown}: this version of proximity reads "
+            f"schema = {SCHEMA_VERSION} (an integer).",
             key="schema",
             fix=f"Write schema = {SCHEMA_VERSION} (or drop the line) and check the file "
             "against scenarios/helsingborg-baseline.toml, or upgrade proximity.",
