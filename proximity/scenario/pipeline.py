@@ -24,6 +24,7 @@ from proximity import config
 from proximity._io import today_iso
 from proximity.distance_method import DistanceMethod
 from proximity.errors import ScenarioError
+from proximity.scenario._common import StepReporter
 from proximity.scenario.analysis import (
     chosen_sites_as_services,
     merge_after_siting,
@@ -227,7 +228,7 @@ def _load_city(scenario: Scenario) -> City:
 
 
 def _walking_network(
-    scenario: Scenario, city: City, steps: _Steps | _Quiet, session: _Session
+    scenario: Scenario, city: City, steps: StepReporter, session: _Session
 ) -> tuple[WalkNetwork | None, NetworkOrigin]:
     """The scenario's network, read once per city and network spec in a session."""
     key = (scenario.city, scenario.network)
@@ -258,7 +259,7 @@ def _network_warnings(
     ]
 
 
-def _apply_siting(res: RunResult, steps: _Steps | _Quiet) -> None:
+def _apply_siting(res: RunResult, steps: StepReporter) -> None:
     """Site the new services; with ``apply``, recompute their category's coverage with them."""
     scenario = res.scenario
     s = scenario.siting
@@ -315,7 +316,7 @@ def _compute_baseline(scenario: Scenario, session: _Session) -> RunResult:
 
 
 def _compute(
-    scenario: Scenario, steps: _Steps | _Quiet, *, banner: bool, session: _Session
+    scenario: Scenario, steps: StepReporter, *, banner: bool, session: _Session
 ) -> RunResult:
     steps.step(f"loading city {Path(scenario.city).name}")
     city = _load_city(scenario)
