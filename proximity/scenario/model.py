@@ -1,0 +1,308 @@
+"""The scenario model: one frozen dataclass per part of a scenario TOML file.
+
+:func:`proximity.scenario.parse.load_scenario` builds these from a file; everything else in
+:mod:`proximity.scenario` reads them. See :mod:`proximity.scenario` for the TOML layout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+__all__ = [
+    "DEFAULT_PROFILES",
+    "DEFAULT_THRESHOLDS_MIN",
+    "AddService",
+    "CandidateSpec",
+    "CloseService",
+    "Intervention",
+    "NetworkSource",
+    "NetworkSpec",
+    "OutputSpec",
+    "Scenario",
+    "SetSpeed",
+    "SitingSpec",
+    "SplitArea",
+]
+
+#: Default walking profiles and thresholds (as in :func:`proximity.coverage.compute_access`).
+DEFAULT_PROFILES = ("adult", "elderly", "winter")
+DEFAULT_THRESHOLDS_MIN = (5, 10, 15, 20)
+
+NetworkSource = Literal["auto", "required", "crowfly", "file", "place"]
+
+#: A JSON value as written into ``run.json``.
+JSONValue = str | int | float | bool | None | list["JSONValue"] | dict[str, "JSONValue"]
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Where the walking network comes from.
+
+    Attributes
+    ----------
+    source
+        ``"auto"``: the city's local extract if it has one, else the cache, else a download
+        (osmnx/Overpass); if that fails, ``fallback``. ``"required"``: the same, but failing
+        is an error. ``"crowfly"``: no network, straight lines × ``detour_factor``.
+        ``"file"``: the local file ``path``. ``"place"``: download ``place`` (then as auto).
+    fallback
+        ``"crowfly"`` (default) or ``"error"``: what ``"auto"`` does when no network can be had.
+    path
+        The local ``.osm``/``.osm.bz2``/``.osm.pbf``/``.npz`` file when ``source == "file"``.
+    place
+        A place name for the online download (overrides the city's own query).
+    buffer_m
+        Buffer around the city boundary when clipping the network.
+    probe_timeout_s
+        How long to wait for Overpass before declaring the machine offline.
+    """
+
+    source: NetworkSource = "auto"
+    fallback: Literal["crowfly", "error"] = "crowfly"
+    path: Path | None = None
+    place: str | None = None
+    buffer_m: float = 500.0
+    probe_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class AddService:
+    """Open a service: at ``x, y`` (metres, city CRS), ``lat, lon`` or a candidate id."""
+
+    category: str
+    name: str
+    service_id: str | None = None
+    x: float | None = None
+    y: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+    candidate_id: str | None = None
+    line: int | None = field(default=None, compare=False, repr=False)
+
+    kind = "add_service"
+
+
+@dataclass(frozen=True)
+class CloseService:
+    """Close (remove) an existing service by its id."""
+
+    service_id: str
+    line: int | None = field(default=None, compare=False, repr=False)
+
+    kind = "close_service"
+
+
+@dataclass(frozen=True)
+class SetSpeed:
+    """Change the walking speed of a profile (metres per second)."""
+
+    profile: str
+    speed_m_s: float
+    line: int | None = field(default=None, compare=False, repr=False)
+
+    kind = "set_speed"
+
+
+@dataclass(frozen=True)
+class SplitArea:
+    """Replace an area by its subareas (stadsdelar), e.g. Planteringen out of Södra staden."""
+
+    area_id: str
+    line: int | None = field(default=None, compare=False, repr=False)
+
+    kind = "split_area"
+
+
+Intervention = AddService | CloseService | SetSpeed | SplitArea
+
+
+@dataclass(frozen=True)
+class CandidateSpec:
+    """The siting candidates, as the scenario's ``candidates`` string names them.
+
+    Parsed once when the scenario is loaded (:func:`proximity.scenario.load_scenario`).
+
+    Attributes
+    ----------
+    kind
+        ``"services"``: existing places of ``categories``; ``"grid"``: a square grid with
+        ``spacing_m`` metres between points; ``"file"``: the candidate points in ``path``.
+    text
+        The string as written in the scenario (kept for ``run.json``).
+    categories
+        The service categories (``kind == "services"``).
+    spacing_m
+        The grid spacing in metres (``kind == "grid"``).
+    path
+        The candidate file, resolved against the scenario's folder (``kind == "file"``).
+    """
+
+    kind: Literal["services", "grid", "file"]
+    text: str
+    categories: tuple[str, ...] = ()
+    spacing_m: float | None = None
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class SitingSpec:
+    """The siting request: rank ``k`` new sites of ``category``.
+
+    Attributes
+    ----------
+    model
+        ``"mclp"`` (maximise people within ``threshold_min``) or ``"p_median"``.
+    k
+        Number of new sites.
+    threshold_min
+        Walking-time threshold T in minutes.
+    profile
+        Walking profile used for the siting.
+    category
+        Category of the new sites (existing services of it count as already open).
+    one_per_area
+        At most one new site per area (the motion's proximity principle).
+    candidates
+        The parsed ``candidates`` string: ``"services:cat1,cat2"`` (existing places of those
+        categories), ``"grid:SPACING_M"`` or a path to a file of candidate points; None = the
+        siting layer's default.
+    solver
+        Passed to :func:`proximity.siting.site` when given (e.g. ``"greedy"``, ``"highs"``).
+    apply
+        Add the chosen sites to the services and recompute coverage of ``category``, so that
+        the scenario's tables show coverage *with* the new sites.
+    """
+
+    model: Literal["mclp", "p_median"] = "mclp"
+    k: int = 5
+    threshold_min: float = 10
+    profile: str = "adult"
+    category: str = "district_office"
+    one_per_area: bool = False
+    candidates: CandidateSpec | None = None
+    solver: str | None = None
+    apply: bool = True
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What to write, and where.
+
+    Attributes
+    ----------
+    dir
+        Output folder (relative to the current folder); default ``out/<name>``.
+    maps, report, tables
+        Whether to write the HTML maps (into ``<dir>/maps/``), the report and the tables.
+    map_categories
+        Categories to draw a map of; default the siting category, else every category.
+    map_threshold_min, map_profile
+        Threshold and profile shown in the maps (default: the siting's, else 10 and adult).
+    maps_dir
+        A shared maps folder (relative to the current folder, like ``dir``), e.g. ``"maps"``:
+        at the end of a successful run the map HTML files are also published, atomically, to
+        ``<maps_dir>/<name>/`` (the previous maps of the scenario are replaced as a whole;
+        nothing is published when the run fails). ``run(out_dir=...)`` / ``--out`` skip it
+        unless ``maps_dir=`` / ``--maps-dir`` is given explicitly.
+    area_profiles
+        Area or subarea (stadsdel) ids to write an area profile of
+        (:func:`proximity.report.area_profile`): ``omrade_<id>.md`` and ``.html`` in the
+        output folder. A subarea id gets a profile computed at subarea level.
+    """
+
+    dir: str | None = None
+    maps: bool = True
+    report: bool = True
+    tables: bool = True
+    map_categories: tuple[str, ...] | None = None
+    map_threshold_min: float | None = None
+    map_profile: str | None = None
+    maps_dir: str | None = None
+    area_profiles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario (see :mod:`proximity.scenario` for the TOML layout)."""
+
+    name: str
+    city: str
+    title: str = ""
+    description: str = ""
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+    categories: tuple[str, ...] | None = None
+    thresholds_min: tuple[float, ...] = DEFAULT_THRESHOLDS_MIN
+    profiles: tuple[str, ...] = DEFAULT_PROFILES
+    max_snap_m: float = 300.0
+    detour_factor: float = 1.3
+    interventions: tuple[Intervention, ...] = ()
+    siting: SitingSpec | None = None
+    outputs: OutputSpec = field(default_factory=OutputSpec)
+    baseline: Path | None = None
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def city_is_path(self) -> bool:
+        """Whether ``city`` is a file rather than a built-in city name."""
+        return self.city.endswith(".toml")
+
+    def output_dir(self, out_dir: str | os.PathLike[str] | None = None) -> Path:
+        """The output folder: ``out_dir`` if given, else ``outputs.dir``, else ``out/<name>``."""
+        if out_dir is not None:
+            return Path(out_dir)
+        return Path(self.outputs.dir) if self.outputs.dir else Path("out") / self.name
+
+    def published_maps_dir(
+        self,
+        out_dir: str | os.PathLike[str] | None = None,
+        maps_dir: str | os.PathLike[str] | None = None,
+    ) -> Path | None:
+        """Where :func:`~proximity.scenario.run` publishes the maps: ``<maps_dir>/<name>/``.
+
+        ``maps_dir`` (``--maps-dir``) wins; else ``outputs.maps_dir``, but only when no
+        explicit ``out_dir`` (``--out``) is given, so that runs into a chosen folder (tests,
+        notebooks) never write into the shared maps folder unless asked to. None: the maps
+        are not published.
+        """
+        if maps_dir is not None:
+            return Path(maps_dir) / self.name
+        if out_dir is None and self.outputs.maps_dir:
+            return Path(self.outputs.maps_dir) / self.name
+        return None
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        """A JSON-friendly summary (for ``run.json``)."""
+        out = _jsonable(self)
+        assert isinstance(out, dict)
+        out["file"] = None if self.path is None else self.path.name
+        return out
+
+
+def _jsonable(v: object) -> JSONValue:
+    """``v`` as JSON values: dataclasses as tables (interventions with their ``type``)."""
+    if isinstance(v, CandidateSpec):
+        return v.text
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        d: dict[str, JSONValue] = {
+            f.name: _jsonable(getattr(v, f.name))
+            for f in dataclasses.fields(v)
+            if f.name not in ("line", "path")
+        }
+        if isinstance(v, SitingSpec):
+            path = None if v.candidates is None else v.candidates.path
+            d["candidates_path"] = None if path is None else path.as_posix()
+        kind = getattr(v, "kind", None)
+        if isinstance(kind, str):
+            d = {"type": kind, **d}
+        return d
+    if isinstance(v, tuple | list):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, Path):
+        return v.as_posix()
+    if v is None or isinstance(v, str | int | float | bool):
+        return v
+    return str(v)  # as json.dumps(default=str) would

@@ -1,0 +1,278 @@
+"""Writing a run: staging, publishing and ``run.json``.
+
+The tables, maps, report and ``run.json`` go into a staging folder, published atomically
+(renamed over the output folder, and the maps copied to the shared maps folder) only when
+everything was written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from proximity._io import ensure_writable_dir, file_sha256, write_json_atomic
+from proximity.errors import OutputError, ProximityError
+from proximity.scenario._common import StepReporter
+from proximity.scenario.compare import compare_tables
+from proximity.scenario.documents import write_area_profiles, write_maps, write_report
+from proximity.scenario.model import JSONValue
+from proximity.scenario.tables import (
+    AREA_KEYS,
+    areas_table,
+    categories_table,
+    equity_frame,
+    population_unit,
+    siting_tables,
+    write_table,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from proximity.scenario.pipeline import RunResult
+
+
+# ============================================================================ staging, publishing
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def open_up(folder: Path) -> None:
+    """Give a staging folder (``mkdtemp``: 0700) the mode a normal ``mkdir`` would have.
+
+    That is ``0o777 & ~umask``, so that published outputs and maps can be shared.
+    """
+    os.chmod(folder, 0o777 & ~_current_umask())
+
+
+def _check_maps_folder(target: Path) -> None:
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputError(
+            "The maps path exists and is not a folder.",
+            file=target,
+            fix="Remove it, or choose another maps folder (--maps-dir).",
+        )
+    foreign = [p.name for p in target.iterdir() if p.suffix != ".html" or p.is_dir()]
+    if foreign:
+        raise OutputError(
+            "The maps folder holds files that are not maps "
+            f"({', '.join(sorted(foreign)[:5])}); refusing to replace it.",
+            file=target,
+            fix="Move those files away, or choose another maps folder (--maps-dir).",
+        )
+
+
+def check_maps_target(target: Path) -> None:
+    """Fail fast if ``<maps_dir>/<name>`` cannot be (re)published.
+
+    It must be absent, or a folder holding only ``.html`` files (an earlier publication);
+    its parent writable.
+    """
+    fix = "Choose a folder you can write to (--maps-dir), or drop outputs.maps_dir."
+    try:
+        _check_maps_folder(target)
+        ensure_writable_dir(target.parent)
+    except OutputError:
+        raise
+    except ProximityError as exc:
+        raise OutputError(
+            f"Cannot write the maps folder: {exc.message}", file=target.parent, fix=fix
+        ) from exc
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write the maps folder: {exc.strerror or exc}", file=target.parent, fix=fix
+        ) from exc
+
+
+def stage_maps(maps: Sequence[Path], target: Path) -> Path:
+    """Copy the run's maps into a staging folder next to ``target`` (published later)."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    try:
+        for m in maps:
+            shutil.copyfile(m, staging / m.name)
+        open_up(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def stage_dir(target: Path) -> Path:
+    """A new hidden staging folder next to ``target``.
+
+    Fails fast if ``target`` cannot be written or replaced (a file, or a folder that is not a
+    proximity output).
+    """
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        if target.exists() and not target.is_dir():
+            raise OutputError(
+                "The output path exists and is not a folder.",
+                file=target,
+                fix="Choose another --out folder.",
+            )
+        if target.exists() and any(target.iterdir()) and not (target / "run.json").exists():
+            raise OutputError(
+                "The output folder exists, is not empty and is not a proximity output; "
+                "refusing to replace it.",
+                file=target,
+                fix="Choose an empty or new folder with --out, or remove it.",
+            )
+        return Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=parent))
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write the output folder: {exc.strerror or exc}",
+            file=target,
+            fix="Choose a folder you can write to (--out DIR).",
+        ) from exc
+
+
+def publish(staging: Path, target: Path) -> None:
+    """Rename the staging folder over ``target`` (the previous output is replaced)."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        old.rmdir()
+        os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        if old is not None and not target.exists():
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# ============================================================================ writing a run
+def _write_siting_tables(res: RunResult, tables_dir: Path, staging: Path) -> None:
+    if res.siting is None:
+        return
+    unit = population_unit(res.access, res.city)
+    for key, df in siting_tables(res.siting, res.method, population_unit=unit).items():
+        res.tables[key] = write_table(
+            df,
+            tables_dir / f"{key}.csv",
+            [c for c in ("rank", "area_id", "candidate_id") if c in df.columns],
+        )
+    res.siting.write(staging / "data" / "siting")
+
+
+def _write_tables(
+    res: RunResult,
+    staging: Path,
+    areas: pd.DataFrame,
+    baseline_areas: pd.DataFrame | None,
+    *,
+    date: str,
+) -> None:
+    """``tables/*.csv`` and ``data/`` (the layers' own outputs), into ``staging``."""
+    scenario, city = res.scenario, res.city
+    tables_dir = staging / "tables"
+    res.tables["areas"] = write_table(areas, tables_dir / "areas.csv", AREA_KEYS)
+    res.tables["categories"] = write_table(
+        categories_table(city, scenario, res.added_sites), tables_dir / "categories.csv"
+    )
+    res.tables["equity"] = write_table(
+        equity_frame(res.access, city),
+        tables_dir / "equity.csv",
+        ["category", "profile", "threshold_min"],
+    )
+    if res.access_before_siting is not None:
+        res.tables["areas_before_siting"] = write_table(
+            areas_table(res.access_before_siting, city, date=date),
+            tables_dir / "areas_before_siting.csv",
+            AREA_KEYS,
+        )
+    _write_siting_tables(res, tables_dir, staging)
+    if baseline_areas is not None:
+        diff = compare_tables(baseline_areas, areas)
+        res.tables["delta_vs_baseline"] = write_table(
+            diff, tables_dir / "delta_vs_baseline.csv", AREA_KEYS
+        )
+    res.access.write(staging / "data")
+
+
+def _manifest(
+    res: RunResult, staging: Path, date: str, maps_target: Path | None
+) -> dict[str, JSONValue]:
+    """The contents of ``run.json``."""
+    method = res.method
+    return {
+        "proximity_run": 1,
+        "scenario": res.scenario.to_dict(),
+        "date": date,
+        "distance_method": method.label,
+        "crowfly": method.is_crowfly,
+        "population_unit": population_unit(res.access, res.city),
+        "network": res.network_origin.to_dict(),
+        "network_provenance": res.network_provenance,
+        "city": {
+            "name": getattr(res.city, "name", None),
+            "provenance": getattr(res.city, "provenance", None),
+        },
+        "interventions": res.log,
+        "warnings": res.warnings,
+        "tables": {
+            k: {"file": p.relative_to(staging).as_posix(), "sha256": file_sha256(p)}
+            for k, p in sorted(res.tables.items())
+        },
+        "maps": [p.relative_to(staging).as_posix() for p in res.maps],
+        "maps_isochrones": (
+            "reached network (isochrone polygons) of the mapped categories"
+            if res.network is not None
+            else "none: crow-fly mode has no network to reach along"
+        ),
+        "published_maps": (
+            [(maps_target / p.name).as_posix() for p in res.maps] if maps_target else []
+        ),
+        "area_profiles": [p.relative_to(staging).as_posix() for p in res.area_profiles],
+    }
+
+
+def write_outputs(
+    res: RunResult,
+    staging: Path,
+    *,
+    date: str,
+    steps: StepReporter,
+    maps_target: Path | None = None,
+) -> None:
+    """Write every output of the computed run ``res`` into ``staging``.
+
+    Tables (``areas.csv`` also without ``[outputs] tables``: compare needs it), maps, report,
+    area profiles and ``run.json``; the paths are recorded in ``res``.
+    """
+    scenario = res.scenario
+    baseline = res.baseline
+    baseline_access = baseline.access if baseline is not None else None
+    baseline_areas = areas_table(baseline.access, baseline.city) if baseline is not None else None
+
+    steps.step("writing tables")
+    (staging / "tables").mkdir()
+    areas = areas_table(res.access, res.city, date=date)
+    if scenario.outputs.tables:
+        _write_tables(res, staging, areas, baseline_areas, date=date)
+    else:
+        write_table(areas, staging / "tables" / "areas.csv", AREA_KEYS)  # compare needs it
+    if scenario.outputs.maps:
+        steps.step("maps")
+        res.maps = write_maps(scenario, res, staging / "maps", baseline_access)
+    if scenario.outputs.report:
+        steps.step("report")
+        res.report = write_report(scenario, res, staging, baseline_access)
+    if scenario.outputs.area_profiles:
+        steps.step("area profiles")
+        res.area_profiles = write_area_profiles(scenario, res, staging)
+    write_json_atomic(staging / "run.json", _manifest(res, staging, date, maps_target))
