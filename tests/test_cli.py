@@ -85,7 +85,7 @@ def test_interrupt_exits_130_and_leaves_nothing(light, tmp_path, monkeypatch, ca
     def boom(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sc, "_equity", boom)
+    monkeypatch.setattr("proximity.scenario.outputs.equity_frame", boom)
     out = tmp_path / "o"
     assert cli.main(["run", str(light), "--out", str(out), "-q"]) == 130
     assert "interrupted" in capsys.readouterr().err

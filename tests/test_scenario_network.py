@@ -47,8 +47,6 @@ def test_overpass_probe_is_fast_and_respects_offline_env(monkeypatch):
     assert time.perf_counter() - t0 < 3
     monkeypatch.setenv("PROXIMITY_OFFLINE", "1")
     assert _overpass.reachable(2.0) is False
-    # the old name stays importable from proximity.scenario (proximity.cli uses it)
-    assert sc.overpass_reachable is _overpass.reachable
 
 
 def test_cached_download_is_used_offline(tmp_path, offline_env):

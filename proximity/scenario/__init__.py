@@ -59,8 +59,6 @@ profiles), :mod:`~proximity.scenario.outputs` (staging, publishing, ``run.json``
 """
 
 from proximity import _io
-from proximity._overpass import OVERPASS_HOST
-from proximity._overpass import reachable as overpass_reachable
 from proximity.scenario.analysis import candidate_table
 from proximity.scenario.checks import check_against_city
 from proximity.scenario.compare import (
@@ -111,7 +109,6 @@ __all__ = [
     "DEFAULT_PROFILES",
     "DEFAULT_THRESHOLDS_MIN",
     "NO_SERVICE_STATUS",
-    "OVERPASS_HOST",
     "PRESENT_SV",
     "RENAMED_KEYS",
     "SCHEMA_VERSION",
@@ -128,6 +125,7 @@ __all__ = [
     "SetSpeed",
     "SitingSpec",
     "SplitArea",
+    "_io",
     "apply_interventions",
     "area_gini_table",
     "areas_table",
@@ -143,15 +141,11 @@ __all__ = [
     "map_isochrones",
     "map_settings",
     "network_cache_path",
-    "overpass_reachable",
     "population_unit",
     "read_run_tables",
+    "registry",
     "resolve_network",
     "run",
     "total_area_label",
     "write_table",
 ]
-
-# Private aliases for proximity/cli.py until it imports these from their homes.
-_slug = _io.slug
-_builtin_cities = registry.builtin_cities

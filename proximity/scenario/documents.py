@@ -240,7 +240,7 @@ def write_area_profiles(scenario: Scenario, res: RunResult, folder: Path) -> lis
                 access,
                 aid,
                 res.siting,
-                _candidates_of(res),
+                candidates=_candidates_of(res),
                 profile=prof,
                 threshold_min=float(thr),
             )
