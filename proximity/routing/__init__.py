@@ -54,7 +54,6 @@ to the lowest source id. Other exact ties
 deterministic order, which favours the source with the lower id but does not guarantee it.
 """
 
-
 from __future__ import annotations
 
 from proximity.profiles import to_minutes

@@ -22,6 +22,7 @@ from proximity.snap import Snapped
 if TYPE_CHECKING:
     from proximity.network import WalkNetwork
 
+
 def resolve_cost(network: WalkNetwork, edge_cost: Any) -> np.ndarray | None:
     """``None`` (plain lengths) or a validated per-edge cost array (inf = impassable)."""
     if edge_cost is None:
@@ -209,10 +210,11 @@ def check_limit(name: str, value: float) -> float:
     return v
 
 
-
 def representatives(network: WalkNetwork, sources: Snapped, c: np.ndarray) -> Attach:
-    """Routable sources with identical snapped positions merged; the lowest id represents
-    them, and representatives come in ascending id order (their rank is an id order).
+    """Routable sources with identical snapped positions merged.
+
+    The lowest id represents them, and representatives come in ascending id order (their
+    rank is an id order).
     """
     att = attach(network, sources, c)
     ids = sources.ids[att.index].astype(str)
@@ -241,4 +243,3 @@ def representatives(network: WalkNetwork, sources: Snapped, c: np.ndarray) -> At
         cost_u=att.cost_u[pick],
         cost_v=att.cost_v[pick],
     )
-

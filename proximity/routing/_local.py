@@ -207,6 +207,7 @@ class TargetMap:
         col_nodes: np.ndarray | None,
         pos: np.ndarray | None,
         src_edge: np.ndarray,
+        *,
         same_r: np.ndarray,
         same_t: np.ndarray,
         same_direct: np.ndarray,
@@ -256,5 +257,3 @@ class TargetMap:
             tpos = np.concatenate([tpos, same_t])
             val = np.concatenate([val, np.minimum(graph, same_direct)])
         return rows, tpos, val
-
-

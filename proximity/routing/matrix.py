@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -10,6 +11,7 @@ from scipy.sparse import csgraph
 
 from proximity.errors import ParameterError
 from proximity.routing._graph import (
+    Attach,
     attach,
     check_limit,
     check_points,
@@ -96,25 +98,62 @@ def bounded_matrix(
     tgt = attach(network, targets, c)
     n = network.n_nodes
     k = src.index.shape[0]
-    n_s, n_t = len(sources), len(targets)
-    s_pos, t_pos, direct = same_edge_pairs(src, tgt, c)
-    tmap = TargetMap.build(tgt, c, n)
-    local = LocalGraphs(network, c, src, sources, cutoff)
-    order = local.spatial_order()
+    job = _MatrixJob(
+        src=src,
+        tgt=tgt,
+        same=same_edge_pairs(src, tgt, c),
+        tmap=TargetMap.build(tgt, c, n),
+        local=LocalGraphs(network, c, src, sources, cutoff),
+        cutoff=cutoff,
+    )
+    order = job.local.spatial_order()
     chunk = int(max(1, min(int(chunk_size), _CHUNK_BUDGET_BYTES // (8 * (n + k)))))
-    if local.radius is not None:
+    if job.local.radius is not None:
         chunk = min(chunk, LOCAL_CHUNK)
     starts = range(0, k, chunk)
-    row_counts = np.zeros(n_s, np.int64)
+    row_counts = np.zeros(len(sources), np.int64)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     bar = _progress(starts, total=len(starts), enabled=progress, desc=f"matrix ({what})")
     for a in bar:
         members = order[a : a + chunk]
-        graph, virt, col_nodes, pos = local.graph_for(members)
+        part = job.chunk_rows(members)
+        if part is not None:
+            g_rows, cols, vals, counts = part
+            row_counts[src.index[members]] = counts
+            parts.append((g_rows, cols, vals))
+    return _assemble_csr(parts, row_counts, (len(sources), len(targets)))
+
+
+@dataclass(frozen=True)
+class _MatrixJob:
+    """What every chunk of :func:`bounded_matrix` needs.
+
+    The attachments, the same-edge pairs (``(source pos, target pos, direct distance)``,
+    sorted by source), the target map, the per-chunk graphs and the cutoff.
+    """
+
+    src: Attach
+    tgt: Attach
+    same: tuple[np.ndarray, np.ndarray, np.ndarray]
+    tmap: TargetMap
+    local: LocalGraphs
+    cutoff: float
+
+    def chunk_rows(
+        self, members: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Entries ≤ cutoff of the rows of source positions ``members``.
+
+        Returns global rows, target columns (int32) and distances sorted by row (columns
+        unsorted), plus the entry count per member; ``None`` when there are no targets.
+        """
+        src, cutoff = self.src, self.cutoff
+        graph, virt, col_nodes, pos = self.local.graph_for(members)
         dist = csgraph.dijkstra(graph, directed=True, indices=virt, limit=cutoff)
         try:
-            if not tmap.size:
-                continue
+            if not self.tmap.size:
+                return None
+            s_pos, t_pos, direct = self.same
             lo = np.searchsorted(s_pos, members, side="left")
             hi = np.searchsorted(s_pos, members, side="right")
             cnt = hi - lo
@@ -122,11 +161,17 @@ def bounded_matrix(
             pair = np.arange(int(cnt.sum())) + np.repeat(
                 lo - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt
             )
-            rows, tp, val = tmap.reached(
-                dist, col_nodes, pos, src.edge[members], sel, t_pos[pair], direct[pair]
+            rows, tp, val = self.tmap.reached(
+                dist,
+                col_nodes,
+                pos,
+                src.edge[members],
+                same_r=sel,
+                same_t=t_pos[pair],
+                same_direct=direct[pair],
             )
         finally:
-            local.release()
+            self.local.release()
         keep = val <= cutoff
         rows, tp, val = rows[keep], tp[keep], val[keep]
         # group by global row (stable radix sort on the small local row number); columns are
@@ -136,9 +181,17 @@ def bounded_matrix(
         key = rank[rows]
         srt = np.argsort(key.astype(np.int16) if members.size < 2**15 else key, kind="stable")
         g_rows = src.index[members[rows[srt]]]
-        row_counts[src.index[members]] = np.bincount(rows, minlength=members.size)
-        parts.append((g_rows, tgt.index[tp[srt]].astype(np.int32), val[srt]))
-        del dist
+        counts = np.bincount(rows, minlength=members.size)
+        return g_rows, self.tgt.index[tp[srt]].astype(np.int32), val[srt], counts
+
+
+def _assemble_csr(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    row_counts: np.ndarray,
+    shape: tuple[int, int],
+) -> sp.csr_matrix:
+    """One CSR matrix from the chunks' (rows, columns, values), each sorted by row."""
+    n_s = shape[0]
     indptr = np.zeros(n_s + 1, np.int64)
     np.cumsum(row_counts, out=indptr[1:])
     nnz = int(indptr[-1])
@@ -156,12 +209,10 @@ def bounded_matrix(
     parts.clear()
     if nnz < np.iinfo(np.int32).max:
         indptr = indptr.astype(np.int32)
-    out = sp.csr_matrix((data, indices, indptr), shape=(n_s, n_t))
+    out = sp.csr_matrix((data, indices, indptr), shape=shape)
     out.has_sorted_indices = False
     out.sort_indices()
     return out
-
-
 
 
 def _progress(it: Any, *, total: int, enabled: bool | None, desc: str) -> Any:

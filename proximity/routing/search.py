@@ -29,6 +29,7 @@ from proximity.snap import Snapped
 if TYPE_CHECKING:
     from proximity.network import WalkNetwork
 
+
 @dataclass(frozen=True, eq=False)
 class Nearest:
     """Nearest source per target.
@@ -66,7 +67,6 @@ class Nearest:
         return pd.DataFrame(data)
 
 
-
 def node_distances(
     network: WalkNetwork,
     sources: Snapped,
@@ -87,7 +87,6 @@ def node_distances(
     cost = resolve_cost(network, edge_cost)
     d, s, _, _ = _multi_source(network, sources, cost, limit)
     return d, s
-
 
 
 def _multi_source(
@@ -189,5 +188,3 @@ def nearest(
     has = out_s >= 0
     sid[has] = sources.ids[out_s[has]]
     return Nearest(distance_m=out_d, source=out_s, source_id=sid)
-
-
