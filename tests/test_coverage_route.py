@@ -25,6 +25,7 @@ from proximity.coverage import (
     CrowFlyWarning,
     compute_access,
 )
+from proximity.distance_method import DistanceMethod
 from proximity.network import WalkNetwork
 from proximity.profiles import WalkingProfile
 from proximity.snap import snap
@@ -63,6 +64,7 @@ def test_crowfly_toy_label_and_warning() -> None:
             hand_city(), None, profiles=(ONE,), thresholds_min=(10,), detour_factor=1.5
         )
     assert acc.distance_method == "crowfly×1.5"
+    assert acc.method == DistanceMethod.crowfly(1.5) and acc.method.label == acc.distance_method
     assert set(acc.areas["distance_method"]) == {"crowfly×1.5"}
     assert set(acc.points["distance_method"]) == {"crowfly×1.5"}
     assert acc.provenance["distance_method"] == "crowfly×1.5"
@@ -100,6 +102,7 @@ def test_no_silent_crowfly_in_network_mode(hand: Access) -> None:
         warnings.simplefilter("error", CrowFlyWarning)
         compute_access(hand_city(), line_network(), profiles=(ONE,), thresholds_min=(5,))
     assert hand.distance_method == "network"
+    assert hand.method == DistanceMethod.network() and not hand.method.is_crowfly
 
 
 def _networkx_minutes(network: WalkNetwork, services, demand, speed_m_s: float) -> np.ndarray:  # type: ignore[no-untyped-def]
