@@ -1,0 +1,207 @@
+"""The :func:`compute_access` entry point: check, route, tables, provenance."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from proximity.coverage._check import (
+    CheckedInputs,
+    check_inputs,
+    check_options,
+    check_thresholds,
+    resolve_profiles,
+    unit_index,
+)
+from proximity.coverage._route import STATUS_NAMES, Routes, route_crowfly, route_network
+from proximity.coverage._tables import (
+    UnitTable,
+    area_table,
+    group_weights,
+    points_table,
+    unlocated_population,
+)
+from proximity.coverage.access import Access, CrowFlyWarning
+from proximity.coverage.provenance import population_unit_info, provenance_record
+from proximity.distance_method import DistanceMethod
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
+    from proximity.network import WalkNetwork
+    from proximity.profiles import WalkingProfile
+
+__all__ = ["compute_access"]
+
+
+def compute_access(
+    city: Any,
+    network: WalkNetwork | None,
+    *,
+    categories: Sequence[str] | None = None,
+    profiles: Sequence[str | WalkingProfile] = ("adult", "elderly", "winter"),
+    thresholds_min: Sequence[float] = (5, 10, 15, 20),
+    max_snap_m: float = 300.0,
+    detour_factor: float = 1.3,
+    area_level: str = "areas",
+    areas: Sequence[str] | None = None,
+    extra_services: gpd.GeoDataFrame | None = None,
+) -> Access:
+    """Walking access from every demand point to the nearest service of each category.
+
+    Parameters
+    ----------
+    city
+        A :class:`proximity.sources.City` (or any object with its ``crs``, ``areas``,
+        ``subareas``, ``demand``, ``unlocated``, ``services`` and ``provenance``).
+    network
+        The walking network, or ``None`` for crow-fly mode (straight line ×
+        ``detour_factor``, with a :class:`CrowFlyWarning`).
+    categories
+        Service categories; default: every category that has at least one service.
+    profiles
+        Walking profile names (see :data:`proximity.profiles.PROFILES`) or profile objects.
+    thresholds_min
+        Time thresholds in minutes (> 0).
+    max_snap_m
+        Points farther than this from the network are ``unsnapped`` (network mode only).
+    detour_factor
+        Crow-fly detour factor (>= 1); ignored in network mode.
+    area_level
+        ``"areas"`` (``city.areas``) or ``"subareas"`` (``city.subareas``, via the demand's
+        ``subarea_id``).
+    areas
+        Restrict the area rows to these ids (the municipality total row stays the whole
+        municipality). Unknown ids raise :class:`ParameterError`.
+    extra_services
+        Services added to ``city.services`` (same columns), e.g. proposed offices.
+
+    Returns
+    -------
+    Access
+
+    Raises
+    ------
+    ParameterError
+        Unknown profile, category or area; a category without services; a threshold <= 0;
+        a bad ``max_snap_m``, ``detour_factor`` or ``area_level``.
+    SchemaError
+        Missing columns, negative or missing population, a total population of zero.
+    GeometryError
+        Demand or service rows without a point geometry.
+    """
+    thresholds = check_thresholds(thresholds_min)
+    check_options(
+        network, max_snap_m=max_snap_m, area_level=area_level, detour_factor=detour_factor
+    )
+    profs = resolve_profiles(profiles)
+    method = DistanceMethod.of(network, detour_factor)
+    inputs = check_inputs(
+        city,
+        network,
+        method=method,
+        profs=profs,
+        thresholds=thresholds,
+        categories=categories,
+        extra_services=extra_services,
+        area_level=area_level,
+        areas=areas,
+    )
+    if network is None:
+        warnings.warn(
+            f"No walking network given: distances are straight lines × {detour_factor:g} "
+            f"(distance_method={method.label!r}). Results are approximate; load a network "
+            "(proximity.load_network) for network distances.",
+            CrowFlyWarning,
+            stacklevel=2,
+        )
+    routes = _route(inputs, max_snap_m=max_snap_m)
+    inputs.notes.extend(routes.notes)
+    points, area_rows, groups = _tables(inputs, routes)
+    prov = provenance_record(inputs, groups=groups, snap_info=routes.snap_info)
+    pop_unit = population_unit_info(city)  # persons or a floor-area proxy
+    prov["population"] = pop_unit
+    demand = inputs.demand
+    return Access(
+        points=points,
+        areas=area_rows,
+        distance_method=method.label,
+        provenance=prov,
+        profiles=tuple(p.name for p in profs),
+        categories=tuple(inputs.cats),
+        thresholds_min=tuple(thresholds),
+        groups=tuple(groups),
+        area_level=area_level,
+        demand_geometry=demand.set_index(demand["demand_id"].to_numpy()).geometry,
+        population_unit=pop_unit["unit"],
+    )
+
+
+def _route(inputs: CheckedInputs, *, max_snap_m: float) -> Routes:
+    """Crow-fly distances × the detour factor, or distances over the network."""
+    factor = inputs.method.detour_factor
+    if factor is not None:
+        return route_crowfly(
+            inputs.dxy,
+            inputs.sxy,
+            inputs.services,
+            cats=inputs.cats,
+            profs=inputs.profs,
+            detour_factor=factor,
+        )
+    return route_network(
+        inputs.network,
+        inputs.demand,
+        inputs.services,
+        cats=inputs.cats,
+        profs=inputs.profs,
+        max_snap_m=max_snap_m,
+    )
+
+
+def _tables(inputs: CheckedInputs, routes: Routes) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The per-point table, the per-area table and the population groups reported."""
+    demand = inputs.demand
+    groups, weights, age_note = group_weights(demand)
+    if age_note:
+        inputs.notes.append(age_note)
+    status_names = np.array(STATUS_NAMES, dtype=object)[routes.status_codes]
+    points = points_table(
+        demand,
+        routes.per_cat,
+        cats=inputs.cats,
+        profs=inputs.profs,
+        service_ids=inputs.services["service_id"].to_numpy(),
+        status_names=status_names,
+        distance_method=inputs.method.label,
+    )
+    unit_idx, unit_ids = unit_index(demand, inputs.unit_col, inputs.unit_names)
+    unl_units, unl_total, unl_note = unlocated_population(
+        inputs.city, inputs.unit_col, unit_ids, groups
+    )
+    if unl_note:
+        inputs.notes.append(unl_note)
+    units = UnitTable(
+        idx=unit_idx,
+        ids=unit_ids,
+        names=inputs.unit_names,
+        keep=inputs.keep_units,
+        unlocated=unl_units,
+        unlocated_total=unl_total,
+    )
+    area_rows = area_table(
+        routes.per_cat,
+        units,
+        cats=inputs.cats,
+        profs=inputs.profs,
+        thresholds=inputs.thresholds,
+        groups=groups,
+        weights=weights,
+        status_codes=routes.status_codes,
+        distance_method=inputs.method.label,
+    )
+    return points, area_rows, groups

@@ -1,0 +1,147 @@
+"""The :func:`snap` entry point: checks, nearest edge, projection, island flags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from proximity._geom import segment_length
+from proximity.errors import ParameterError
+from proximity.snap._checks import (
+    check_network_crs,
+    check_nonneg,
+    check_plausible,
+    coerce_points,
+)
+from proximity.snap._nearest_edge import nearest_edge, project
+from proximity.snap.snapped import Snapped
+
+if TYPE_CHECKING:
+    from proximity.network import WalkNetwork
+
+__all__ = ["snap"]
+
+
+def snap(
+    network: WalkNetwork,
+    points: Any,
+    *,
+    ids: Sequence[Any] | np.ndarray | None = None,
+    max_snap_m: float = 300.0,
+    min_component_share: float = 0.01,
+    min_component_nodes: int | None = None,
+    what: str = "points",
+) -> Snapped:
+    """Snap points onto the nearest edge of ``network``.
+
+    Parameters
+    ----------
+    network
+        The walking network (metric CRS).
+    points
+        A GeoDataFrame or GeoSeries of Point geometries in ``network.crs``, or an ``(n, 2)``
+        array-like of x, y in ``network.crs``.
+    ids
+        Point ids (made strings). Default: the GeoDataFrame/GeoSeries index, or ``0..n-1``.
+        Must be unique.
+    max_snap_m
+        Points farther than this from every edge get status ``"too_far"`` (≥ 0, may be inf).
+    min_component_share, min_component_nodes
+        A component with fewer nodes than ``max(min_component_share × n_nodes,
+        min_component_nodes or 0)`` is an island (the largest component never is).
+    what
+        What the points are (``"services"``, ``"demand points"``...), used in error messages.
+
+    Returns
+    -------
+    Snapped
+
+    Raises
+    ------
+    CRSError
+        Missing or mismatched CRS; coordinates that look like lon/lat degrees or swapped x/y.
+    GeometryError
+        Empty, missing, non-finite or non-point geometries (naming the point id).
+    SchemaError
+        Duplicate ids.
+    ParameterError
+        Bad parameters (negative ``max_snap_m``, a share outside 0..1, wrong shapes).
+    """
+    max_snap_m = check_nonneg("max_snap_m", max_snap_m, allow_inf=True)
+    island_threshold = _island_threshold(network, min_component_share, min_component_nodes)
+    check_network_crs(network)
+    x, y, id_arr = coerce_points(network, points, ids, what)
+    check_plausible(network, x, y, id_arr, max_snap_m=max_snap_m, what=what)
+    return Snapped(
+        ids=id_arr,
+        x=x,
+        y=y,
+        **_locate(network, x, y, max_snap_m=max_snap_m, island_threshold=island_threshold),
+        crs=str(network.crs),
+        n_network_edges=network.n_edges,
+        max_snap_m=max_snap_m,
+    )
+
+
+def _island_threshold(
+    network: WalkNetwork, min_component_share: float, min_component_nodes: int | None
+) -> float:
+    """Components with fewer nodes than this are islands (checks both options)."""
+    share = float(min_component_share)
+    if not 0.0 <= share <= 1.0:
+        raise ParameterError(
+            f"min_component_share must be between 0 and 1, got {min_component_share!r}.",
+            fix="Use e.g. min_component_share=0.01 (1 % of the network's nodes).",
+        )
+    min_nodes = 0 if min_component_nodes is None else int(min_component_nodes)
+    if min_nodes < 0:
+        raise ParameterError(
+            f"min_component_nodes must be ≥ 0, got {min_component_nodes!r}.",
+            fix="Use e.g. min_component_nodes=50, or None.",
+        )
+    return max(share * network.n_nodes, float(min_nodes))
+
+
+def _locate(
+    network: WalkNetwork,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    max_snap_m: float,
+    island_threshold: float,
+) -> dict[str, np.ndarray]:
+    """The per-point fields of :class:`Snapped` (edge, offset, access leg, status, ...)."""
+    n = x.shape[0]
+    edge = np.full(n, -1, dtype=np.int64)
+    offset = np.full(n, np.nan)
+    access = np.full(n, np.nan)
+    sx = np.full(n, np.nan)
+    sy = np.full(n, np.nan)
+    comp = np.full(n, -1, dtype=np.int64)
+    status = np.full(n, "ok", dtype=object)
+    if n:
+        near = nearest_edge(network, x, y)
+        t, px, py, acc = project(network, near, x, y)
+        seg_len = segment_length(network)[near]
+        access[:] = acc
+        ok = acc <= max_snap_m
+        status[~ok] = "too_far"
+        edge[ok] = near[ok]
+        offset[ok] = np.minimum(t[ok] * seg_len[ok], seg_len[ok])
+        sx[ok], sy[ok] = px[ok], py[ok]
+        comp[ok] = network.edge_component[near[ok]]
+        sizes = network.component_sizes
+        largest = int(np.argmax(sizes))
+        small = (sizes < island_threshold) & (np.arange(sizes.shape[0]) != largest)
+        status[ok & small[np.where(ok, comp, 0)]] = "island"
+    return {
+        "edge": edge,
+        "offset_m": offset,
+        "access_m": access,
+        "snap_x": sx,
+        "snap_y": sy,
+        "component": comp,
+        "status": status,
+    }
