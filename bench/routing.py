@@ -51,10 +51,11 @@ from _common import (
     timed,
 )
 
+from proximity._geom import segment_length
 from proximity.network import WalkNetwork
 from proximity.profiles import PROFILES
-from proximity.routing import _ChainGraph, bounded_matrix, nearest
-from proximity.snap import Snapped, _segment_length, snap
+from proximity.routing import ChainGraph, bounded_matrix, nearest
+from proximity.snap import Snapped, snap
 
 
 # --------------------------------------------------------------------------- networkx side
@@ -67,7 +68,7 @@ def nx_graph_with_points(net: WalkNetwork, sets: dict[str, Snapped]):
     """
     import networkx as nx
 
-    seg = _segment_length(net)
+    seg = segment_length(net)
     rows_e, rows_f, rows_key = [], [], []
     g = nx.Graph()
     g.add_nodes_from(range(net.n_nodes))
@@ -139,7 +140,7 @@ def nx_bounded_rows(
     """
     import networkx as nx
 
-    seg = _segment_length(net)
+    seg = segment_length(net)
     f = np.where(
         seg[tgt.edge] > 0, tgt.offset_m / np.where(seg[tgt.edge] > 0, seg[tgt.edge], 1), 0.0
     )
@@ -195,7 +196,7 @@ def run_graph(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[di
 
     # ---- nearest
     t0 = time.perf_counter()
-    _ChainGraph.get(net, None, net.edge_length_m)  # what the first nearest() call builds
+    ChainGraph.get(net, None, net.edge_length_m)  # what the first nearest() call builds
     print(
         f"   nearest: contracted routing graph (degree-2 chains) built in "
         f"{time.perf_counter() - t0:.2f} s, cached per network (not counted, like the graph "

@@ -60,19 +60,6 @@ def test_impact_tables_unassigned_population() -> None:
         impact_tables(prob, np.array([0]), unassigned_population=-1.0)
 
 
-def test_weighted_gini_is_the_equity_gini() -> None:
-    from proximity.equity import gini
-    from proximity.siting import weighted_gini
-
-    rng = np.random.default_rng(1)
-    for _ in range(20):
-        x = rng.uniform(0, 1, 7)
-        w = rng.uniform(0, 100, 7)
-        assert weighted_gini(x, w) == gini(x, w)
-    assert np.isnan(weighted_gini([0.5], [0.0]))
-    assert weighted_gini([0.0, 0.0], [1.0, 2.0]) == 0.0
-
-
 def test_total_row_uses_the_shared_id_and_label() -> None:
     from proximity.sources.city import TOTAL_LABELS_SV
 

@@ -61,7 +61,4 @@ from proximity.routing._chains import ChainGraph
 from proximity.routing.matrix import bounded_matrix
 from proximity.routing.search import Nearest, nearest, node_distances
 
-__all__ = ["Nearest", "bounded_matrix", "nearest", "node_distances", "to_minutes"]
-
-#: Alias kept for ``bench/routing.py`` (the class lives in :mod:`proximity.routing._chains`).
-_ChainGraph = ChainGraph
+__all__ = ["ChainGraph", "Nearest", "bounded_matrix", "nearest", "node_distances", "to_minutes"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from proximity.siting import candidates
 from proximity.siting.api import site, solve_site
 from proximity.siting.models import MODELS, SitingProblem
-from proximity.siting.ranking import SitingResult, impact_tables, rank_sites, weighted_gini
+from proximity.siting.ranking import SitingResult, impact_tables, rank_sites
 from proximity.siting.solvers import (
     SOLVERS,
     Solution,
@@ -44,5 +44,4 @@ __all__ = [
     "site",
     "solve",
     "solve_site",
-    "weighted_gini",
 ]

@@ -51,27 +51,6 @@ from proximity.siting.models import SitingProblem
 from proximity.sources.city import TOTAL_AREA_ID, TOTAL_LABELS_SV
 
 
-def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
-    r"""Weighted Gini :math:`\sum_a\sum_b w_a w_b |x_a-x_b| / (2 W^2 \mu)`.
-
-    Kept as a public name: it *is* :func:`proximity.equity.gini` (``nan`` if ``W = 0``, 0 if
-    all values are 0).
-
-    Parameters
-    ----------
-    values
-        The values :math:`x_a`.
-    weights
-        The weights :math:`w_a` (≥ 0).
-
-    Returns
-    -------
-    float
-        The Gini coefficient.
-    """
-    return float(gini(np.asarray(values, dtype=float), np.asarray(weights, dtype=float)))
-
-
 def rank_sites(
     problem: SitingProblem, chosen: np.ndarray, model: str = "mclp"
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -235,7 +214,7 @@ class _AreaIndex:
         with np.errstate(invalid="ignore", divide="ignore"):
             return c, np.where(self.pop > 0, c / self.pop, np.nan)
 
-    def gini(self, shares: np.ndarray) -> float:
+    def share_gini(self, shares: np.ndarray) -> float:
         """Gini of the covered shares over the areas with population."""
         ok = self.pop > 0
         return float(gini(shares[ok], self.pop[ok]))
@@ -248,13 +227,13 @@ def _open_site(
     cover = problem.cover
     cols = cover.indices[cover.indptr[j] : cover.indptr[j + 1]]
     _, s_before = idx.shares(covered)
-    g_before = idx.gini(s_before)
+    g_before = idx.share_gini(s_before)
     new = cols[~covered[cols]]
     within = idx.per_area(cols)
     newly = idx.per_area(new)
     covered[new] = True
     _, s_after = idx.shares(covered)
-    g_after = idx.gini(s_after)
+    g_after = idx.share_gini(s_after)
     served = [idx.areas[i] for i in np.flatnonzero(within > 0)]
     cid = str(problem.candidate_ids[j])
     site_row = {

@@ -39,7 +39,4 @@ from proximity._geom import segment_length
 from proximity.snap.core import snap
 from proximity.snap.snapped import STATUSES, Snapped
 
-__all__ = ["STATUSES", "Snapped", "snap"]
-
-#: Alias kept for ``bench/routing.py`` (use :func:`proximity._geom.segment_length`).
-_segment_length = segment_length
+__all__ = ["STATUSES", "Snapped", "segment_length", "snap"]
