@@ -204,7 +204,8 @@ def _open_arrays(path: Path, fail: Any) -> dict[str, np.ndarray]:
     except NetworkFileError:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
-        raise fail(f"is truncated or not a .npz file ({type(exc).__name__}: {exc})") from exc
+        detail = "it does not start like one" if "pickle" in str(exc) else str(exc)[:120]
+        raise fail(f"is truncated or not a .npz file ({detail})") from exc
 
 
 def _read_sidecar(path: Path, fail: Any) -> tuple[bytes, dict[str, Any]]:
