@@ -20,7 +20,7 @@ from _cli import LIGHT
 
 from proximity import _overpass, cli, config
 from proximity.network import load_network
-from proximity.network.cache import is_saved_network
+from proximity.network.saved import is_saved_network
 
 FIX = Path(__file__).parent / "fixtures" / "network"
 PAYLOAD = "\x1b]0;pwned\x07\x1b[2J"

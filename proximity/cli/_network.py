@@ -221,7 +221,7 @@ def _fetch_source(args: argparse.Namespace) -> str:
 def cmd_network_fetch(args: argparse.Namespace) -> int:
     """``proximity network fetch``: download a place or build from an extract, and save it."""
     from proximity.network import load_network
-    from proximity.network.cache import check_save_target
+    from proximity.network.saved import check_save_target
 
     source = _fetch_source(args)
     boundary, crs = _boundary_from_arg(args.boundary)

@@ -19,10 +19,11 @@ from proximity import _overpass
 from proximity.crs import metric_crs_for
 from proximity.errors import CRSError, NetworkError, OfflineError
 from proximity.network.assemble import Segments, assemble
-from proximity.network.cache import cache_key, load_cache_entry, online_cache_path, save_npz
+from proximity.network.cache import cache_key, load_cache_entry, online_cache_path
 from proximity.network.clip import Clip, is_lonlat_box, is_polygon, transform_geom
 from proximity.network.graph import WalkNetwork
 from proximity.network.profile import PedestrianProfile
+from proximity.network.saved import save_npz
 
 #: Default Overpass/Nominatim timeout in seconds (``ox.settings.requests_timeout``).
 ONLINE_TIMEOUT_S = 180.0

@@ -15,10 +15,11 @@ from typing import Any
 from proximity import _osm
 from proximity._io import file_sha256
 from proximity.network.assemble import Segments, assemble
-from proximity.network.cache import cache_key, file_cache_path, load_cache_entry, save_npz
+from proximity.network.cache import cache_key, file_cache_path, load_cache_entry
 from proximity.network.clip import Clip, touches_box
 from proximity.network.graph import WalkNetwork
 from proximity.network.profile import PedestrianProfile
+from proximity.network.saved import save_npz
 
 
 def load_file(

@@ -17,9 +17,9 @@ import pytest
 from proximity import config
 from proximity.errors import InputFileError, OutputError
 from proximity.network import WalkNetwork, load_network
-from proximity.network import cache as cache_mod
 from proximity.network import pbf as pbf_mod
-from proximity.network.cache import FORMAT, NetworkFileError, is_saved_network, save_npz
+from proximity.network import saved as saved_mod
+from proximity.network.saved import FORMAT, NetworkFileError, is_saved_network, save_npz
 
 FIX = Path(__file__).parent / "fixtures" / "network"
 OSM = FIX / "missing_node.osm"
@@ -281,11 +281,11 @@ def test_cache_folder_write_problem_names_proximity_cache(tmp_path, saved, monke
 
 
 def test_content_hash_covers_every_array(saved):
-    arrays, _meta = cache_mod.verify_npz(saved)
+    arrays, _meta = saved_mod.verify_npz(saved)
     raw = saved.with_suffix(".json").read_bytes()
-    base = cache_mod.content_sha256(arrays, raw)
-    for name in cache_mod.ARRAYS:
+    base = saved_mod.content_sha256(arrays, raw)
+    for name in saved_mod.ARRAYS:
         changed = dict(arrays)
         changed[name] = arrays[name][:-1]
-        assert cache_mod.content_sha256(changed, raw) != base, name
-    assert cache_mod.content_sha256(arrays, raw + b" ") != base
+        assert saved_mod.content_sha256(changed, raw) != base, name
+    assert saved_mod.content_sha256(arrays, raw + b" ") != base
