@@ -166,6 +166,17 @@ def _no_sidecar(path: Path) -> None:
     path.with_suffix(".json").unlink()
 
 
+def _file(tmp: Path, name: str) -> Path:
+    (tmp / name).write_text("not a folder", "utf-8")
+    return tmp / name
+
+
+def _run(tmp: Path, *extra: str) -> list[str]:
+    p = tmp / "light.toml"
+    p.write_text(LIGHT, encoding="utf-8")
+    return ["run", str(p), "-q", *extra]
+
+
 NPZ_FIX = ("--out FILE.npz", "Fix:")
 BOUNDARY_FIX = ("--boundary", "Fix:", "polygon")
 
@@ -251,6 +262,26 @@ CASES: dict[str, Case] = {
         _info_of(_legacy), needles=("net.npz", "no content hash", "Delete")
     ),
     "info-sidecar-missing": Case(_info_of(_no_sidecar), needles=("net.json", "Fix:")),
+    "run-maps-dir-in-proc": Case(
+        lambda tmp: _run(tmp, "--maps-dir", "/proc/maps"),
+        needles=("/proc/maps", "--maps-dir DIR", "Fix:"),
+    ),
+    "run-maps-dir-is-a-file": Case(
+        lambda tmp: _run(tmp, "--maps-dir", str(_file(tmp, "maps"))),
+        needles=("maps", "not a folder", "--maps-dir DIR"),
+    ),
+    "run-maps-dir-under-a-file": Case(
+        lambda tmp: _run(tmp, "--maps-dir", str(_file(tmp, "maps") / "sub")),
+        needles=("maps", "not a folder", "--maps-dir DIR"),
+    ),
+    "run-out-under-a-file": Case(
+        lambda tmp: _run(tmp, "--out", str(_file(tmp, "o") / "sub")),
+        needles=("not a folder", "--out DIR"),
+    ),
+    "compare-out-in-proc": Case(
+        lambda tmp: ["compare", "a.toml", "b.toml", "--out", "/proc/cmp"],
+        needles=("/proc/cmp", "--out DIR"),
+    ),
     "compare-threshold-negative": Case(
         lambda tmp: ["compare", "a", "b", "--threshold", "-10"], needles=("--threshold", "> 0")
     ),
@@ -299,9 +330,13 @@ def test_fetch_into_cache_replaces_a_corrupt_entry(tmp_path, capsys):
     assert "saved:" in capsys.readouterr().out
 
 
-def test_cache_write_problem_names_proximity_cache(tmp_path, capsys, monkeypatch):
-    (tmp_path / "cachefile").write_text("x", "utf-8")
-    monkeypatch.setenv("PROXIMITY_CACHE", str(tmp_path / "cachefile"))
+@pytest.mark.parametrize("cache", ["is-a-file", "in-proc"])
+def test_cache_write_problem_names_proximity_cache(tmp_path, capsys, monkeypatch, cache):
+    if cache == "is-a-file":
+        (tmp_path / "cachefile").write_text("x", "utf-8")
+        monkeypatch.setenv("PROXIMITY_CACHE", str(tmp_path / "cachefile"))
+    else:
+        monkeypatch.setenv("PROXIMITY_CACHE", "/proc/proximity-cache")
     src = _src(tmp_path)
     before = snapshot(tmp_path)
     assert cli.main(["network", "fetch", str(src), "-q"]) == 2

@@ -4,10 +4,33 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 from typing import Any
 
 from proximity._text import terminal_safe
 from proximity.cli._common import EXIT_OK, fmt, info, out
+
+
+def check_folder_option(value: str | None, option: str, *, what: str) -> None:
+    """Refuse a folder option (``--out``, ``--maps-dir``) that cannot be written, before work.
+
+    Raises
+    ------
+    OutputError
+        Naming the folder and the option that chooses another one.
+    """
+    if value is None:
+        return
+    from proximity.errors import OutputError
+    from proximity.network.saved import check_folder_writable
+
+    folder = Path(value)
+    fix = f"Choose a folder you can write to with {option} DIR."
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(
+            f"The {what} ({option}) exists and is not a folder.", file=folder, fix=fix
+        )
+    check_folder_writable(folder, fix=fix, what=f"the {what} ({option})")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -15,6 +38,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from proximity.scenario import load_scenario, population_unit, run
 
     t0 = time.perf_counter()
+    check_folder_option(args.out, "--out", what="output folder")
+    check_folder_option(args.maps_dir, "--maps-dir", what="maps folder")
     scenario = load_scenario(args.scenario)
     res = run(scenario, out_dir=args.out, maps_dir=args.maps_dir, quiet=args.quiet)
     out(f"{scenario.title or scenario.name}")
@@ -126,6 +151,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``proximity compare A B``: per-area difference B − A as Markdown (and CSV)."""
     from proximity.scenario import compare
 
+    check_folder_option(args.out, "--out", what="output folder")
     res = compare(
         args.a,
         args.b,

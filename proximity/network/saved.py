@@ -142,6 +142,7 @@ def save_npz(
     arrays["edge_highway"] = arrays["edge_highway"].astype(str)
     sidecar = _sidecar_bytes(network)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path, suffix=".npz") as tmp:
             np.savez_compressed(
                 tmp,
@@ -152,9 +153,10 @@ def save_npz(
                 },
             )
         write_bytes_atomic(_sidecar(path), sidecar)
-    except OSError as exc:
+    except (OSError, OutputError) as exc:
+        reason = exc.message if isinstance(exc, OutputError) else exc.strerror or str(exc)
         raise OutputError(
-            f"Cannot write the walking network: {exc.strerror or exc}",
+            f"Cannot write the walking network: {reason}",
             file=path,
             fix=_write_fix(path, None),
         ) from exc
@@ -368,7 +370,7 @@ def check_save_target(
             raise OutputError("The network file's path is a folder.", file=p, fix=choose)
     if not (replace_invalid or in_network_cache(npz)):
         _check_own_files(npz, choose)
-    _check_parent(npz.parent, choose)
+    check_folder_writable(npz.parent, fix=choose, what="the network file's folder")
     return npz
 
 
@@ -391,25 +393,37 @@ def _check_own_files(npz: Path, choose: str) -> None:
         )
 
 
-def _check_parent(folder: Path, fix: str) -> None:
-    """The nearest existing ancestor of ``folder`` must be a folder files can be made in."""
-    anc = folder
-    while not anc.exists() and anc != anc.parent:
-        if anc.is_symlink():  # dangling link
-            break
+def check_folder_writable(folder: str | os.PathLike[str], *, fix: str, what: str) -> None:
+    """Refuse early when files cannot be made in ``folder`` (or where it would be created).
+
+    The nearest existing ancestor must be a folder in which a file can be created: this is
+    tried (a hidden probe file, removed at once), since permissions alone do not tell (root,
+    ``/proc``, read-only mounts). Nothing is created when the check fails.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder files will be written to (it may not exist yet).
+    fix : str
+        The fix for the message (naming the option or setting that chooses the folder).
+    what : str
+        What the folder is for, e.g. ``"the network file's folder"``.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and ``fix``.
+    """
+    anc = Path(folder)
+    while not anc.exists() and anc != anc.parent and not anc.is_symlink():
         anc = anc.parent
     if not anc.is_dir():
-        raise OutputError("The network file's folder is not a folder.", file=anc, fix=fix)
-    if not os.access(anc, os.W_OK | os.X_OK):
-        raise OutputError("Cannot write in the network file's folder.", file=anc, fix=fix)
-    if anc == folder:  # os.access is not the whole story (root, /proc, read-only mounts)
-        try:
-            fd, probe = tempfile.mkstemp(prefix=".proximity-probe-", dir=folder)
-        except OSError as exc:
-            raise OutputError(
-                f"Cannot write in the network file's folder: {exc.strerror or exc}",
-                file=folder,
-                fix=fix,
-            ) from exc
-        os.close(fd)
-        os.unlink(probe)
+        raise OutputError(f"Cannot write {what}: {anc} is not a folder.", file=anc, fix=fix)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".proximity-probe-", dir=anc)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write {what}: {exc.strerror or exc}", file=Path(folder), fix=fix
+        ) from exc
+    os.close(fd)
+    os.unlink(probe)
