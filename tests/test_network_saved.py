@@ -78,6 +78,10 @@ def _sidecar_not_json(path: Path) -> None:
     path.with_suffix(".json").write_text("{not json", encoding="utf-8")
 
 
+def _sidecar_empty_object(path: Path) -> None:
+    path.with_suffix(".json").write_text("{}", encoding="utf-8")
+
+
 def _npy_not_npz(path: Path) -> None:
     with open(path, "wb") as fh:
         np.save(fh, np.arange(5))
@@ -102,6 +106,7 @@ BREAKERS = {
     "sidecar-crs-changed": (_sidecar_crs_changed, "changed after it was saved"),
     "sidecar-missing": (_sidecar_missing, "no sidecar net.json"),
     "sidecar-not-json": (_sidecar_not_json, "not JSON"),
+    "sidecar-empty-object": (_sidecar_empty_object, "without its crs and provenance"),
     "npy-named-npz": (_npy_not_npz, "not a .npz file"),
     "empty-file": (_empty_file, "truncated or not a .npz"),
     "array-dropped": (_array_dropped, "holds the arrays"),

@@ -9,6 +9,7 @@ changed or deleted.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,6 +107,20 @@ def _out_is_folder(tmp: Path) -> list[str]:
     return _fetch(tmp, "--out", str(tmp / "d.npz"))
 
 
+def _out_is_fifo(tmp: Path) -> list[str]:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes")
+    os.mkfifo(tmp / "pipe.npz")
+    return _fetch(tmp, "--out", str(tmp / "pipe.npz"))
+
+
+def _info_fifo(tmp: Path) -> list[str]:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes")
+    os.mkfifo(tmp / "pipe.npz")
+    return ["network", "info", str(tmp / "pipe.npz")]
+
+
 def _out_parent_is_file(tmp: Path) -> list[str]:
     (tmp / "f").write_text("x", "utf-8")
     return _fetch(tmp, "--out", str(tmp / "f" / "n.npz"))
@@ -194,6 +209,8 @@ CASES: dict[str, Case] = {
     "fetch-out-is-network-with-lengths-x0.1": Case(
         _out_is_altered_network, needles=("net.npz", "changed since", *NPZ_FIX)
     ),
+    "fetch-out-is-named-pipe": Case(_out_is_fifo, needles=("pipe.npz", *NPZ_FIX)),
+    "info-named-pipe": Case(_info_fifo, needles=("pipe.npz", "not a regular file", "Fix:")),
     "fetch-out-is-folder": Case(_out_is_folder, needles=("d.npz", "folder", *NPZ_FIX)),
     "fetch-out-parent-is-file": Case(_out_parent_is_file, needles=("f", "not a folder", *NPZ_FIX)),
     "fetch-out-dot": Case(_out_dot, needles=("--out", ".npz", "Fix:")),

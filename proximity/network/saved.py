@@ -206,6 +206,8 @@ def _open_arrays(path: Path, fail: Any) -> dict[str, np.ndarray]:
 
 def _read_sidecar(path: Path, fail: Any) -> tuple[bytes, dict[str, Any]]:
     side = _sidecar(path)
+    if side.exists() and not side.is_file():
+        raise fail(f"has a sidecar {side.name} that is not a regular file")
     try:
         raw = side.read_bytes()
     except FileNotFoundError:
@@ -223,8 +225,11 @@ def _read_sidecar(path: Path, fail: Any) -> tuple[bytes, dict[str, Any]]:
 
 def _recorded_source(path: Path) -> str | None:
     """The source recorded in a sidecar, for the fix (None when unreadable)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError, TypeError):
-        prov = json.loads(_sidecar(path).read_text(encoding="utf-8"))["provenance"]
+    side = _sidecar(path)
+    with contextlib.suppress(OSError, ValueError, AttributeError, TypeError, KeyError):
+        if not side.is_file():
+            return None
+        prov = json.loads(side.read_text(encoding="utf-8"))["provenance"]
         src = prov.get("source")
         return f'"{src}"' if src else None
     return None
@@ -257,6 +262,8 @@ def verify_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dic
     def fail(reason: str) -> NetworkFileError:
         return NetworkFileError(reason, file=path, fix=fix)
 
+    if not path.is_file():
+        raise fail("is not a regular file (a folder, pipe or device?)")
     arrays = _open_arrays(path, fail)
     if _FORMAT_KEY not in arrays:
         raise fail(
@@ -315,9 +322,9 @@ def read_npz(cls: type[WalkNetwork], path: str | os.PathLike[str]) -> WalkNetwor
             file=path,
             fix="Build it first (proximity network fetch ...) or point to an existing cache.",
         )
-    if path.is_dir():
+    if not path.is_file():  # a folder, a named pipe, a device
         raise InputFileError(
-            "The saved network is a folder, not a .npz file.",
+            "The saved network is not a regular file (a folder, pipe or device?).",
             file=path,
             fix="Point to the .npz file written by proximity network fetch.",
         )
@@ -327,6 +334,8 @@ def read_npz(cls: type[WalkNetwork], path: str | os.PathLike[str]) -> WalkNetwor
 
 def _is_own_sidecar(side: Path) -> bool:
     """Whether ``side`` is a sidecar proximity wrote (whose ``.npz`` may be gone)."""
+    if not side.is_file():
+        return False
     try:
         meta = json.loads(side.read_text(encoding="utf-8"))
     except (OSError, ValueError):
