@@ -6,12 +6,18 @@ proximity itself needs to know about the service (as osmnx keeps its own in ``_o
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import threading
 
+from proximity.errors import ParameterError
+
 #: The Overpass host osmnx uses by default.
 OVERPASS_HOST = "overpass-api.de"
+
+#: The longest a probe waits (longer timeouts are cut to this).
+MAX_PROBE_S = 3600.0
 
 
 def offline_forced() -> bool:
@@ -28,14 +34,29 @@ def reachable(timeout_s: float = 5.0, host: str = OVERPASS_HOST, port: int = 443
     Parameters
     ----------
     timeout_s : float
-        How long to wait at most.
+        How long to wait at most (> 0; at most :data:`MAX_PROBE_S`).
     host, port
         The service to probe.
 
     Returns
     -------
     bool
+
+    Raises
+    ------
+    ParameterError
+        When ``timeout_s`` is not a finite number > 0.
     """
+    try:
+        timeout_s = float(timeout_s)
+    except (TypeError, ValueError):
+        timeout_s = math.nan
+    if not math.isfinite(timeout_s) or timeout_s <= 0:
+        raise ParameterError(
+            f"The Overpass probe timeout must be a finite number of seconds > 0, got {timeout_s}.",
+            fix="Use e.g. 5 seconds (--timeout 5, or [network] probe_timeout_s = 5).",
+        )
+    timeout_s = min(timeout_s, MAX_PROBE_S)
     if offline_forced():
         return False
     result: list[bool] = []

@@ -31,3 +31,11 @@ def test_bad_source_type_and_buffer():
 
     with pytest.raises(ParameterError):
         load_network(FIX / "missing_node.osm", buffer_m=-1.0)
+
+
+@pytest.mark.parametrize("timeout", [0.0, -5.0, float("nan"), float("inf")])
+def test_bad_timeout(timeout):
+    from proximity.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="timeout_s"):
+        load_network("Some place", timeout_s=timeout)

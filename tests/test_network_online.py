@@ -176,3 +176,28 @@ def test_online_overpass_unreachable_fails_before_any_request(osmnx_sandbox, tmp
     assert probes == [(15.0, {"host": "overpass.example", "port": 8080})]
     assert "overpass.example" in str(info.value) and "not reachable" in str(info.value)
     assert ".osm.pbf" in info.value.fix and "geofabrik" in info.value.fix.lower()
+
+
+def test_online_cache_entry_altered_is_downloaded_again(
+    osmnx_sandbox, overpass_up, tmp_path, capsys
+):
+    """A cached download whose lengths were changed is fetched again, with a note."""
+    import responses
+
+    from proximity.network.saved import is_saved_network
+
+    cache = tmp_path / "net"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _mock_overpass(rsps)
+        first = load_network(QUERY_POLYGON, buffer_m=50.0, cache_dir=cache, timeout_s=5)
+        (entry,) = cache.glob("online-*.npz")
+        with np.load(entry) as z:
+            arrays = {k: z[k] for k in z.files}
+        arrays["edge_length_m"] = arrays["edge_length_m"] * 0.1
+        np.savez_compressed(entry, **arrays)
+        again = load_network(QUERY_POLYGON, buffer_m=50.0, cache_dir=cache, timeout_s=5)
+        assert len(_interpreter_calls(rsps)) == 2
+    assert np.array_equal(again.edge_length_m, first.edge_length_m)
+    assert is_saved_network(entry)
+    err = capsys.readouterr().err
+    assert str(entry) in err and "changed after it was saved" in err and "rebuilding" in err

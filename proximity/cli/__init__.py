@@ -21,7 +21,9 @@ Commands
     Versions, cache folder, Overpass reachability, Chromium and free disk space.
 
 Every command takes ``--quiet`` (no progress bars or step messages) and ``--verbose``
-(tracebacks on errors).
+(tracebacks on errors). Everything printed is made terminal-safe first (names and messages
+from data cannot hold escape sequences), and numeric options are checked (finite, > 0;
+``--buffer-m`` >= 0) before anything runs.
 
 Exit codes
 ----------
@@ -39,13 +41,21 @@ Exit codes
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import sys
 import traceback
 from collections.abc import Sequence
 
 from proximity import config
-from proximity.cli._common import EXIT_ERROR, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, err
+from proximity.cli._common import (
+    EXIT_ERROR,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    err,
+    safe_streams,
+)
 from proximity.cli._doctor import doctor_checks
 from proximity.cli._parser import build_parser
 from proximity.errors import ProximityError
@@ -74,11 +84,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit code (see the module docstring).
     """
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version (0) or a usage error (2)
-        return int(exc.code) if isinstance(exc.code, int) else EXIT_INPUT
+    with safe_streams():
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version (0) or a usage error (2)
+            return int(exc.code) if isinstance(exc.code, int) else EXIT_INPUT
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the command; turn errors into messages and exit codes."""
     quiet = bool(getattr(args, "quiet", False))
     verbose = bool(getattr(args, "verbose", False))
     with config.progress(False if quiet else config.progress_setting()):

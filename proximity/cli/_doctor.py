@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from proximity import __version__, _overpass, config
-from proximity.cli._common import EXIT_INPUT, EXIT_OK
+from proximity.cli._common import EXIT_INPUT, EXIT_OK, out
 
 #: One doctor check: ``(name, status, detail)``; status ``"ok"``, ``"warn"`` or ``"FAIL"``.
 Check = tuple[str, str, str]
@@ -208,12 +208,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     checks = doctor_checks(probe_timeout_s=args.timeout)
     width = max(len(c[0]) for c in checks)
     for name, status, detail in checks:
-        print(f"{status:>4s}  {name:<{width}s}  {detail}")
+        out(f"{status:>4s}  {name:<{width}s}  {detail}")
     failed = [c for c in checks if c[1] == "FAIL"]
     if failed:
-        print(f"\n{len(failed)} required check(s) failed.")
+        out(f"\n{len(failed)} required check(s) failed.")
         return EXIT_INPUT
-    print(
+    out(
         "\nready: offline runs work"
         + (
             ""

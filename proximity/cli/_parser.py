@@ -3,16 +3,93 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
 from proximity import __version__
+from proximity._text import terminal_safe
 from proximity.cli._common import EXIT_INPUT
 from proximity.cli._doctor import cmd_doctor
 from proximity.cli._network import cmd_network_fetch, cmd_network_info
 from proximity.cli._run import cmd_check, cmd_compare, cmd_run
 
 _Subparsers = Any  # argparse._SubParsersAction, private in argparse
+
+
+class SafeParser(argparse.ArgumentParser):
+    """An argument parser whose help, usage and error messages are terminal-safe.
+
+    Its errors echo what was typed (an option value, an unknown argument), which may hold
+    terminal control sequences. Sub-parsers are of the same class.
+    """
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        if message:
+            super()._print_message(terminal_safe(message), file)
+
+
+def number(
+    option: str,
+    *,
+    unit: str,
+    example: str,
+    positive: bool = True,
+    maximum: float | None = None,
+) -> Callable[[str], float]:
+    """An argparse ``type`` for a finite number (> 0, or >= 0 with ``positive=False``).
+
+    Parameters
+    ----------
+    option : str
+        The option, for the message (e.g. ``"--timeout"``).
+    unit : str
+        What the number counts (e.g. ``"seconds"``).
+    example : str
+        A good value, for the fix.
+    positive : bool
+        Whether 0 is refused too.
+    maximum : float, optional
+        The largest value accepted.
+
+    Returns
+    -------
+    callable
+        Parses the text; raises :class:`argparse.ArgumentTypeError` naming the rule and a
+        good value (argparse exits with code 2).
+    """
+    rule = f"a number of {unit} {'>' if positive else '>='} 0"
+    if maximum is not None:
+        rule += f" and <= {maximum:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        bad = not math.isfinite(value) or value < 0 or (positive and value == 0)
+        if bad or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(
+                f"must be {rule}, got {text!r}. Fix: e.g. {option} {example}"
+            )
+        return value
+
+    parse.__name__ = f"{option} value"
+    return parse
+
+
+def npz_file(text: str) -> str:
+    """An argparse ``type`` for ``network fetch --out``: a path ending in ``.npz``."""
+    if not text.endswith(".npz") or text.endswith(("/.npz", "\\.npz")) or text == ".npz":
+        raise argparse.ArgumentTypeError(
+            f"must name a .npz file, got {text!r}: the network is saved as FILE.npz plus "
+            "its sidecar FILE.json. Fix: e.g. --out helsingborg-walk.npz"
+        )
+    return text
+
+
+_TIMEOUT = number("--timeout", unit="seconds", example="5", maximum=3600)
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -44,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         Each command's parser sets ``func``, the function that runs it and returns the exit
         code.
     """
-    p = argparse.ArgumentParser(
+    p = SafeParser(
         prog="proximity",
         description="Walking access to public services, and where the next neighbourhood "
         "service office should go.",
@@ -109,7 +186,7 @@ def _add_compare(sub: _Subparsers) -> None:
     cmp_.add_argument("--profile", default=None, help="walking profile shown (default adult)")
     cmp_.add_argument(
         "--threshold",
-        type=float,
+        type=number("--threshold", unit="minutes", example="10", maximum=1440),
         default=None,
         metavar="MIN",
         help="threshold in minutes shown (default 10)",
@@ -147,16 +224,22 @@ def _add_network_fetch(nsub: _Subparsers) -> None:
         help="clip to: a city (helsingborg, helsinki-demo, city TOML), a polygon "
         "file (GeoJSON/GPKG) or a lon/lat box minlon,minlat,maxlon,maxlat",
     )
-    f.add_argument("--buffer-m", type=float, default=500.0, help="buffer around the boundary")
+    f.add_argument(
+        "--buffer-m",
+        type=number("--buffer-m", unit="metres", example="500", positive=False, maximum=100_000),
+        default=500.0,
+        help="buffer in metres around the boundary (default 500)",
+    )
     f.add_argument(
         "--out",
+        type=npz_file,
         default=None,
         metavar="FILE.npz",
         help="where to save (default: the cache, where scenarios look)",
     )
     f.add_argument(
         "--timeout",
-        type=float,
+        type=_TIMEOUT,
         default=5.0,
         help="seconds to wait for Overpass before giving up (default 5)",
     )
@@ -167,7 +250,7 @@ def _add_network_fetch(nsub: _Subparsers) -> None:
 def _add_doctor(sub: _Subparsers) -> None:
     d = sub.add_parser("doctor", help="check the installation, cache, internet and disk")
     d.add_argument(
-        "--timeout", type=float, default=3.0, help="seconds to wait for Overpass (default 3)"
+        "--timeout", type=_TIMEOUT, default=3.0, help="seconds to wait for Overpass (default 3)"
     )
     _common(d)
     d.set_defaults(func=cmd_doctor)

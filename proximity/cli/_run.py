@@ -4,9 +4,33 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 from typing import Any
 
-from proximity.cli._common import EXIT_OK, fmt, info
+from proximity._text import terminal_safe
+from proximity.cli._common import EXIT_OK, fmt, info, out
+
+
+def check_folder_option(value: str | None, option: str, *, what: str) -> None:
+    """Refuse a folder option (``--out``, ``--maps-dir``) that cannot be written, before work.
+
+    Raises
+    ------
+    OutputError
+        Naming the folder and the option that chooses another one.
+    """
+    if value is None:
+        return
+    from proximity.errors import OutputError
+    from proximity.network.saved import check_folder_writable
+
+    folder = Path(value)
+    fix = f"Choose a folder you can write to with {option} DIR."
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(
+            f"The {what} ({option}) exists and is not a folder.", file=folder, fix=fix
+        )
+    check_folder_writable(folder, fix=fix, what=f"the {what} ({option})")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -14,17 +38,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from proximity.scenario import load_scenario, population_unit, run
 
     t0 = time.perf_counter()
+    check_folder_option(args.out, "--out", what="output folder")
+    check_folder_option(args.maps_dir, "--maps-dir", what="maps folder")
     scenario = load_scenario(args.scenario)
     res = run(scenario, out_dir=args.out, maps_dir=args.maps_dir, quiet=args.quiet)
-    print(f"{scenario.title or scenario.name}")
-    print(
+    out(f"{scenario.title or scenario.name}")
+    out(
         f"distance method: {res.distance_method}"
         + ("   <-- CROW-FLY APPROXIMATION, NOT A WALKING NETWORK" if res.crowfly else "")
     )
     unit = population_unit(res.access, res.city)
     proxy = unit != "persons"
     if proxy:
-        print(
+        out(
             f"population unit: {unit}   <-- RESIDENTIAL FLOOR AREA (m2) FROM OSM, A POPULATION "
             "PROXY, NOT PERSONS: counts are m2, compare the shares"
         )
@@ -49,27 +75,27 @@ def _print_total_table(scenario: Any, res: Any, *, proxy: bool) -> None:
     ]
     if not len(view):
         return
-    print(f"\n{total_area_label(res.city)}, {prof}, within {fmt(thr, 0)} min:")
+    out(f"\n{total_area_label(res.city)}, {prof}, within {fmt(thr, 0)} min:")
     rows = view.sort_values("category").itertuples()
     if proxy:  # the share is the main figure; the count is floor area
-        print(f"  {'category':<24s} {'share':>7s} {'covered m2':>11s} {'mean min':>9s}")
+        out(f"  {'category':<24s} {'share':>7s} {'covered m2':>11s} {'mean min':>9s}")
         for r in rows:
-            print(
-                f"  {r.category:<24s} {float(r.covered_share) * 100:>6.1f}%"
+            out(
+                f"  {terminal_safe(r.category):<24s} {float(r.covered_share) * 100:>6.1f}%"
                 f" {int(r.covered):>11d} {fmt(r.mean_min):>9s}"
             )
     else:
-        print(f"  {'category':<24s} {'covered persons':>15s} {'share':>7s} {'mean min':>9s}")
+        out(f"  {'category':<24s} {'covered persons':>15s} {'share':>7s} {'mean min':>9s}")
         for r in rows:
-            print(
-                f"  {r.category:<24s} {int(r.covered):>15d}"
+            out(
+                f"  {terminal_safe(r.category):<24s} {int(r.covered):>15d}"
                 f" {float(r.covered_share) * 100:>6.1f}% {fmt(r.mean_min):>9s}"
             )
 
 
 def _print_sites(siting: Any, *, proxy: bool) -> None:
     """The ranked new sites with their marginal gains."""
-    print(
+    out(
         f"\nRanked new sites ({siting.model}, k={len(siting.chosen)}, "
         f"gap {fmt(getattr(siting, 'gap', float('nan')) * 100, 2)}%):"
     )
@@ -84,23 +110,23 @@ def _print_sites(siting: Any, *, proxy: bool) -> None:
         names = dict(zip(per["candidate_id"].astype(str), per["name"].astype(str), strict=False))
     for i, cid in enumerate(siting.chosen, start=1):
         gain = fmt(gains[i - 1], 0) if i - 1 < len(gains) else "?"
-        print(f"  {i}. {cid}  {names.get(str(cid), '')}  (+{gain}{gain_suffix})")
+        out(f"  {i}. {cid}  {names.get(str(cid), '')}  (+{gain}{gain_suffix})")
 
 
 def _print_outputs(res: Any) -> None:
     """The output folder, the files written and the published maps."""
-    print(f"\noutputs: {res.out_dir}")
+    out(f"\noutputs: {res.out_dir}")
     for p in [
         *res.tables.values(),
         *res.maps,
         *([res.report] if res.report else []),
         *res.area_profiles,
     ]:
-        print(f"  {p}")
+        out(f"  {p}")
     if res.published_maps:
-        print(f"\nmaps published to: {res.published_maps[0].parent}")
+        out(f"\nmaps published to: {res.published_maps[0].parent}")
         for p in res.published_maps:
-            print(f"  {p}")
+            out(f"  {p}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -111,7 +137,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     city = load_city(scenario.city)
     check_against_city(scenario, city)
-    print(
+    out(
         f"{args.scenario}: OK ({scenario.name}; city {city.name}; "
         f"{len(scenario.interventions)} intervention(s); "
         f"network {scenario.network.source}"
@@ -125,6 +151,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """``proximity compare A B``: per-area difference B − A as Markdown (and CSV)."""
     from proximity.scenario import compare
 
+    check_folder_option(args.out, "--out", what="output folder")
     res = compare(
         args.a,
         args.b,
@@ -134,7 +161,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         threshold_min=args.threshold,
         quiet=args.quiet,
     )
-    print(res.markdown)
+    out(res.markdown)
     if res.csv_path is not None:
         info(args, f"written: {res.csv_path}\n         {res.md_path}")
     return EXIT_OK

@@ -15,9 +15,10 @@ The package, by job:
 - :mod:`~proximity.network.graph`: the :class:`WalkNetwork` container, CSR and components;
 - :mod:`~proximity.network.profile`: :data:`PEDESTRIAN_PROFILE`, the walkable-way tag filter;
 - :mod:`~proximity.network.load`: :func:`load_network`, which reads ``.osm.pbf`` / ``.osm`` /
-  ``.osm.bz2`` with pyosmium (:mod:`~proximity.network.pbf`), a cached ``.npz``
-  (:mod:`~proximity.network.cache`), or a place name / polygon online (osmnx + Overpass,
-  cached by query hash); it filters with :data:`PEDESTRIAN_PROFILE`, clips to a boundary plus
+  ``.osm.bz2`` with pyosmium (:mod:`~proximity.network.pbf`), a saved ``.npz``
+  (:mod:`~proximity.network.saved`: the format and its content hash, checked on load;
+  :mod:`~proximity.network.cache`: cache keys, and the rebuild of bad entries), or a place
+  name / polygon online (osmnx + Overpass, cached by query hash); it filters with :data:`PEDESTRIAN_PROFILE`, clips to a boundary plus
   a buffer (:mod:`~proximity.network.clip`) and projects to :func:`metric_crs_for`
   (EPSG:3006 in Sweden, local UTM elsewhere; :mod:`~proximity.network.assemble`).
 

@@ -19,10 +19,11 @@ from proximity import _overpass
 from proximity.crs import metric_crs_for
 from proximity.errors import CRSError, NetworkError, OfflineError
 from proximity.network.assemble import Segments, assemble
-from proximity.network.cache import cache_key, is_cached, load_cached, online_cache_path
+from proximity.network.cache import cache_key, load_cache_entry, online_cache_path
 from proximity.network.clip import Clip, is_lonlat_box, is_polygon, transform_geom
 from proximity.network.graph import WalkNetwork
 from proximity.network.profile import PedestrianProfile
+from proximity.network.saved import save_npz
 
 #: Default Overpass/Nominatim timeout in seconds (``ox.settings.requests_timeout``).
 ONLINE_TIMEOUT_S = 180.0
@@ -62,8 +63,9 @@ def load_online(
         }
     )
     cache_path = online_cache_path(qhash, cache_dir)
-    if is_cached(cache_path):
-        return load_cached(cache_path)
+    cached = load_cache_entry(cache_path, source=source_text)
+    if cached is not None:
+        return cached
 
     import osmnx as ox
 
@@ -99,7 +101,7 @@ def load_online(
         describe_source=source_text,
         profile=profile,
     )
-    net.save(cache_path)
+    save_npz(net, cache_path, replace_invalid=True)
     return net
 
 

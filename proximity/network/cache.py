@@ -1,102 +1,39 @@
-"""Saved networks: the ``.npz`` + ``.json`` format, cache keys and cache paths.
+"""The network cache: cache keys and paths, and loading cache entries.
 
-A network is saved as compressed arrays (``.npz``) next to a ``.json`` file holding its CRS
-and provenance. File sources are cached only when ``cache_dir`` is given; online downloads
-always are, by default under :func:`proximity.config.network_cache_dir`.
+File sources are cached only when ``cache_dir`` is given; online downloads always are, by
+default under :func:`proximity.config.network_cache_dir`. Entries are saved networks
+(:mod:`proximity.network.saved`). A bad entry (corrupt, altered, incomplete, of an older
+format) is not an error: :func:`load_cache_entry` says so on stderr and the loader that owns
+the entry (which knows its source) rebuilds it and saves it over the bad one.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from proximity import config
-from proximity._io import atomic_path, text_sha256, write_json_atomic
-from proximity.errors import InputFileError
+from proximity._io import text_sha256
+from proximity._text import terminal_safe
 from proximity.network.graph import WalkNetwork
+from proximity.network.saved import NetworkFileError, read_npz, save_npz
 
-
-def _npz(path: str | os.PathLike[str]) -> Path:
-    path = Path(path)
-    return path if path.suffix == ".npz" else path.with_suffix(".npz")
-
-
-def save_npz(network: WalkNetwork, path: str | os.PathLike[str]) -> Path:
-    """Save ``network`` as ``path`` (``.npz``) plus ``path.json`` (CRS, provenance), atomically.
-
-    Parameters
-    ----------
-    network : WalkNetwork
-        The network.
-    path : str or path-like
-        The ``.npz`` file (another suffix is replaced by ``.npz``).
-
-    Returns
-    -------
-    Path
-        The ``.npz`` file written.
-    """
-    path = _npz(path)
-    with atomic_path(path, suffix=".npz") as tmp:
-        np.savez_compressed(
-            tmp,
-            node_osm_id=network.node_osm_id,
-            node_x=network.node_x,
-            node_y=network.node_y,
-            edge_u=network.edge_u,
-            edge_v=network.edge_v,
-            edge_length_m=network.edge_length_m,
-            edge_highway=network.edge_highway.astype(str),
-            edge_way_id=network.edge_way_id,
-        )
-    write_json_atomic(
-        path.with_suffix(".json"), {"crs": network.crs, "provenance": network.provenance}
-    )
-    return path
-
-
-def read_npz(cls: type[WalkNetwork], path: str | os.PathLike[str]) -> WalkNetwork:
-    """Read a network written by :func:`save_npz` (no OSM parsing).
-
-    Parameters
-    ----------
-    cls : type
-        :class:`~proximity.network.WalkNetwork` (or a subclass) to build.
-    path : str or path-like
-        The ``.npz`` file; its ``.json`` sidecar must sit next to it.
-
-    Returns
-    -------
-    WalkNetwork
-
-    Raises
-    ------
-    InputFileError
-        If the files are missing or unreadable.
-    """
-    path = _npz(path)
-    meta_path = path.with_suffix(".json")
-    if not path.exists() or not meta_path.exists():
-        raise InputFileError(
-            "Cached network not found.",
-            file=path,
-            fix="Build it first (proximity network fetch ...) or point to an existing cache.",
-        )
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputFileError(
-            f"Cached network is unreadable: {exc}",
-            file=path,
-            fix="Delete the cache files and build the network again.",
-        ) from exc
-    return cls(crs=meta["crs"], provenance=meta.get("provenance", {}), **arrays)
+__all__ = [
+    "cache_key",
+    "cache_network",
+    "crs_key",
+    "file_cache_path",
+    "is_cached",
+    "load_cache_entry",
+    "load_cached",
+    "note",
+    "online_cache_path",
+    "read_npz",
+    "save_npz",
+]
 
 
 def cache_network(network: WalkNetwork, path: str | os.PathLike[str]) -> Path:
@@ -134,6 +71,38 @@ def load_cached(path: Path) -> WalkNetwork:
     net = WalkNetwork.load(path)
     net.provenance["cache_file"] = str(Path(path).resolve())
     return net
+
+
+def load_cache_entry(path: Path, *, source: str) -> WalkNetwork | None:
+    """The network cached at ``path``, or None when the caller must (re)build it.
+
+    A bad entry (corrupt, altered, incomplete, too old) is reported on stderr and None is
+    returned, so that the caller rebuilds it from ``source`` and saves it over the entry
+    (with ``replace_invalid=True``).
+
+    Parameters
+    ----------
+    path : Path
+        The cache entry (``.npz``) of a loader that knows its source.
+    source : str
+        The source it is rebuilt from, for the note.
+
+    Returns
+    -------
+    WalkNetwork or None
+    """
+    if not path.exists():
+        return None
+    try:
+        return load_cached(path)
+    except NetworkFileError as exc:
+        note(f"proximity: the cached network {path} {exc.reason}; rebuilding it from {source}.")
+        return None
+
+
+def note(msg: str) -> None:
+    """Print ``msg`` (made terminal-safe) to stderr."""
+    print(terminal_safe(msg), file=sys.stderr, flush=True)
 
 
 def is_cached(path: Path) -> bool:

@@ -206,6 +206,8 @@ class WalkNetwork:
     def save(self, path: str | Path) -> Path:
         """Save as ``path`` (``.npz``) plus ``path.json`` (provenance), atomically.
 
+        The ``.npz`` carries a content hash of both files, checked by :meth:`load`.
+
         Parameters
         ----------
         path : str or Path
@@ -215,8 +217,14 @@ class WalkNetwork:
         -------
         Path
             The ``.npz`` file written.
+
+        Raises
+        ------
+        OutputError
+            When ``path`` (or its ``.json``) exists and is not a network saved by proximity,
+            or cannot be written (see :func:`proximity.network.saved.check_save_target`).
         """
-        from proximity.network.cache import save_npz
+        from proximity.network.saved import save_npz
 
         return save_npz(self, path)
 
@@ -236,9 +244,11 @@ class WalkNetwork:
         Raises
         ------
         InputFileError
-            If the files are missing or unreadable.
+            If the ``.npz`` is missing;
+            :class:`~proximity.network.saved.NetworkFileError` (an InputFileError) if it is
+            truncated, altered, lacks its sidecar or content hash, or is of another format.
         """
-        from proximity.network.cache import read_npz
+        from proximity.network.saved import read_npz
 
         return read_npz(cls, path)
 

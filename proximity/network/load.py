@@ -86,6 +86,11 @@ def load_network(
         raise ParameterError(
             f"buffer_m must be a finite number >= 0, got {buffer_m}.", fix="Use e.g. buffer_m=500."
         )
+    if timeout_s is not None and not (math.isfinite(timeout_s) and timeout_s > 0):
+        raise ParameterError(
+            f"timeout_s must be a finite number of seconds > 0, got {timeout_s}.",
+            fix="Use e.g. timeout_s=180, or leave it out.",
+        )
     clip = Clip.from_boundary(boundary, buffer_m)
     online = functools.partial(
         load_online,

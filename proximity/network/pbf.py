@@ -15,10 +15,11 @@ from typing import Any
 from proximity import _osm
 from proximity._io import file_sha256
 from proximity.network.assemble import Segments, assemble
-from proximity.network.cache import cache_key, file_cache_path, is_cached, load_cached
+from proximity.network.cache import cache_key, file_cache_path, load_cache_entry
 from proximity.network.clip import Clip, touches_box
 from proximity.network.graph import WalkNetwork
 from proximity.network.profile import PedestrianProfile
+from proximity.network.saved import save_npz
 
 
 def load_file(
@@ -42,7 +43,8 @@ def load_file(
         Target metric CRS (None: chosen from the area).
     cache_dir : str or path-like or None
         Cache folder; None: no caching. The entry is keyed by the file's content hash,
-        the profile version, the clip and the CRS.
+        the profile version, the clip and the CRS; a bad entry (corrupt, altered, older
+        format) is rebuilt from ``path``, with a note on stderr.
     profile : PedestrianProfile
         The tag filter.
     progress : bool
@@ -65,8 +67,9 @@ def load_file(
             }
         )
         cache_path = file_cache_path(path, key, cache_dir)
-        if is_cached(cache_path):
-            return load_cached(cache_path)
+        cached = load_cache_entry(cache_path, source=str(path))
+        if cached is not None:
+            return cached
 
     t0 = time.perf_counter()
     segs, max_ts = parse_osm_file(path, fmt, profile=profile, clip=clip, progress=progress)
@@ -80,7 +83,7 @@ def load_file(
     )
     net.provenance["parse_seconds"] = round(time.perf_counter() - t0, 3)
     if cache_path is not None:
-        net.save(cache_path)
+        save_npz(net, cache_path, replace_invalid=True)
     return net
 
 
