@@ -281,14 +281,20 @@ class SitingProblem:
         )
         for a, m, M, n, f in zip(areas.tolist(), lo, hi, n_in, fixed_in, strict=True):
             if m > M:
-                raise InfeasibleError(f"Area {a!r}: minimum {m} sites exceeds its maximum {M}.")
+                raise InfeasibleError(
+                    f"Area {a!r}: minimum {m} sites exceeds its maximum {M}.",
+                    fix="Lower that area's minimum or raise its maximum.",
+                )
             if m > n:
                 raise InfeasibleError(
                     f"Area {a!r} requires {m} new site(s) but has only {n} candidate(s).",
                     fix="Add candidates in that area or lower its minimum.",
                 )
             if f > M:
-                raise InfeasibleError(f"Area {a!r} has {f} fixed candidates but a maximum of {M}.")
+                raise InfeasibleError(
+                    f"Area {a!r} has {f} fixed candidates but a maximum of {M}.",
+                    fix="Fix fewer sites in that area or raise its maximum.",
+                )
         need = int(np.maximum(lo, fixed_in).sum())
         if need > self.k:
             req = [a for a, m in zip(areas.tolist(), lo, strict=True) if m > 0]
