@@ -80,16 +80,19 @@ class SitingProblem:
     candidate_area
         ``(n_cand,)`` area id (str) per candidate.
     cover
-        ``(n_cand, n_demand)`` sparse bool matrix: ``cover[j, i]`` is True if demand ``i`` is
-        within the threshold of candidate ``j``.
+        ``(n_cand, n_demand)`` bool matrix (sparse or dense): ``cover[j, i]`` is True if demand
+        ``i`` is within the threshold of candidate ``j`` (a 0-minute pair included: build it
+        from the time matrix's structure, not from its non-zero values).
     k
         Number of sites to open, *including* the fixed candidates.
     demand_ids
         ``(n_demand,)`` demand ids (str); defaults to ``"0", "1", ...``.
     time_min
-        ``(n_cand, n_demand)`` sparse walking times in minutes, bounded at ``time_cap_min``
-        (explicit zeros mean 0 minutes; a missing entry means "more than the cap"). Needed by
-        the p-median; if None the p-median is unavailable.
+        ``(n_cand, n_demand)`` walking times in minutes, bounded at ``time_cap_min``: a sparse
+        matrix (explicit zeros mean 0 minutes; a missing entry means "more than the cap") or
+        a dense array (every finite entry is kept, zeros included; ``inf`` = unreachable).
+        Stored by :func:`time_matrix`. Needed by the p-median; if None the p-median is
+        unavailable.
     time_cap_min
         The bound of ``time_min`` (see the module docstring); ``inf`` is not allowed for the
         p-median.
