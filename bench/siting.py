@@ -57,8 +57,8 @@ def synthetic(n_demand: int, n_cand: int, threshold_min: float, seed: int = 42):
     radius = threshold_min * 60 * SPEED_M_S / DETOUR
     d = cKDTree(cand).sparse_distance_matrix(cKDTree(dem), radius, output_type="coo_matrix")
     cover = sp.csr_matrix((np.ones(d.nnz, bool), (d.row, d.col)), shape=(n_cand, n_demand))
-    # explicit zeros (a candidate exactly on a demand point) are dropped by the coo above;
-    # add them back so reachability is the structure
+    # the coo output keeps 0-distance pairs (a candidate exactly on a demand point) as
+    # explicit zeros, and the cover is built from its structure: they count as covered
     return (
         SitingProblem(
             demand_weight=w,

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from proximity.siting.checks import check_request
 from proximity.siting.distances import (
     _bounded,
     _column_min,
@@ -150,8 +151,19 @@ def site(
     Raises
     ------
     ParameterError
-        ``k`` < 1 or larger than the number of candidates, ``threshold_min`` ≤ 0, unknown
-        model, solver, profile or area level.
+        ``city`` not a :class:`~proximity.sources.City`, a category neither built in nor in
+        the city's data, ``k`` < 1 or larger than the number of candidates, ``threshold_min``
+        not in (0, 1440], unknown model, solver, profile or area level, area ids the city
+        does not have (see :class:`~proximity.siting.task.SiteTask` for every option).
+    GeometryError
+        Candidates with a missing, empty or non-finite point, or (candidates you give) lying
+        outside the study area.
+    SchemaError
+        Duplicate candidate ids.
+    CRSError
+        A network in another CRS than the city's.
+    NetworkError
+        A network that does not overlap the city's areas.
     InfeasibleError
         Area constraints that cannot hold (named in the message).
     """
@@ -200,8 +212,11 @@ def solve_site(task: SiteTask, city: Any, network: WalkNetwork | None = None) ->
     Raises
     ------
     ParameterError
-        ``k`` larger than the number of candidates, no candidates, no sub-areas for
-        ``area_level="subareas"``, need weights without area statistics.
+        ``city`` not a City, unknown category, ``k`` larger than the number of candidates,
+        no candidates, unknown area ids, no sub-areas for ``area_level="subareas"``, need
+        weights without area statistics.
+    GeometryError, SchemaError, CRSError, NetworkError
+        Bad candidates, a network in another CRS or place (see :func:`site`).
     InfeasibleError
         Area constraints that cannot hold (named in the message).
     """
@@ -230,6 +245,7 @@ def _solve_site(
     """The steps of :func:`solve_site` (``stacklevel`` points the warning at the caller)."""
     from proximity.profiles import get_profile
 
+    check_request(task, city, network)
     prof = get_profile(task.profile)
     dist = _Distances(network, task.max_snap_m, task.detour_factor)
     if network is None:

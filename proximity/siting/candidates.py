@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from proximity.errors import CRSError, InputFileError, ParameterError, SchemaError
+from proximity.errors import CRSError, GeometryError, InputFileError, ParameterError, SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
     from proximity.network import WalkNetwork
@@ -59,9 +59,9 @@ def _empty(crs: Any) -> gpd.GeoDataFrame:
 
 def _points(geom: gpd.GeoSeries) -> gpd.GeoSeries:
     """Points as they are; other geometries reduced to a representative point."""
-    arr = geom.to_numpy()
-    is_pt = shapely.get_type_id(arr) == 0
-    out = np.where(is_pt, arr, shapely.point_on_surface(arr))
+    out = geom.to_numpy().copy()
+    other = shapely.get_type_id(out) != 0  # not a point (a polygon, or missing)
+    out[other] = shapely.point_on_surface(out[other])
     return gpd.GeoSeries(out, index=geom.index, crs=geom.crs)
 
 
@@ -80,6 +80,47 @@ def _finish(df: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             fix="Give every candidate its own id.",
         )
     return df.sort_values("candidate_id", kind="stable").reset_index(drop=True)
+
+
+def check_points(
+    table: gpd.GeoDataFrame, *, id_col: str = "candidate_id", what: str = "candidate"
+) -> None:
+    """Raise :class:`GeometryError` for rows without a usable location.
+
+    A usable location is a non-empty geometry with finite coordinates (a NaN or infinite
+    coordinate would make GEOS fail, or place the row nowhere).
+
+    Parameters
+    ----------
+    table
+        The rows (``id_col`` names them in the message).
+    id_col
+        The id column.
+    what
+        What a row is, for the message (``"candidate"``, ``"existing office"``).
+
+    Raises
+    ------
+    GeometryError
+        Naming up to five offending ids and why.
+    """
+    geom = table.geometry.to_numpy()
+    missing = shapely.is_missing(geom)
+    empty = ~missing & shapely.is_empty(geom)
+    bad_xy = ~(missing | empty) & ~np.isfinite(shapely.bounds(geom)).all(axis=1)
+    bad = missing | empty | bad_xy
+    if not bad.any():
+        return
+    ids = table[id_col].astype(str).to_numpy() if id_col in table.columns else table.index
+    why = np.where(missing, "no geometry", np.where(empty, "empty geometry", "NaN/inf coordinates"))
+    shown = [f"{ids[i]!r} ({why[i]})" for i in np.flatnonzero(bad)[:5]]
+    more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
+    raise GeometryError(
+        f"{int(bad.sum())} {what}(s) have no usable location: {', '.join(shown)}{more}.",
+        row=str(ids[np.flatnonzero(bad)[0]]),
+        fix=f"Give every {what} a point with finite x, y in the city's CRS ({table.crs}), "
+        "or drop those rows.",
+    )
 
 
 def from_services(
@@ -288,6 +329,7 @@ def assign_areas(
     """
     if candidates.empty:
         return candidates
+    check_points(candidates, what="point")
     cand = candidates.reset_index(drop=True)
     polys = areas[[id_col, "geometry"]].to_crs(cand.crs).reset_index(drop=True)
     tree = shapely.STRtree(polys.geometry.to_numpy())

@@ -89,11 +89,10 @@ def _xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _points(geom: gpd.GeoSeries) -> gpd.GeoSeries:
-    arr = geom.to_numpy()
-    is_pt = shapely.get_type_id(arr) == 0
-    return gpd.GeoSeries(
-        np.where(is_pt, arr, shapely.point_on_surface(arr)), index=geom.index, crs=geom.crs
-    )
+    out = geom.to_numpy().copy()
+    other = shapely.get_type_id(out) != 0  # not a point (a polygon, or missing)
+    out[other] = shapely.point_on_surface(out[other])
+    return gpd.GeoSeries(out, index=geom.index, crs=geom.crs)
 
 
 def _edge_cost(network: WalkNetwork | None, prof: Any) -> np.ndarray | None:

@@ -527,7 +527,9 @@ def highs(
     """
     _check_model(model)
     if time_limit_s <= 0:
-        raise ParameterError(f"time_limit_s must be > 0, got {time_limit_s}.")
+        raise ParameterError(
+            f"time_limit_s must be > 0, got {time_limit_s}.", fix="Use e.g. time_limit_s=60."
+        )
     problem.check_feasible()
     t0 = time.perf_counter()
     if warm is None and use_cutoff:

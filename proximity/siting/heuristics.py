@@ -43,7 +43,7 @@ def _pick(gains: np.ndarray, ok: np.ndarray, rank: np.ndarray) -> int:
 
 def _check_model(model: str) -> None:
     if model not in MODELS:
-        raise ParameterError(f"Unknown model {model!r}; use one of {MODELS}.")
+        raise ParameterError(f"Unknown model {model!r}.", fix=f"Use one of {MODELS}.")
 
 
 class _Areas:

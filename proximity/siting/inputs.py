@@ -21,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from proximity.errors import ParameterError
+from proximity.errors import GeometryError, ParameterError
 from proximity.siting import candidates as cands
 from proximity.siting.distances import _Distances, _points, _xy
 from proximity.siting.task import candidates_type_error
@@ -102,13 +102,14 @@ def prepare_inputs(task: SiteTask, city: Any, dist: _Distances) -> _Inputs:
         candidates left, or ``k`` above the number of candidates.
     """
     polys, pid, dcol, names = _area_layer(city, task.area_level)
+    area_ids = sorted(set(polys[pid].astype(str)))
+    _check_area_ids(task, area_ids)
     demand = city.demand.reset_index(drop=True)
     weight, weight_label = _demand_weights(city, demand, task.need_weighted)
     existing = city.services.loc[
         city.services["category"].astype(str) == task.category
     ].reset_index(drop=True)
     tab, cand_xy, dropped = _candidate_table(task, city, dist, existing, (polys, pid))
-    area_ids = sorted(set(polys[pid].astype(str)))
     lo, hi = _area_bounds(
         task.one_per_area,
         area_ids,
@@ -168,6 +169,7 @@ def _candidate_table(
 ) -> tuple[gpd.GeoDataFrame, np.ndarray, list[str]]:
     """(candidates, their xy, ids dropped as unsnappable), checked against ``k``."""
     tab = _build_candidates(city, task.candidates, *layer)
+    _check_inside(tab, city)
     tab = cands.filter_by_area(tab, task.candidate_areas)
     if len(existing) and len(tab):  # an existing office is not a candidate for a new one
         tab = tab.loc[~tab["candidate_id"].isin("svc:" + existing["service_id"].astype(str))]
@@ -216,7 +218,50 @@ def _build_candidates(
         tab = cands.from_services(city, list(candidates))
     else:  # e.g. a Path without suffix that does not exist
         raise candidates_type_error(candidates)
+    cands.check_points(tab, what="candidate")
     return cands.assign_areas(tab, polys, id_col=pid)
+
+
+#: Candidate sources the toolkit derives from the city (a grid inside its boundary, its own
+#: services): those farther than 1 km from every area are dropped, as before. Candidates
+#: from anywhere else (a file, your GeoDataFrame) must lie in the study area.
+_DERIVED_SOURCES = ("grid", "service:")
+
+
+def _check_inside(tab: gpd.GeoDataFrame, city: Any) -> None:
+    """Raise :class:`GeometryError` for given candidates outside every area (beyond 1 km)."""
+    if not len(tab):
+        return
+    src = tab["source"].astype(str)
+    outside = (tab["area_id"].astype(str) == "") & ~src.str.startswith(_DERIVED_SOURCES)
+    if not outside.any():
+        return
+    ids = tab.loc[outside, "candidate_id"].astype(str).tolist()
+    more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+    raise GeometryError(
+        f"{len(ids)} candidate(s) lie outside the study area (more than 1 km from every "
+        f"area): {ids[:5]}{more}.",
+        row=ids[0],
+        fix=f"Drop them, or check their coordinates: x, y in the city's CRS ({city.crs}), "
+        "or lon, lat in WGS84 (a CSV with lon, lat columns).",
+    )
+
+
+def _check_area_ids(task: SiteTask, area_ids: list[str]) -> None:
+    """Raise :class:`ParameterError` for ids in the area options that the level lacks."""
+    from proximity.siting.checks import did_you_mean
+
+    known = set(area_ids)
+    for name in ("min_per_area", "max_per_area", "candidate_areas"):
+        given = getattr(task, name)
+        unknown = sorted({str(a) for a in (given or ())} - known)
+        if unknown:
+            raise ParameterError(
+                f"{name} names area id(s) that the {task.area_level} of this city lack: "
+                f"{unknown[:5]}.",
+                fix=f"{did_you_mean(unknown[0], area_ids)}Area ids: {', '.join(area_ids[:20])}"
+                f"{' ...' if len(area_ids) > 20 else ''}.",
+            )
 
 
 def _existing_per_area(
@@ -225,6 +270,7 @@ def _existing_per_area(
     """Number of existing offices per area."""
     if not len(existing):
         return {}
+    cands.check_points(existing, id_col="service_id", what="existing office")
     ex_tab = cands.assign_areas(
         gpd.GeoDataFrame(
             {"candidate_id": existing["service_id"].astype(str), "area_id": ""},

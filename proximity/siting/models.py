@@ -80,16 +80,19 @@ class SitingProblem:
     candidate_area
         ``(n_cand,)`` area id (str) per candidate.
     cover
-        ``(n_cand, n_demand)`` sparse bool matrix: ``cover[j, i]`` is True if demand ``i`` is
-        within the threshold of candidate ``j``.
+        ``(n_cand, n_demand)`` bool matrix (sparse or dense): ``cover[j, i]`` is True if demand
+        ``i`` is within the threshold of candidate ``j`` (a 0-minute pair included: build it
+        from the time matrix's structure, not from its non-zero values).
     k
         Number of sites to open, *including* the fixed candidates.
     demand_ids
         ``(n_demand,)`` demand ids (str); defaults to ``"0", "1", ...``.
     time_min
-        ``(n_cand, n_demand)`` sparse walking times in minutes, bounded at ``time_cap_min``
-        (explicit zeros mean 0 minutes; a missing entry means "more than the cap"). Needed by
-        the p-median; if None the p-median is unavailable.
+        ``(n_cand, n_demand)`` walking times in minutes, bounded at ``time_cap_min``: a sparse
+        matrix (explicit zeros mean 0 minutes; a missing entry means "more than the cap") or
+        a dense array (every finite entry is kept, zeros included; ``inf`` = unreachable).
+        Stored by :func:`time_matrix`. Needed by the p-median; if None the p-median is
+        unavailable.
     time_cap_min
         The bound of ``time_min`` (see the module docstring); ``inf`` is not allowed for the
         p-median.
@@ -151,20 +154,9 @@ class SitingProblem:
             else _str_array(self.demand_ids, n_dem, "demand_ids")
         )
         object.__setattr__(self, "demand_ids", dids)
-        cover = sp.csr_matrix(self.cover, dtype=bool)
-        if cover.shape != (n_cand, n_dem):
-            raise ParameterError(
-                f"cover has shape {cover.shape}, expected (n_candidates, n_demand) = {(n_cand, n_dem)}."
-            )
-        cover.eliminate_zeros()
-        cover.sort_indices()
-        object.__setattr__(self, "cover", cover)
+        object.__setattr__(self, "cover", cover_matrix(self.cover, (n_cand, n_dem)))
         if self.time_min is not None:
-            t = sp.csr_matrix(self.time_min, dtype=np.float64)
-            if t.shape != (n_cand, n_dem):
-                raise ParameterError(f"time_min has shape {t.shape}, expected {(n_cand, n_dem)}.")
-            t.sort_indices()
-            object.__setattr__(self, "time_min", t)
+            object.__setattr__(self, "time_min", time_matrix(self.time_min, (n_cand, n_dem)))
         ec = (
             np.zeros(n_dem, dtype=bool)
             if self.existing_covered is None
@@ -177,24 +169,31 @@ class SitingProblem:
         )
         if ec.shape != (n_dem,) or et.shape != (n_dem,):
             raise ParameterError(
-                "existing_covered / existing_time_min must have one value per demand point."
+                "existing_covered / existing_time_min must have one value per demand point.",
+                fix=f"Give {n_dem} values, in the order of demand_weight.",
+            )
+        if np.isnan(et).any() or (et < 0).any():
+            raise ParameterError(
+                "existing_time_min has NaN or negative minutes.",
+                fix="Use inf where no existing office is in reach, else minutes >= 0.",
             )
         object.__setattr__(self, "existing_covered", ec)
         object.__setattr__(self, "existing_time_min", et)
         object.__setattr__(self, "fixed", tuple(sorted(str(f) for f in self.fixed)))
         unknown = [f for f in self.fixed if f not in set(cid.tolist())]
         if unknown:
-            raise ParameterError(f"fixed candidates not among candidate_ids: {unknown[:5]}")
+            raise ParameterError(
+                f"fixed candidates not among candidate_ids: {unknown[:5]}",
+                fix="Name fixed sites by their candidate id.",
+            )
         object.__setattr__(
             self, "min_per_area", {str(a): int(v) for a, v in dict(self.min_per_area).items()}
         )
         object.__setattr__(
             self, "max_per_area", {str(a): int(v) for a, v in dict(self.max_per_area).items()}
         )
-        k = int(self.k)
+        k = _positive_int(self.k)
         object.__setattr__(self, "k", k)
-        if k < 1:
-            raise ParameterError(f"k must be at least 1, got {k}.")
         if k > n_cand:
             raise ParameterError(
                 f"k = {k} sites asked for, but there are only {n_cand} candidates.",
@@ -203,7 +202,10 @@ class SitingProblem:
         if len(self.fixed) > k:
             raise ParameterError(f"{len(self.fixed)} fixed candidates but k = {k}.", fix="Raise k.")
         if not np.isnan(self.threshold_min) and self.threshold_min <= 0:
-            raise ParameterError(f"threshold_min must be > 0, got {self.threshold_min}.")
+            raise ParameterError(
+                f"threshold_min must be > 0, got {self.threshold_min}.",
+                fix="Give the coverage threshold T in minutes, e.g. 10.",
+            )
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -282,14 +284,20 @@ class SitingProblem:
         )
         for a, m, M, n, f in zip(areas.tolist(), lo, hi, n_in, fixed_in, strict=True):
             if m > M:
-                raise InfeasibleError(f"Area {a!r}: minimum {m} sites exceeds its maximum {M}.")
+                raise InfeasibleError(
+                    f"Area {a!r}: minimum {m} sites exceeds its maximum {M}.",
+                    fix="Lower that area's minimum or raise its maximum.",
+                )
             if m > n:
                 raise InfeasibleError(
                     f"Area {a!r} requires {m} new site(s) but has only {n} candidate(s).",
                     fix="Add candidates in that area or lower its minimum.",
                 )
             if f > M:
-                raise InfeasibleError(f"Area {a!r} has {f} fixed candidates but a maximum of {M}.")
+                raise InfeasibleError(
+                    f"Area {a!r} has {f} fixed candidates but a maximum of {M}.",
+                    fix="Fix fewer sites in that area or raise its maximum.",
+                )
         need = int(np.maximum(lo, fixed_in).sum())
         if need > self.k:
             req = [a for a, m in zip(areas.tolist(), lo, strict=True) if m > 0]
@@ -318,7 +326,7 @@ class SitingProblem:
             return float(self.demand_weight[self.covered_by(idx)].sum())
         if model == "p_median":
             return float(np.einsum("i,i->", self.demand_weight, self.best_time(idx)))
-        raise ParameterError(f"Unknown model {model!r}; use one of {MODELS}.")
+        raise ParameterError(f"Unknown model {model!r}.", fix=f"Use one of {MODELS}.")
 
     def covered_by(self, chosen: np.ndarray | list[int]) -> np.ndarray:
         """Bool per demand: covered by the existing offices or by one of ``chosen``."""
@@ -340,10 +348,14 @@ class SitingProblem:
 
     def _require_time(self) -> sp.csr_matrix:
         if self.time_min is None:
-            raise ParameterError("This problem has no time_min matrix; the p-median needs one.")
+            raise ParameterError(
+                "This problem has no time_min matrix; the p-median needs one.",
+                fix="Pass time_min (candidate × demand minutes) or use model='mclp'.",
+            )
         if not np.isfinite(self.time_cap_min):
             raise ParameterError(
-                "The p-median needs a finite time_cap_min (the bound of the time matrix)."
+                "The p-median needs a finite time_cap_min (the bound of the time matrix).",
+                fix="Pass time_cap_min, e.g. proximity.siting.p_median_cap_min(T).",
             )
         return self.time_min
 
@@ -388,5 +400,126 @@ class Solution:
 def _str_array(values: Any, n: int, name: str) -> np.ndarray:
     arr = np.asarray(values).astype(str)
     if arr.shape != (n,):
-        raise ParameterError(f"{name} must have {n} values, got shape {arr.shape}.")
+        raise ParameterError(
+            f"{name} must have {n} values, got shape {arr.shape}.",
+            fix=f"Give one {name} value per row, in order.",
+        )
     return arr
+
+
+def _positive_int(k: Any) -> int:
+    """``k`` as an int; raise :class:`ParameterError` unless it is a whole number >= 1."""
+    ok = not isinstance(k, bool) and isinstance(k, int | np.integer | float | np.floating)
+    if not ok or not np.isfinite(k) or int(k) != k or k < 1:
+        raise ParameterError(
+            f"k must be a whole number of sites >= 1, got {k!r}.",
+            fix="Pass k as a positive integer, e.g. k=3.",
+        )
+    return int(k)
+
+
+def time_matrix(time_min: Any, shape: tuple[int, int]) -> sp.csr_matrix:
+    """``time_min`` as a sorted float64 CSR matrix that keeps its 0-minute entries.
+
+    ``sp.csr_matrix(dense)`` drops zeros, and a dropped entry means "more than the cap", so a
+    demand point standing on a candidate would count at the cap. Here a dense array keeps every
+    finite entry (zeros stored explicitly; ``inf`` = unreachable, not stored) and a sparse
+    matrix keeps its stored entries, explicit zeros included; duplicate entries of a COO
+    matrix keep their minimum (never their sum).
+
+    Parameters
+    ----------
+    time_min
+        Dense array-like or scipy sparse matrix of minutes, ``shape`` = (n_cand, n_demand).
+    shape
+        The expected shape.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+
+    Raises
+    ------
+    ParameterError
+        Wrong shape, NaN or negative minutes.
+    """
+    row, col, data, got = _entries(time_min)
+    if got != tuple(shape):
+        raise ParameterError(
+            f"time_min has shape {got}, expected (n_candidates, n_demand) = {tuple(shape)}.",
+            fix="Give one row per candidate and one column per demand point.",
+        )
+    _check_minutes(data)
+    keep = np.isfinite(data)  # +inf = unreachable = not stored
+    row, col, data = row[keep], col[keep], data[keep]
+    order = np.lexsort((data, col, row))  # by row, column, then smallest time first
+    row, col, data = row[order], col[order], data[order]
+    first = np.ones(row.size, dtype=bool)
+    first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+    row, col, data = row[first], col[first], data[first]
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=shape[0]), out=indptr[1:])
+    return sp.csr_matrix((data, col, indptr), shape=shape)
+
+
+def _entries(time_min: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
+    """(rows, columns, minutes, shape) of the stored entries; a dense matrix stores all but +inf."""
+    if sp.issparse(time_min):
+        coo = sp.coo_matrix(time_min)  # keeps explicit zeros and duplicates
+        return (
+            coo.row.astype(np.int64),
+            coo.col.astype(np.int64),
+            coo.data.astype(np.float64),
+            tuple(coo.shape),
+        )
+    dense = np.asarray(time_min, dtype=np.float64)
+    if dense.ndim != 2:
+        raise ParameterError(
+            f"time_min must be a 2-D matrix, got {dense.ndim} dimension(s).",
+            fix="Pass an (n_candidates, n_demand) array or scipy sparse matrix of minutes.",
+        )
+    row, col = np.nonzero(~np.isposinf(dense))
+    return row.astype(np.int64), col.astype(np.int64), dense[row, col], dense.shape
+
+
+def _check_minutes(data: np.ndarray) -> None:
+    if np.isnan(data).any():
+        raise ParameterError(
+            f"time_min has {int(np.isnan(data).sum())} NaN entr(ies).",
+            fix="Use inf (or leave the entry out of a sparse matrix) for an unreachable pair.",
+        )
+    if (data < 0).any():
+        raise ParameterError(
+            f"time_min has negative minutes (smallest {float(data.min()):g}).",
+            fix="Walking times are >= 0 minutes; check how the matrix was computed.",
+        )
+
+
+def cover_matrix(cover: Any, shape: tuple[int, int]) -> sp.csr_matrix:
+    """``cover`` as a sorted bool CSR matrix without stored False entries.
+
+    Parameters
+    ----------
+    cover
+        Dense array-like or scipy sparse matrix; a true (non-zero) entry means covered.
+    shape
+        The expected shape (n_cand, n_demand).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+
+    Raises
+    ------
+    ParameterError
+        Wrong shape.
+    """
+    out = sp.csr_matrix(cover if sp.issparse(cover) else np.asarray(cover), dtype=bool)
+    if out.shape != tuple(shape):
+        raise ParameterError(
+            f"cover has shape {out.shape}, expected (n_candidates, n_demand) = {shape}.",
+            fix="Give one row per candidate and one column per demand point.",
+        )
+    out.eliminate_zeros()  # stored False entries (a bool cover's zeros mean "not covered")
+    out.sort_indices()
+    return out

@@ -166,7 +166,8 @@ def _check_unassigned(unassigned_population: float) -> float:
     unassigned = float(unassigned_population or 0.0)
     if not (math.isfinite(unassigned) and unassigned >= 0):
         raise ParameterError(
-            f"unassigned_population must be a finite number >= 0, got {unassigned_population!r}."
+            f"unassigned_population must be a finite number >= 0, got {unassigned_population!r}.",
+            fix="Pass the residents known only for the whole municipality (0 if none).",
         )
     return unassigned
 

@@ -83,7 +83,7 @@ def solve(
     """
     _check_model(model)
     if solver not in SOLVERS:
-        raise ParameterError(f"Unknown solver {solver!r}; use one of {SOLVERS}.")
+        raise ParameterError(f"Unknown solver {solver!r}.", fix=f"Use one of {SOLVERS}.")
     problem.check_feasible()
     h = heuristic(problem, model)
     if solver == "greedy":

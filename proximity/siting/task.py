@@ -24,6 +24,8 @@ from proximity.siting.solvers import SOLVERS
 ONE_PER_AREA = (False, True, "at_most", "at_least", "exactly")
 #: Accepted values of ``area_level``.
 AREA_LEVELS = ("areas", "subareas")
+#: Largest accepted walking threshold (minutes): a day's walk.
+MAX_THRESHOLD_MIN = 1440.0
 
 
 def p_median_cap_min(threshold_min: float) -> float:
@@ -90,8 +92,13 @@ class SiteTask:
     Raises
     ------
     ParameterError
-        ``threshold_min`` ≤ 0, ``k`` < 1, unknown model, solver, profile, area level or
-        ``one_per_area``, or ``candidates`` of an unknown type (checked in this order).
+        ``threshold_min`` not in (0, 1440], ``k`` not a positive integer, unknown model,
+        solver, profile, area level or ``one_per_area``, ``candidates`` of an unknown type
+        (checked in this order); then a category that is not a name, an unknown
+        ``robustness_solver``, a non-positive ``time_limit_s`` or ``max_snap_m``, a
+        ``detour_factor`` below 1, bad robustness thresholds, negative or non-integer area
+        bounds, or a bare string for ``candidate_areas`` / ``fixed``. The category itself is
+        checked against the city in :func:`~proximity.siting.api.solve_site`.
     """
 
     category: str = "district_office"
@@ -119,23 +126,24 @@ class SiteTask:
         from proximity.profiles import get_profile
 
         _check_threshold(self.threshold_min)
-        k = self.k
-        if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-            raise ParameterError(f"k must be a positive integer, got {k!r}.")
-        if self.model not in MODELS:
-            raise ParameterError(f"Unknown model {self.model!r}.", fix=f"Use one of {MODELS}.")
-        if self.solver not in SOLVERS:
-            raise ParameterError(f"Unknown solver {self.solver!r}.", fix=f"Use one of {SOLVERS}.")
+        _check_k(self.k)
+        _check_name("model", self.model, MODELS)
+        _check_name("solver", self.solver, SOLVERS)
         get_profile(self.profile)  # raises ParameterError for an unknown profile
-        if self.area_level not in AREA_LEVELS:
-            raise ParameterError(
-                f"Unknown area_level {self.area_level!r}.", fix="Use 'areas' or 'subareas'."
-            )
+        _check_name("area_level", self.area_level, AREA_LEVELS)
         if self.one_per_area not in ONE_PER_AREA:
             raise ParameterError(
-                f"one_per_area must be one of {ONE_PER_AREA}, got {self.one_per_area!r}."
+                f"one_per_area must be one of {ONE_PER_AREA}, got {self.one_per_area!r}.",
+                fix="Use one_per_area='at_most', 'at_least', 'exactly' or False.",
             )
         _check_candidates(self.candidates)
+        if not isinstance(self.category, str) or not self.category.strip():
+            raise ParameterError(
+                f"category must be a service category name, got {self.category!r}.",
+                fix="Use e.g. category='district_office'.",
+            )
+        _check_name("robustness_solver", self.robustness_solver, SOLVERS)
+        _check_options(self)
 
     @property
     def threshold(self) -> float:
@@ -159,16 +167,82 @@ class SiteTask:
         return list(self.robustness_thresholds_min)
 
 
-def _check_threshold(threshold_min: Any) -> None:
-    if (
-        isinstance(threshold_min, bool)
-        or not isinstance(threshold_min, int | float)
-        or not (math.isfinite(threshold_min) and threshold_min > 0)
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+
+
+def _check_threshold(threshold_min: Any, name: str = "threshold_min") -> None:
+    if not (
+        _is_number(threshold_min)
+        and math.isfinite(threshold_min)
+        and 0 < threshold_min <= MAX_THRESHOLD_MIN
     ):
         raise ParameterError(
-            f"threshold_min must be a positive number of minutes, got {threshold_min!r}.",
-            fix="Use e.g. threshold_min=10.",
+            f"{name} must be a positive number of minutes (at most {MAX_THRESHOLD_MIN:g}, a "
+            f"day's walk), got {threshold_min!r}.",
+            fix=f"Use e.g. {name}=10.",
         )
+
+
+def _check_k(k: Any) -> None:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ParameterError(
+            f"k must be a positive integer (the number of new sites), got {k!r}.",
+            fix="Use e.g. k=3.",
+        )
+
+
+def _check_name(name: str, value: Any, known: Sequence[str]) -> None:
+    if isinstance(value, str) and value in known:
+        return
+    from proximity.siting.checks import did_you_mean
+
+    raise ParameterError(
+        f"Unknown {name} {value!r}.",
+        fix=f"{did_you_mean(value, known)}Use one of: {', '.join(map(repr, known))}.",
+    )
+
+
+def _check_positive(name: str, value: Any, *, minimum: float = 0.0, example: str) -> None:
+    """``value`` must be a finite number > ``minimum`` (or ≥ it, for a minimum of 1)."""
+    ok = _is_number(value) and math.isfinite(value)
+    ok = ok and (value >= minimum if minimum >= 1 else value > minimum)
+    if not ok:
+        bound = f">= {minimum:g}" if minimum >= 1 else f"> {minimum:g}"
+        raise ParameterError(
+            f"{name} must be a finite number {bound}, got {value!r}.", fix=f"Use e.g. {example}."
+        )
+
+
+def _check_options(task: SiteTask) -> None:
+    """The numeric options, the robustness thresholds, area bounds, area and fixed ids."""
+    _check_positive("time_limit_s", task.time_limit_s, example="time_limit_s=60")
+    _check_positive("max_snap_m", task.max_snap_m, example="max_snap_m=300")
+    _check_positive("detour_factor", task.detour_factor, minimum=1.0, example="detour_factor=1.3")
+    for t in task.robustness_thresholds_min or ():
+        _check_threshold(t, "robustness_thresholds_min")
+    for name in ("min_per_area", "max_per_area"):
+        bounds = getattr(task, name)
+        if bounds is None:
+            continue
+        if not isinstance(bounds, Mapping):
+            raise ParameterError(
+                f"{name} must map area ids to numbers of sites, got {type(bounds).__name__}.",
+                fix=f"Use e.g. {name}={{'A1': 1}}.",
+            )
+        for area, v in bounds.items():
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0:
+                raise ParameterError(
+                    f"{name}[{area!r}] must be a whole number of sites >= 0, got {v!r}.",
+                    fix=f"Use e.g. {name}={{{str(area)!r}: 1}}.",
+                )
+    for name in ("candidate_areas", "fixed"):
+        ids = getattr(task, name)
+        if isinstance(ids, str) or (ids is not None and not isinstance(ids, Sequence)):
+            raise ParameterError(
+                f"{name} must be a list of ids, got {ids!r}.",
+                fix=f"Wrap a single id in a list: {name}=[{ids!r}].",
+            )
 
 
 def _check_candidates(candidates: Any) -> None:
@@ -192,5 +266,6 @@ def candidates_type_error(candidates: Any) -> ParameterError:
     """
     return ParameterError(
         "candidates must be None, categories, a GeoDataFrame or a file, "
-        f"got {type(candidates).__name__}."
+        f"got {type(candidates).__name__}.",
+        fix="Pass e.g. candidates=['library'], a GeoDataFrame of points, or a file path.",
     )
