@@ -154,12 +154,7 @@ def interchange(
         Chosen candidate indices, sorted by id.
     """
     _check_model(model)
-    rank = _rank(problem)
-    areas = _Areas(problem)
-    S = [int(j) for j in chosen]
-    for j in S:
-        areas.add(j)
-    fixed = set(problem.fixed_index.tolist())
+    rank, areas, S, fixed = _open_state(problem, chosen)
     n = problem.n_candidates
     for _ in range(max_iter):
         S_arr = np.array(sorted(S, key=lambda j: rank[j]), dtype=np.int64)
@@ -187,6 +182,18 @@ def interchange(
     return np.array(sorted(S, key=lambda j: rank[j]), dtype=np.int64)
 
 
+def _open_state(
+    problem: SitingProblem, chosen: np.ndarray
+) -> tuple[np.ndarray, _Areas, list[int], set[int]]:
+    """The state a local search starts from: id ranks, area counts, open sites, fixed sites."""
+    rank = _rank(problem)
+    areas = _Areas(problem)
+    S = [int(j) for j in chosen]
+    for j in S:
+        areas.add(j)
+    return rank, areas, S, set(problem.fixed_index.tolist())
+
+
 def canonical(problem: SitingProblem, chosen: np.ndarray, model: str = "mclp") -> np.ndarray:
     """Replace open sites by smaller-id candidates of *equal* objective, until none remains.
 
@@ -196,12 +203,7 @@ def canonical(problem: SitingProblem, chosen: np.ndarray, model: str = "mclp") -
     objective by at most 1e-9 (relative), keeping the area bounds; the sum of id ranks falls
     at every step, so it stops.
     """
-    rank = _rank(problem)
-    areas = _Areas(problem)
-    S = [int(j) for j in chosen]
-    for j in S:
-        areas.add(j)
-    fixed = set(problem.fixed_index.tolist())
+    rank, areas, S, fixed = _open_state(problem, chosen)
     n = problem.n_candidates
     for _ in range(n * max(1, len(S))):
         S_arr = np.array(sorted(S, key=lambda j: rank[j]), dtype=np.int64)
