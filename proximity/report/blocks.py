@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proximity import _io
-from proximity._text import html_text, markdown_text
+from proximity._text import html_text, markdown_literal
 from proximity.errors import OutputError
 
 __all__ = ["Block", "render_html", "render_md", "write_files"]
@@ -39,11 +39,11 @@ class Block:
 def render_md(blocks: Sequence[Block]) -> str:
     """The blocks as Markdown.
 
-    Every text is written literally (:func:`proximity._text.markdown_text`): names and
+    Every text is written literally (:func:`proximity._text.markdown_literal`): names and
     notes from data can neither become raw HTML, links or Markdown markup, nor break a
-    table row.
+    table row; ordinary names, ids and URLs are written unchanged.
     """
-    md = markdown_text
+    md = markdown_literal
     out: list[str] = []
     for b in blocks:
         if b.kind == "h1":
@@ -51,11 +51,11 @@ def render_md(blocks: Sequence[Block]) -> str:
         elif b.kind == "h2":
             out.append(f"## {md(b.text)}\n")
         elif b.kind == "p":
-            out.append(f"{md(b.text)}\n")
+            out.append(f"{md(b.text, line_start=True)}\n")
         elif b.kind == "warn":
             out.append(f"> **⚠ {md(b.text)}**\n")
         elif b.kind == "ul":
-            out.append("\n".join(f"- {md(i)}" for i in b.items) + "\n")
+            out.append("\n".join(f"- {md(i, line_start=True)}" for i in b.items) + "\n")
         elif b.kind == "table":
             align = ["---:" if n else "---" for n in b.numeric]
             lines = [
