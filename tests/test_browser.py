@@ -126,11 +126,9 @@ def _chromium_cmd(profile_dir: Path, *extra: str) -> list[str]:
     ]
 
 
-def _probe(page: Path, tmp_path: Path) -> dict:
+def _probe(page: Path, tmp_path: Path, tail: str = PROBE_TAIL) -> dict:
     html = page.read_text("utf-8")
-    probed = html.replace("<head>", "<head>" + PROBE_HEAD, 1).replace(
-        "</html>", PROBE_TAIL + "</html>"
-    )
+    probed = html.replace("<head>", "<head>" + PROBE_HEAD, 1).replace("</html>", tail + "</html>")
     probe_file = tmp_path / "probe.html"
     probe_file.write_text(probed, "utf-8")
     out = subprocess.run(
@@ -275,3 +273,116 @@ def test_helsingborg_map_renders_offline(tmp_path):
     assert "ingen data om ideella organisationer" in r["site_popup"], r["site_popup"]
     _screenshot(page, ARTIFACTS / "map-helsingborg.png", "1280,900", tmp_path)
     _screenshot(page, ARTIFACTS / "map-helsingborg-phone.png", "390,844", tmp_path)
+
+
+# ---- texts from data cannot run as script (issue 11) ----------------------------------------
+
+#: Switches every overlay on, opens every tooltip and popup of the map, then reports what they
+#: show and whether anything set ``window.__pwned``.
+INJECTION_PROBE = """<script>
+window.addEventListener("load", function () { setTimeout(function () {
+  var r = {tooltips: [], popups: [], open_errors: []};
+  document.querySelectorAll(".leaflet-control-layers-overlays input[type=checkbox]")
+    .forEach(function (i) { if (!i.checked) { i.click(); } });
+  var map = null;
+  Object.keys(window).forEach(function (k) {
+    try { if (window[k] instanceof L.Map) { map = window[k]; } } catch (e) {}
+  });
+  var inside = function (el) { return el.querySelectorAll("img, svg, script, iframe").length; };
+  map.eachLayer(function (l) {
+    try {
+      if (l.getTooltip && l.getTooltip()) {
+        l.openTooltip();
+        var t = l.getTooltip().getElement();
+        r.tooltips.push({text: t.textContent, elements: inside(t)});
+      }
+      if (l.getPopup && l.getPopup()) {
+        l.openPopup();
+        var p = l.getPopup().getElement().querySelector(".leaflet-popup-content");
+        r.popups.push({text: p.textContent, elements: inside(p)});
+      }
+    } catch (e) { r.open_errors.push(String(e)); }
+  });
+  var boxes = document.querySelectorAll(".px-box, .leaflet-control-layers");
+  r.boxes = Array.prototype.map.call(boxes, function (b) { return b.textContent; }).join("\\n");
+  r.box_elements = Array.prototype.reduce.call(boxes, function (n, b) { return n + inside(b); }, 0);
+  r.marker_titles = Array.prototype.map.call(
+    document.querySelectorAll(".leaflet-marker-icon[title]"), function (m) { return m.title; });
+  r.title = document.title;
+  setTimeout(function () {
+    r.pwned = window.__pwned === undefined ? null : String(window.__pwned);
+    r.js_errors = window.__jsErrors;
+    var pre = document.createElement("pre"); pre.id = "test-result";
+    pre.textContent = JSON.stringify(r); document.body.appendChild(pre);
+  }, 500);
+}, 300); });
+</script>"""
+
+#: Reports the text of a report page and whether anything set ``window.__pwned``.
+REPORT_PROBE = """<script>
+window.addEventListener("load", function () { setTimeout(function () {
+  var r = {
+    pwned: window.__pwned === undefined ? null : String(window.__pwned),
+    text: document.body.textContent,
+    title: document.title,
+    elements: document.querySelectorAll("svg, iframe, object").length,
+    scripts: document.scripts.length,
+    images: Array.prototype.map.call(document.images, function (i) { return i.src.slice(0, 22); }),
+    js_errors: window.__jsErrors
+  };
+  var pre = document.createElement("pre"); pre.id = "test-result";
+  pre.textContent = JSON.stringify(r); document.body.appendChild(pre);
+}, 500); });
+</script>"""
+
+
+@pytest.fixture(scope="module")
+def poisoned(tmp_path_factory) -> dict[str, Path]:
+    """The maps and reports of the synthetic city whose every text is a payload."""
+    import _injection as inj
+
+    return inj.write_outputs(tmp_path_factory.mktemp("injection"))
+
+
+@pytest.mark.parametrize("name", ["map", "map_category", "map_subareas"])
+def test_payloads_in_the_map_never_run(poisoned, name, tmp_path):
+    import _injection as inj
+
+    r = _probe(poisoned[name], tmp_path, INJECTION_PROBE)
+    assert r["pwned"] is None, r
+    assert r["js_errors"] == [] and r["open_errors"] == [], r
+    assert len(r["tooltips"]) >= 4 and len(r["popups"]) >= 4, r
+    # the tooltips, popups and boxes hold no element from data; the payload shows as text
+    assert all(t["elements"] == 0 for t in r["tooltips"] + r["popups"]), r
+    assert r["box_elements"] == 0
+    shown = [t["text"] for t in r["tooltips"] + r["popups"]] + [r["boxes"]]
+    for raw in inj.RAW:
+        assert any(raw in t for t in shown), raw
+    area = "mksubarea1" if name == "map_subareas" else "mkarea1"
+    assert any(t["text"].startswith(f"{area} <img src=x") for t in r["tooltips"]), r["tooltips"]
+    assert any(t["text"].startswith(f"{area} <img src=x") for t in r["popups"])
+    assert f"{inj.bad('mkservices1')}" in r["marker_titles"]
+    if name == "map":
+        assert r["title"] == inj.bad("mktitle")
+        assert any("mknonprofitlabel <img src=x" in p["text"] for p in r["popups"])
+        assert "mkcategory <img src=x" in r["boxes"]  # layer control and legend
+        assert "mkunlocated1 <img src=x" in r["boxes"]  # the info box
+        assert any("mkcategory <img src=x" in t["text"] for t in r["tooltips"])  # reached area
+
+
+@pytest.mark.parametrize("name", ["report.html", "category.html", "profile.html", "area.html"])
+def test_payloads_in_the_html_report_never_run(poisoned, name, tmp_path):
+    import _injection as inj
+
+    r = _probe(poisoned[name], tmp_path, REPORT_PROBE)
+    assert r["pwned"] is None, r
+    assert r["js_errors"] == [], r["js_errors"]
+    assert r["elements"] == 0
+    assert r["scripts"] == 2  # the probe's own two
+    assert all(src.startswith("data:image/png") for src in r["images"]), r["images"]
+    for raw in inj.RAW:
+        assert raw in r["text"], raw
+    marker = {"profile.html": "mksubarea1", "area.html": "mkarea2"}.get(name, "mkarea1")
+    assert f"{marker} <img src=x" in r["text"]
+    if name == "report.html":
+        assert r["title"] == inj.bad("mktitle")

@@ -79,7 +79,8 @@ def test_floor_area_proxy_english(inputs):
     )
     page = mc.text(render_html(m))
     assert "Population is estimated from residential floor area in OSM (m²)" in page
-    assert "Share of residential floor area (population proxy) within 10 minutes' walk" in page
+    # texts are HTML-escaped in the page (the apostrophe shows literally)
+    assert "Share of residential floor area (population proxy) within 10 minutes&#x27; walk" in page
     assert not re.search(r"(?<![-\w])residents?\b", page.lower())  # not the CSS class
 
 
@@ -93,7 +94,7 @@ def test_english_variant(inputs):
         lang="en",
     )
     page = mc.text(render_html(m))
-    assert "Share of residents within 10 minutes' walk" in page
+    assert "Share of residents within 10 minutes&#x27; walk" in page  # escaped, shown literally
     assert "Proposed district office no. 1" in page
     assert "straight-line distance × 1.3 (approximation)" in page
     assert 'lang="en"' in page

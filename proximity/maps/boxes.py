@@ -6,13 +6,13 @@ built from the texts of :mod:`proximity.maps.labels` and the data views, escaped
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
 import pandas as pd
 
+from proximity._text import html_text
 from proximity.maps.context import MapContext
 from proximity.maps.elements import (
     CATEGORY_STYLE,
@@ -66,22 +66,22 @@ def _add_layer_control(ctx: MapContext, fmap: ProximityMap) -> None:
 def _title_html(ctx: MapContext) -> str:
     """The title with flag lines: crow-fly distances, floor-area proxy, unlocated services."""
     tx, access = ctx.tx, ctx.access
-    title_html = f"<div>{html.escape(ctx.page_title)}</div>"
+    title_html = f"<div>{html_text(ctx.page_title)}</div>"
     if is_crowfly(access):
         title_html += (
-            f"<div class='px-flag' id='px-crowfly-title'>⚠ {html.escape(tx['method'])}: "
-            f"{html.escape(distance_method_text(access, ctx.lang))}</div>"
+            f"<div class='px-flag' id='px-crowfly-title'>⚠ {html_text(tx['method'])}: "
+            f"{html_text(distance_method_text(access, ctx.lang))}</div>"
         )
     if ctx.proxy:
         title_html += (
-            f"<div class='px-flag' id='px-proxy-title'>⚠ {html.escape(tx['proxy_title'])}</div>"
+            f"<div class='px-flag' id='px-proxy-title'>⚠ {html_text(tx['proxy_title'])}</div>"
         )
     n_unloc = len(unlocated_services(ctx.city).get(ctx.category, []))
     if n_unloc:  # coverage of this category is underestimated: say so where it is seen
         key = "underestimated_1" if n_unloc == 1 else "underestimated"
         title_html += (
             "<div class='px-flag' id='px-unlocated-title'>⚠ "
-            + html.escape(GAP_TEXT[ctx.lang][key].format(n=n_unloc))
+            + html_text(GAP_TEXT[ctx.lang][key].format(n=n_unloc))
             + "</div>"
         )
     return title_html
@@ -102,7 +102,7 @@ def _add_title_box(ctx: MapContext, fmap: ProximityMap) -> None:
 def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mapping[str, int]) -> str:
     """Share classes, service pins of the drawn categories, sites and residents."""
     tx, lang = ctx.tx, ctx.lang
-    rows = [f"<div><b>{html.escape(ctx.measure)}</b><br>{html.escape(ctx.cat_label)}</div>"]
+    rows = [f"<div><b>{html_text(ctx.measure)}</b><br>{html_text(ctx.cat_label)}</div>"]
     for i, colour in enumerate(SHARE_COLOURS):
         lo = fmt_num(100 * SHARE_BREAKS[i], 0, lang)
         hi = fmt_num(100 * SHARE_BREAKS[i + 1], 0, lang)
@@ -113,7 +113,7 @@ def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mappin
         )
     rows.append(
         f"<div class='px-legend-row'><span class='px-swatch' style='background:{NO_DATA_COLOUR}'>"
-        f"</span>{html.escape(tx['no_data'])}</div>"
+        f"</span>{html_text(tx['no_data'])}</div>"
     )
     for cat in used_categories:
         icon, colour = CATEGORY_STYLE.get(cat, DEFAULT_STYLE)
@@ -121,21 +121,21 @@ def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mappin
         rows.append(
             "<div class='px-legend-row'>"
             + pin_html(icon, colour, "px-office-pin" if cat == "district_office" else "")
-            + f"{html.escape(label)}</div>"
+            + f"{html_text(label)}</div>"
         )
     if counts.get("sites"):
         sites_name = site_labels(ctx.siting, lang)[1] if ctx.siting is not None else ""
         rows.append(
             "<div class='px-legend-row'><div class='px-site-pin' style='width:24px;height:24px'>"
-            f"<span style='font-size:11px'>1</span></div>{html.escape(sites_name)}</div>"
+            f"<span style='font-size:11px'>1</span></div>{html_text(sites_name)}</div>"
         )
     if counts.get("residents"):
         rows.append(
             "<div class='px-legend-row'><span class='px-swatch' style='background:#f16913;"
-            f"border-radius:50%;width:14px'></span>{html.escape(tx['residents'])}</div>"
+            f"border-radius:50%;width:14px'></span>{html_text(tx['residents'])}</div>"
         )
     return (
-        f"<details open data-collapse-narrow><summary>{html.escape(tx['legend'])}</summary>"
+        f"<details open data-collapse-narrow><summary>{html_text(tx['legend'])}</summary>"
         + "".join(rows)
         + "</details>"
     )
@@ -177,15 +177,15 @@ def _gaps_html(city: Any, lang: str, category: str | None = None) -> list[str]:
         if cat in missing:
             continue
         full = ", ".join(names)
-        text = html.escape(
+        text = html_text(
             f"{category_label(cat, lang)}: {len(names)} ({_names_compact(names, 2, lang)})"
         )
         if cat == category:
             text = f"<b class='px-unlocated-current'>{text}</b>"
-        rows.append(f"<li title='{html.escape(full, quote=True)}'>{text}</li>")
+        rows.append(f"<li title='{html_text(full)}'>{text}</li>")
     if rows:
         out.append(
-            f"<li id='px-unlocated-services'>{html.escape(gt['unlocated_services'])}:"
+            f"<li id='px-unlocated-services'>{html_text(gt['unlocated_services'])}:"
             f"<ul>{''.join(rows)}</ul></li>"
         )
     if missing:
@@ -196,9 +196,9 @@ def _gaps_html(city: Any, lang: str, category: str | None = None) -> list[str]:
             if names:
                 key = "known_unlocated" if len(names) == 1 else "known_unlocated_pl"
                 line += f" ({gt[key].format(n=len(names))}: {_names_compact(names, 2, lang)})"
-            rows.append(f"<li>{html.escape(line)}</li>")
+            rows.append(f"<li>{html_text(line)}</li>")
         out.append(
-            f"<li id='px-no-service'><span class='px-flag'>⚠ {html.escape(gt['no_service_head'])}"
+            f"<li id='px-no-service'><span class='px-flag'>⚠ {html_text(gt['no_service_head'])}"
             f"</span><ul>{''.join(rows)}</ul></li>"
         )
     return out
@@ -224,16 +224,16 @@ def _approx_items(ctx: MapContext) -> list[str]:
         detail = quality_detail_html(counts, lang)
         cls = f" class='px-flag' id='{flag_id}'" if na else ""
         approx.append(
-            f"<li><span{cls}>{'⚠ ' if na else ''}{html.escape(text)}</span> ({detail})</li>"
+            f"<li><span{cls}>{'⚠ ' if na else ''}{html_text(text)}</span> ({detail})</li>"
         )
     unlocated = getattr(city, "unlocated", None)
     if unlocated is not None and len(unlocated) and "population" in unlocated:
         n_unloc = float(pd.to_numeric(unlocated["population"], errors="coerce").sum())
         if n_unloc > 0:
             txt = tx["unlocated"].format(n=fmt_int(n_unloc, lang))
-            approx.append(f"<li>{html.escape(txt)}</li>")
+            approx.append(f"<li>{html_text(txt)}</li>")
     if not approx:
-        approx.append(f"<li>{html.escape(tx['approx_none'])}</li>")
+        approx.append(f"<li>{html_text(tx['approx_none'])}</li>")
     return approx
 
 
@@ -247,27 +247,27 @@ def _info_html(ctx: MapContext) -> str:
         line += f"; {tx['population_year']}: {dates['population_year']}"
     if "osm_date" in dates:
         line += f"; {tx['osm_date']}: {dates['osm_date']}"
-    items.append(f"<li>{html.escape(line)}</li>")
+    items.append(f"<li>{html_text(line)}</li>")
     method = distance_method_text(access, lang)
     if is_crowfly(access):
         items.append(
-            f"<li><div class='px-flag' id='px-crowfly-flag'>⚠ {html.escape(tx['method'])}: "
-            f"{html.escape(method)}. {html.escape(tx['crowfly_warn'])}</div></li>"
+            f"<li><div class='px-flag' id='px-crowfly-flag'>⚠ {html_text(tx['method'])}: "
+            f"{html_text(method)}. {html_text(tx['crowfly_warn'])}</div></li>"
         )
     else:
-        items.append(f"<li>{html.escape(tx['method'])}: {html.escape(method)}</li>")
+        items.append(f"<li>{html_text(tx['method'])}: {html_text(method)}</li>")
     if "proxy_flag" in tx:  # the population is residential floor area, not persons
         items.append(
             f"<li><div class='px-flag' id='px-population-proxy-flag'>⚠ "
-            f"{html.escape(tx['proxy_flag'])}</div></li>"
+            f"{html_text(tx['proxy_flag'])}</div></li>"
         )
-    profile = html.escape(profile_label(ctx.profile, lang))
-    items.append(f"<li>{html.escape(tx['profile'].capitalize())}: {profile}</li>")
-    items.append(f"<li>{html.escape(tx['approx'])}:<ul>{''.join(_approx_items(ctx))}</ul></li>")
+    profile = html_text(profile_label(ctx.profile, lang))
+    items.append(f"<li>{html_text(tx['profile'].capitalize())}: {profile}</li>")
+    items.append(f"<li>{html_text(tx['approx'])}:<ul>{''.join(_approx_items(ctx))}</ul></li>")
     items.extend(_gaps_html(ctx.city, lang, ctx.category))
-    items.append(f"<li>{html.escape(OSM_ATTRIBUTION[lang])}</li>")
+    items.append(f"<li>{html_text(OSM_ATTRIBUTION[lang])}</li>")
     return (
-        f"<details open data-collapse-narrow><summary>{html.escape(tx['info'])}</summary>"
+        f"<details open data-collapse-narrow><summary>{html_text(tx['info'])}</summary>"
         f"<ul>{''.join(items)}</ul></details>"
     )
 

@@ -8,8 +8,6 @@ which is the order of the layers in the page.
 
 from __future__ import annotations
 
-import html
-import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -18,6 +16,7 @@ import folium
 import numpy as np
 import pandas as pd
 
+from proximity._text import html_text
 from proximity.errors import ParameterError
 from proximity.maps.assets import asset_comment
 from proximity.maps.context import MapContext
@@ -29,8 +28,10 @@ from proximity.maps.elements import (
     MapScript,
     ProximityMap,
     Raw,
+    class_token,
     collection,
     feature,
+    js_json,
     pin_html,
     popup_table,
 )
@@ -63,9 +64,16 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _add_layer(fmap: ProximityMap, features: list[dict[str, Any]], **group: Any) -> None:
-    """One switchable layer (a ``FeatureGroup``) holding ``features``."""
-    layer = folium.FeatureGroup(**group)
+def _layer_name(text: str) -> str:
+    """A layer's name for the layer control, which Leaflet inserts as HTML: escaped."""
+    return html_text(text)
+
+
+def _add_layer(
+    fmap: ProximityMap, features: list[dict[str, Any]], *, name: str, **group: Any
+) -> None:
+    """One switchable layer (a ``FeatureGroup`` named ``name``, plain text) holding ``features``."""
+    layer = folium.FeatureGroup(name=_layer_name(name), **group)
     layer.add_child(GeoJsonFeatures(collection(features)))
     layer.add_to(fmap)
 
@@ -79,20 +87,17 @@ def _add_tiles(ctx: MapContext, fmap: ProximityMap) -> None:
         folium.TileLayer(
             tiles=OSM_TILES,
             attr=OSM_ATTRIBUTION[ctx.lang],
-            name=ctx.tx["tiles"],
+            name=_layer_name(ctx.tx["tiles"]),
             max_zoom=19,
             overlay=False,
             control=True,
         ).add_to(fmap)
     folium.FeatureGroup(
-        name=ctx.tx["no_tiles"], overlay=False, control=True, show=not ctx.tiles
+        name=_layer_name(ctx.tx["no_tiles"]), overlay=False, control=True, show=not ctx.tiles
     ).add_to(fmap)
-    if not ctx.tiles:
-        fmap.add_child(
-            MapScript(
-                f"map.attributionControl.addAttribution({json.dumps(OSM_ATTRIBUTION[ctx.lang])});"
-            )
-        )
+    if not ctx.tiles:  # Leaflet shows the attribution as HTML
+        attribution = js_json(html_text(OSM_ATTRIBUTION[ctx.lang]))
+        fmap.add_child(MapScript(f"map.attributionControl.addAttribution({attribution});"))
 
 
 # ---- areas choropleth -------------------------------------------------------------------
@@ -172,7 +177,7 @@ def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
             "area_id": aid,
             "_style": style,
             "_popup": popup_table(f"{name}", prow),
-            "_tooltip": f"{name}: {shown}",
+            "_tooltip": html_text(f"{name}: {shown}"),
         }
         feats.append(feature(a.geometry, props))
     _add_layer(fmap, feats, name=f"{ctx.measure} – {ctx.cat_label}", overlay=True, show=True)
@@ -230,7 +235,7 @@ def _add_isochrones(ctx: MapContext, fmap: ProximityMap) -> None:
             "fillOpacity": 0.15,
             "className": "px-isochrone",
         }
-        tooltip = f"{category_label(cat, ctx.lang)}: {reached}"
+        tooltip = html_text(f"{category_label(cat, ctx.lang)}: {reached}")
         feats = [
             feature(g, {"_style": style, "_tooltip": tooltip})
             for g in geoms
@@ -287,7 +292,7 @@ def _add_residents(ctx: MapContext, fmap: ProximityMap) -> None:
             "fillOpacity": 0.6,
             "className": "px-resident",
         }
-        tooltip = f"{fmt_int(pop, ctx.lang)} {ctx.tx['people']}"
+        tooltip = html_text(f"{fmt_int(pop, ctx.lang)} {ctx.tx['people']}")
         feats.append(feature(p.geometry, {"_style": style, "_tooltip": tooltip}))
     _add_layer(fmap, feats, name=ctx.tx["residents"], show=True)
     fmap.counts["residents"] = len(feats)
@@ -329,7 +334,7 @@ def _service_features(ctx: MapContext, services: Any, cat: str) -> list[dict[str
             if not _is_missing(v):
                 prow.append((tx[key], quality_label(v, lang) if key == "quality" else str(v)))
         marker = {
-            "className": f"px-marker {kind_class} px-cat-{cat}",
+            "className": f"px-marker {kind_class} px-cat-{class_token(cat)}",
             "html": pin_html(icon, colour, "px-office-pin" if office else ""),
             "iconSize": [26, 26],
             "iconAnchor": [13, 13],
@@ -383,7 +388,7 @@ def _add_services(ctx: MapContext, fmap: ProximityMap) -> list[str]:
                 else f"{ctx.tx['services']}: {category_label(cat, ctx.lang)}"
             )
             visible = office or cat == ctx.category or ctx.all_services
-            layer = folium.FeatureGroup(name=lname, show=visible)
+            layer = folium.FeatureGroup(name=_layer_name(lname), show=visible)
             target = _cluster(ctx, fmap, layer) if ctx.cluster_services and not office else layer
             target.add_child(GeoJsonFeatures(collection(feats)))
             layer.add_to(fmap)
@@ -426,9 +431,9 @@ def _impact_html(ctx: MapContext, site_id: str) -> str:
     if not impact:
         return ""
     return (
-        f"<b>{html.escape(ctx.tx['impact'])}</b><ul>"
+        f"<b>{html_text(ctx.tx['impact'])}</b><ul>"
         + "".join(
-            f"<li>{html.escape(a)}: +{fmt_int(v, ctx.lang)}{ctx.tx['count_suffix']}</li>"
+            f"<li>{html_text(a)}: +{fmt_int(v, ctx.lang)}{ctx.tx['count_suffix']}</li>"
             for a, v in impact
         )
         + "</ul>"
@@ -443,7 +448,7 @@ def _gini_html(ctx: MapContext, site_id: str) -> str:
     gb, ga, gd = gini
     lang = ctx.lang
     return (
-        f"<div class='px-gini-share'><b>{html.escape(GAP_TEXT[lang]['gini_share'])}"
+        f"<div class='px-gini-share'><b>{html_text(GAP_TEXT[lang]['gini_share'])}"
         f"</b>: {fmt_num(gb, 3, lang)} → {fmt_num(ga, 3, lang)} "
         f"({'+' if gd > 0 else ''}{fmt_num(gd, 3, lang)})</div>"
     )
@@ -454,18 +459,18 @@ def _nonprofits_html(ctx: MapContext, site: pd.Series) -> str:
     siting, city, lang, sid = ctx.siting, ctx.city, ctx.lang, site["site_id"]
     orgs = site_nonprofits(siting, city, sid, (site["lon"], site["lat"]))
     np_label = site_nonprofit_label(siting, city, sid, lang)
-    out = f"<b>{html.escape(ctx.tx['nonprofits'])}</b>"
+    out = f"<b>{html_text(ctx.tx['nonprofits'])}</b>"
     if not orgs:
         absent = nonprofit_absence_text(siting, city, sid, lang)
-        return out + f": <span class='px-nonprofits-absent'>{html.escape(absent)}</span>"
+        return out + f": <span class='px-nonprofits-absent'>{html_text(absent)}</span>"
     if np_label:
-        out += f": {html.escape(np_label)}"
+        out += f": {html_text(np_label)}"
     return (
         out
         + "<ul>"
         + "".join(
-            f"<li>{html.escape(nm)}"
-            + (f" ({html.escape(kind)})" if kind else "")
+            f"<li>{html_text(nm)}"
+            + (f" ({html_text(kind)})" if kind else "")
             + (f", {fmt_int(d, lang)} m" if d is not None else "")
             + "</li>"
             for nm, kind, d in orgs

@@ -8,14 +8,16 @@ once the map exists).
 
 from __future__ import annotations
 
-import html
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
+
+from proximity._text import html_text
 
 __all__ = [
     "CATEGORY_STYLE",
@@ -27,6 +29,7 @@ __all__ = [
     "MapScript",
     "ProximityMap",
     "Raw",
+    "class_token",
     "collection",
     "feature",
     "js_json",
@@ -62,6 +65,15 @@ def js_json(obj: Any) -> str:
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(ch, esc)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def class_token(text: str) -> str:
+    """``text`` as one CSS class-name token.
+
+    Anything but letters, digits, ``-`` and ``_`` becomes ``_``, so a category from data
+    cannot add classes or leave the attribute.
+    """
+    return re.sub(r"[^\w-]", "_", str(text))
 
 
 class Raw(Element):
@@ -149,11 +161,11 @@ class Control(MacroElement):
         """
     )
 
-    def __init__(self, html_text: str, *, element_id: str, position: str, css_class: str):
+    def __init__(self, markup: str, *, element_id: str, position: str, css_class: str):
         super().__init__()
         self._name = "Control"
-        self.html = html_text
-        self.html_json = js_json(html_text)
+        self.html = markup
+        self.html_json = js_json(markup)
         self.element_id = element_id
         self.position = position
         self.css_class = css_class
@@ -225,9 +237,9 @@ def pin_html(icon: str, colour: str, extra_class: str = "") -> str:
 def popup_table(title: str, rows: Sequence[tuple[str, str]], extra: str = "") -> str:
     """Popup HTML: a title, a two-column table of ``(label, value)`` rows and extra HTML."""
     body = "".join(
-        f"<tr><th>{html.escape(k)}</th><td class='num'>{html.escape(v)}</td></tr>" for k, v in rows
+        f"<tr><th>{html_text(k)}</th><td class='num'>{html_text(v)}</td></tr>" for k, v in rows
     )
-    return f"<div class='px-popup'><h4>{html.escape(title)}</h4><table>{body}</table>{extra}</div>"
+    return f"<div class='px-popup'><h4>{html_text(title)}</h4><table>{body}</table>{extra}</div>"
 
 
 def feature(geom: Any, props: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ sites and of the total row.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from proximity._text import html_text
 from proximity.distance_method import DistanceMethod
 from proximity.errors import ParameterError
 from proximity.profiles import PROFILES
@@ -426,7 +426,9 @@ def site_labels(siting: Any, lang: str = "sv") -> tuple[str, str]:
     if cat == "district_office":
         return tx["site"], tx["sites"]
     c = category_label(cat, lang).lower()
-    return tx["site_other"].replace("{c}", c), tx["sites_other"].format(c=c)
+    # the label is a template for {n}: braces in a category from data are literal
+    literal = c.replace("{", "{{").replace("}", "}}")
+    return tx["site_other"].replace("{c}", literal), tx["sites_other"].format(c=c)
 
 
 # --------------------------------------------------------------------------------------
@@ -491,11 +493,9 @@ def quality_detail_html(counts: Mapping[str, int], lang: str = "sv", n: int = 60
         label = quality_label(k, lang)
         short = _short(label, n)
         if short != label:
-            parts.append(
-                f"<span title='{html.escape(label, quote=True)}'>{html.escape(short)}</span>: {v}"
-            )
+            parts.append(f"<span title='{html_text(label)}'>{html_text(short)}</span>: {v}")
         else:
-            parts.append(f"{html.escape(label)}: {v}")
+            parts.append(f"{html_text(label)}: {v}")
     return ", ".join(parts)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +11,7 @@ import folium
 from branca.element import Figure
 
 from proximity import _io
+from proximity._text import html_text
 from proximity.errors import OutputError, ParameterError
 from proximity.maps.assets import asset_comment, external_asset_urls, inline_external
 from proximity.maps.boxes import _add_info_box, _add_layer_control, _add_legend, _add_title_box
@@ -220,7 +220,7 @@ def _new_map(ctx: MapContext) -> ProximityMap:
     fmap.counts = {}
     fig = fmap.get_root()
     assert isinstance(fig, Figure)
-    fig.header.add_child(Raw(f"<title>{html.escape(ctx.page_title)}</title>"), name="px_title")
+    fig.header.add_child(Raw(f"<title>{html_text(ctx.page_title)}</title>"), name="px_title")
     if ctx.offline:
         fmap.default_js = []
         fmap.default_css = []

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import html
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from proximity import _io
+from proximity._text import html_text, markdown_literal
 from proximity.errors import OutputError
 
 __all__ = ["Block", "render_html", "render_md", "write_files"]
@@ -36,34 +36,36 @@ class Block:
     png: bytes = b""
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def render_md(blocks: Sequence[Block]) -> str:
-    """The blocks as Markdown."""
+    """The blocks as Markdown.
+
+    Every text is written literally (:func:`proximity._text.markdown_literal`): names and
+    notes from data can neither become raw HTML, links or Markdown markup, nor break a
+    table row; ordinary names, ids and URLs are written unchanged.
+    """
+    md = markdown_literal
     out: list[str] = []
     for b in blocks:
         if b.kind == "h1":
-            out.append(f"# {b.text}\n")
+            out.append(f"# {md(b.text)}\n")
         elif b.kind == "h2":
-            out.append(f"## {b.text}\n")
+            out.append(f"## {md(b.text)}\n")
         elif b.kind == "p":
-            out.append(f"{b.text}\n")
+            out.append(f"{md(b.text, line_start=True)}\n")
         elif b.kind == "warn":
-            out.append(f"> **⚠ {b.text}**\n")
+            out.append(f"> **⚠ {md(b.text)}**\n")
         elif b.kind == "ul":
-            out.append("\n".join(f"- {i}" for i in b.items) + "\n")
+            out.append("\n".join(f"- {md(i, line_start=True)}" for i in b.items) + "\n")
         elif b.kind == "table":
             align = ["---:" if n else "---" for n in b.numeric]
             lines = [
-                "| " + " | ".join(_md_escape(h) for h in b.header) + " |",
+                "| " + " | ".join(md(h) for h in b.header) + " |",
                 "| " + " | ".join(align) + " |",
             ]
-            lines += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in b.rows]
+            lines += ["| " + " | ".join(md(c) for c in r) + " |" for r in b.rows]
             out.append("\n".join(lines) + "\n")
         elif b.kind == "img":
-            out.append(f"![{b.text}]({b.filename})\n")
+            out.append(f"![{md(b.text)}]({b.filename})\n")
     return "\n".join(out)
 
 
@@ -82,8 +84,11 @@ img { max-width: 100%; height: auto; }
 
 
 def render_html(blocks: Sequence[Block], title: str) -> str:
-    """The blocks as one HTML page (images embedded as ``data:`` URIs)."""
-    e = html.escape
+    """The blocks as one HTML page (images embedded as ``data:`` URIs).
+
+    Every text is escaped (:func:`proximity._text.html_text`): it shows literally.
+    """
+    e = html_text
     body: list[str] = []
     for b in blocks:
         if b.kind in ("h1", "h2"):

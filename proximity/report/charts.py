@@ -36,6 +36,11 @@ def _figure(width: float, height: float) -> Any:
     return plt.subplots(figsize=(width, height))
 
 
+def _literal(text: str) -> str:
+    """``text`` shown literally by matplotlib (a ``$`` would start math text)."""
+    return str(text).replace("$", r"\$")
+
+
 def bar_chart(
     names: Sequence[str],
     shares: Sequence[float],
@@ -49,17 +54,17 @@ def bar_chart(
     y = np.arange(len(names))
     vals = np.array([100.0 * s if np.isfinite(s) else 0.0 for s in shares])
     ax.barh(y, vals, color=[share_colour(s) for s in shares], edgecolor="#444444")
-    ax.set_yticks(y, labels=list(names))
+    ax.set_yticks(y, labels=[_literal(n) for n in names])
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(_literal(xlabel))
     if np.isfinite(total_share):
         ax.axvline(
             100.0 * total_share,
             color="#222222",
             linestyle="--",
             linewidth=1,
-            label=f"{total_name} {fmt_pct(total_share)}",
+            label=_literal(f"{total_name} {fmt_pct(total_share)}"),
         )
         ax.legend(loc="lower right", fontsize=8)
     for yi, v in zip(y, vals, strict=True):
