@@ -6,10 +6,8 @@ third-party data. Each output has one function here:
 - :func:`terminal_safe` for the CLI: strips terminal control characters and escape
   sequences, so a name cannot move the cursor, recolour or retitle the terminal;
 - :func:`html_text` for HTML: escapes ``& < > " '`` (for text nodes and attributes);
-- :func:`markdown_text` for Markdown: escapes HTML and the characters that would start
-  Markdown markup, so a name shows literally and never becomes raw HTML or a link;
-- :func:`markdown_literal` for Markdown too, escaping only where a character would be
-  read as markup (an ``_`` inside a word, an ``&`` that starts no entity and the URLs in
+- :func:`markdown_literal` for Markdown: no raw HTML, no link, no emphasis from data,
+  escaping only where a character would be read as markup (an ``_`` inside a word, an ``&`` that starts no entity and the URLs in
   source citations stay as they are: GitHub's autolinks do not undo backslash escapes).
 """
 
@@ -49,12 +47,6 @@ def terminal_safe(text: object) -> str:
 def html_text(text: object) -> str:
     """``text`` escaped for an HTML text node or a quoted attribute value."""
     return html.escape(terminal_safe(text), quote=True)
-
-
-def markdown_text(text: object) -> str:
-    """``text`` that shows literally in Markdown (and in the HTML rendered from it)."""
-    s = terminal_safe(text).replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(s, quote=False))
 
 
 # Markdown, escaping only what would be read as markup -----------------------------------

@@ -7,7 +7,7 @@ import html
 from hypothesis import given
 from hypothesis import strategies as st
 
-from proximity._text import html_text, markdown_text, terminal_safe
+from proximity._text import html_text, markdown_literal, terminal_safe
 from proximity._toml import read_toml
 
 PAYLOADS = [
@@ -41,11 +41,11 @@ def test_html_text_round_trips_through_an_html_parser(s):
     assert html.unescape(out) == terminal_safe(s)
 
 
-def test_markdown_text_has_no_raw_html_or_links():
-    out = markdown_text('<img src=x onerror="alert(1)"> [klicka](javascript:alert(1)) a|b')
+def test_markdown_literal_has_no_raw_html_or_links():
+    out = markdown_literal('<img src=x onerror="alert(1)"> [klicka](javascript:alert(1)) a|b')
     assert "<" not in out and "](" not in out.replace("\\](", "")
     assert "\\|" in out
-    assert markdown_text("Söder-Tull (norr)") == "Söder-Tull (norr)"
+    assert markdown_literal("Söder-Tull (norr)") == "Söder-Tull (norr)"
 
 
 def test_toml_with_a_bom_is_read(tmp_path):
