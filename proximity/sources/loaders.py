@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from proximity.crs import metric_crs_for
+from proximity.crs import check_metric_crs, metric_crs_for
 from proximity.sources.categories import CATEGORIES
 from proximity.sources.city import DEMAND_COLUMNS, SERVICE_COLUMNS, SUBAREA_COLUMNS
-from proximity.sources.read import read_geo
+from proximity.sources.read import read_geo_rows
 from proximity.sources.validate import (
     check_age_columns,
     check_categories,
@@ -46,7 +46,9 @@ from proximity.sources.validate import (
     check_population,
     id_str,
     require_columns,
+    require_rows,
 )
+from proximity.sources.values import check_years
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,11 +73,12 @@ def _prepare(
     ``boundary_crs``, else :func:`~proximity.crs.metric_crs_for` the rows' centre).
     """
     p = Path(path)
-    gdf = read_geo(
+    gdf, lines = read_geo_rows(
         p, crs=crs, layer=layer, geometry=kind, str_cols=[id_col, "area_id", "subarea_id"]
     )
+    require_rows(gdf, p)
     require_columns(gdf, [id_col, *required], p)
-    ids = check_ids(gdf, id_col, p)
+    ids = check_ids(gdf, id_col, p, lines=lines)
     if repair and kind == "polygon":
         gdf = gdf.copy()
         gdf["geometry"] = gdf.geometry.make_valid()
@@ -84,9 +87,13 @@ def _prepare(
     if boundary is not None and boundary_crs is not None:
         boundary_ll = gpd.GeoSeries([boundary], crs=boundary_crs).to_crs("EPSG:4326").iloc[0]
     check_coordinates(gdf, p, ids, boundary_ll)
+    target_crs = target_crs or boundary_crs
     if target_crs is None:
         ll = gdf.to_crs("EPSG:4326").geometry.union_all().centroid
-        target_crs = boundary_crs or metric_crs_for(ll.x, ll.y)
+        target_crs = metric_crs_for(ll.x, ll.y)
+    else:
+        bounds = boundary_ll.bounds if boundary_ll is not None else gdf.to_crs(4326).total_bounds
+        check_metric_crs(target_crs, tuple(bounds), what="the output CRS (target_crs)", file=p)
     out = gdf.to_crs(target_crs)
     return out, ids, p, str(target_crs)
 
@@ -114,7 +121,9 @@ def _keep_inside(
     if outside == "drop":
         pts = gdf.geometry.representative_point()
         keep = shapely.contains_xy(boundary, pts.x.to_numpy(), pts.y.to_numpy())
-        return gdf.loc[keep], ids[keep]
+        kept = ids[keep]
+        kept.attrs.clear()  # the CSV lines of the rows before dropping
+        return gdf.loc[keep], kept
     check_inside(gdf, boundary, p, ids, tolerance_m=tolerance_m, what=what)
     return gdf, ids
 
@@ -290,7 +299,7 @@ def load_population(
     if "subarea_id" not in gdf.columns:
         gdf["subarea_id"] = ""
     gdf["subarea_id"] = gdf["subarea_id"].map(_blank_or_id)
-    gdf["population_year"] = _population_years(gdf, year_col=year_col, year=year)
+    gdf["population_year"] = _population_years(gdf, p, ids, year_col=year_col, year=year)
     _fill(gdf, "location_quality", "as supplied")
     _fill(gdf, "source", f"file {p.name}")
     return _order(gdf, DEMAND_COLUMNS, True)
@@ -320,10 +329,12 @@ def _demand_area_ids(
     return _assign_area(gdf, areas)
 
 
-def _population_years(gdf: pd.DataFrame, *, year_col: str, year: int | None) -> Any:
-    """The file's year column (numeric), else ``year`` for every row, else NaN."""
+def _population_years(
+    gdf: pd.DataFrame, p: Path, ids: pd.Series, *, year_col: str, year: int | None
+) -> Any:
+    """The file's year column (numeric, checked), else ``year`` for every row, else NaN."""
     if year_col in gdf.columns:
-        return pd.to_numeric(gdf[year_col], errors="coerce")
+        return check_years(gdf[year_col], p, ids)
     return year if year is not None else np.nan
 
 
