@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,39 @@ def _check_header(header: list[str], path: Path) -> None:
         seen[key] = i
 
 
+_GROUPS = r"[-+]?(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)"
+#: A number as Swedish Excel writes it: ``1 234,5`` (no-break-space groups, decimal comma).
+_COMMA_NUMBER = re.compile(_GROUPS + r"(?:,\d+)?")
+#: A number with thousands groups and a decimal point: ``1 234.5``.
+_POINT_NUMBER = re.compile(_GROUPS + r"(?:\.\d+)?")
+_SPACES = re.compile(r"[ \u00a0\u202f]")
+
+
+def _swedish_numbers(df: pd.DataFrame, dialect: CsvDialect, *, skip: set[str]) -> None:
+    """Make text columns of Swedish numbers (``1 234``, ``1 234,5``) numeric, in place.
+
+    A column is converted when every value is such a number: with thousands groups, or, in
+    a file with decimal commas, mixed ``12,5`` / ``1 234`` values.
+
+    pandas leaves such a column as text when one value has a no-break space, as Excel writes
+    thousands in a "Tal" cell. A decimal comma in a comma-separated file is never read as
+    one: it stays text (and the loaders say why).
+    """
+    pattern = _COMMA_NUMBER if dialect.decimal == "," else _POINT_NUMBER
+    for c in df.columns:
+        col = df[c]
+        if c in skip or not (col.dtype == object or pd.api.types.is_string_dtype(col)):
+            continue
+        text = col.dropna().astype(str).str.strip()
+        text = text[text != ""]
+        if text.empty or not text.head(1000).str.fullmatch(pattern).all():
+            continue
+        if not text.str.fullmatch(pattern).all():
+            continue
+        plain = text.str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
+        df[c] = pd.to_numeric(plain, errors="coerce").reindex(col.index)
+
+
 def read_csv(path: str | os.PathLike[str], *, str_cols: Iterable[str] = ()) -> pd.DataFrame:
     """Read a CSV file in any of the usual encodings and separators.
 
@@ -208,6 +242,7 @@ def read_csv_lines(
             fix="Check that every row has as many fields as the header line.",
         ) from None
     df.columns = [str(c).strip() for c in df.columns]
+    _swedish_numbers(df, dialect, skip=set(str_cols))
     df.attrs["csv_dialect"] = dialect
     if len(lines) != len(df):  # a quoted field over several lines: count rows instead
         lines = np.arange(2, len(df) + 2, dtype=np.int64)
