@@ -463,6 +463,45 @@ BAD = [
         id="population-year-not-a-year",
     ),
     pytest.param(
+        _write("befolkning.csv", DEMAND_HEADER[:-1] + ",area_id\na1,3,356000,6210000,Vaster\n"),
+        SchemaError,
+        "befolkning.csv",
+        "id a1 (data row 1), line 2",
+        "Unknown area 'Vaster' in column 'area_id'",
+        id="demand-area-id-not-an-area",
+    ),
+    pytest.param(
+        _both(
+            _write(
+                "ej_placerad.csv", UNLOCATED_HEADER + "__unassigned__,5,2024,x,t\nV,5,2024,x,t\n"
+            ),
+            _append('[unlocated]\npath = "ej_placerad.csv"\n'),
+        ),
+        SchemaError,
+        "ej_placerad.csv",
+        "area V (data row 2), line 3",
+        "Unknown area 'V' in column 'area_id'",
+        id="unlocated-area-id-not-an-area",
+    ),
+    pytest.param(
+        _both(
+            lambda d, toml: gpd.GeoDataFrame(
+                {"subarea_id": ["W1", "E1"], "name": ["a", "b"], "area_id": ["W", "Ö"]},
+                geometry=[
+                    box(355000, 6208000, 358000, 6217000),
+                    box(358000, 6208000, 362000, 6217000),
+                ],
+                crs=CRS,
+            ).to_file(d / "delomraden.gpkg"),
+            _append('[subareas]\npath = "delomraden.gpkg"\n'),
+        ),
+        SchemaError,
+        "delomraden.gpkg",
+        "id E1 (data row 2)",
+        "Unknown area 'Ö'",
+        id="subarea-parent-not-an-area",
+    ),
+    pytest.param(
         _write("befolkning.csv", DEMAND_HEADER[:-1] + ",pop_65_plus\na1,3,356000,6210000,-1\n"),
         SchemaError,
         "befolkning.csv",
@@ -568,6 +607,10 @@ def _check_demand(ids: list[str], population: list[float], x: list[float]) -> Ca
     return check
 
 
+def _check_blank_area_by_polygon(city: object) -> None:
+    assert city.demand["area_id"].tolist() == ["W", "E"]  # type: ignore[attr-defined]
+
+
 def _check_name(city: object) -> None:
     assert city.name == "Testkommun"  # type: ignore[attr-defined]
 
@@ -610,6 +653,14 @@ GOOD = [
         ),
         _check_demand(["0012", "0013"], [12.5, 1234.0], [356000.5, 359000.0]),
         id="semicolon-decimal-comma-and-thousands-space-demand",
+    ),
+    pytest.param(
+        _write(
+            "befolkning.csv",
+            DEMAND_HEADER[:-1] + ",area_id\na1,3,356000,6210000,\na2,4,359000,6211000,E\n",
+        ),
+        _check_blank_area_by_polygon,
+        id="blank-demand-area-id-placed-by-polygon",
     ),
     pytest.param(
         _write("befolkning.csv", "adress_id\tinvanare\tx\ty\na1\t12\t356000\t6210000\n"),

@@ -27,11 +27,12 @@ from proximity._io import file_sha256
 from proximity.crs import check_metric_crs
 from proximity.errors import SchemaError
 from proximity.sources.boundaries import read_boundary
-from proximity.sources.categories import CATEGORIES
+from proximity.sources.categories import CATEGORIES, suggest_category
 from proximity.sources.city import (
     AREA_STATS_COLUMNS,
     NONPROFIT_COLUMNS,
     SUBAREA_COLUMNS,
+    UNASSIGNED_AREA,
     UNLOCATED_COLUMNS,
     City,
     empty_gdf,
@@ -53,7 +54,7 @@ from proximity.sources.loaders import (
     load_subareas,
 )
 from proximity.sources.read import load_table, load_table_rows, read_geo
-from proximity.sources.validate import check_population
+from proximity.sources.validate import check_population, row_label, value_text
 
 SERVICES_UNLOCATED_COLUMNS = ["service_id", "name", "category", "reason", "source"]
 
@@ -120,9 +121,9 @@ def city_from_files_config(cfg: dict[str, Any], path: Path) -> City:
     b.boundary, bounds = read_boundary(p, sec, crs=crs, toml=path)
     check_metric_crs(crs, bounds, what=what, file=path, row=key_where(path, "", "crs"))
     areas = _read_areas(b)
-    subareas = _read_subareas(b)
+    subareas = _read_subareas(b, areas)
     demand = _read_demand(b, areas)
-    unlocated = _read_unlocated(b, float(demand["population"].sum()))
+    unlocated = _read_unlocated(b, areas, float(demand["population"].sum()))
     services = _read_services(b)
     services["area_id"] = area_id_of(services, areas)
     services_unlocated = _read_services_unlocated(b)
@@ -154,11 +155,43 @@ def _read_areas(b: _Build) -> gpd.GeoDataFrame:
     return load_areas(p, **b.study_area(), **_options(sec, AREAS_OPTIONS))
 
 
-def _read_subareas(b: _Build) -> gpd.GeoDataFrame:
+def _read_subareas(b: _Build, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sec, p = b.file("subareas", required=False)
     if p is None:
         return empty_gdf(SUBAREA_COLUMNS, b.crs)
-    return load_subareas(p, **b.study_area(), **_options(sec, SUBAREAS_OPTIONS))
+    subareas = load_subareas(p, **b.study_area(), **_options(sec, SUBAREAS_OPTIONS))
+    ids = subareas["subarea_id"].astype(str)
+    _check_area_refs(subareas["area_id"], areas, p, ids, col=sec.get("area_col", "area_id"))
+    return subareas
+
+
+def _check_area_refs(
+    refs: pd.Series,
+    areas: gpd.GeoDataFrame,
+    p: Path,
+    ids: pd.Series,
+    *,
+    col: str,
+    also: tuple[str, ...] = (),
+) -> None:
+    """Raise :class:`SchemaError` on the first value of ``refs`` that is not an area id."""
+    known = [str(a) for a in areas["area_id"]]
+    bad = ~refs.astype(str).isin({*known, *also})
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        v = value_text(refs.iloc[i])
+        sug = suggest_category(str(refs.iloc[i]), known) if v != "empty" else None
+        v = "(empty)" if v == "empty" else v
+        raise SchemaError(
+            f"Unknown area {v} in column {col!r} ({int(bad.sum())} row(s)): the areas file has "
+            "no such area_id." + (f" Did you mean {sug!r}?" if sug else ""),
+            file=p,
+            row=row_label(ids, i),
+            fix=f"Use an area id of the areas file ({', '.join(known[:10])}"
+            + (", ..." if len(known) > 10 else "")
+            + (f", or {', '.join(also)}" if also else "")
+            + ").",
+        )
 
 
 def _read_demand(b: _Build, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -166,8 +199,8 @@ def _read_demand(b: _Build, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return load_population(p, **b.study_area(), areas=areas, **_options(sec, DEMAND_OPTIONS))
 
 
-def _read_unlocated(b: _Build, located: float) -> pd.DataFrame:
-    """Population without a location; numbers >= 0, within the limits with ``located``."""
+def _read_unlocated(b: _Build, areas: gpd.GeoDataFrame, located: float) -> pd.DataFrame:
+    """Population without a location, checked (areas, numbers, limits with ``located``)."""
     _, p = b.file("unlocated", required=False)
     if p is None:
         return pd.DataFrame(columns=UNLOCATED_COLUMNS)
@@ -179,6 +212,7 @@ def _read_unlocated(b: _Build, located: float) -> pd.DataFrame:
     check_population(
         unlocated, "population", p, ids, start_total=located, table="the unlocated table"
     )
+    _check_area_refs(unlocated["area_id"], areas, p, ids, col="area_id", also=(UNASSIGNED_AREA,))
     return unlocated
 
 

@@ -33,7 +33,8 @@ import pandas as pd
 import shapely
 
 from proximity.crs import check_metric_crs, metric_crs_for
-from proximity.sources.categories import CATEGORIES
+from proximity.errors import SchemaError
+from proximity.sources.categories import CATEGORIES, suggest_category
 from proximity.sources.city import DEMAND_COLUMNS, SERVICE_COLUMNS, SUBAREA_COLUMNS
 from proximity.sources.read import read_geo_rows
 from proximity.sources.validate import (
@@ -47,6 +48,7 @@ from proximity.sources.validate import (
     id_str,
     require_columns,
     require_rows,
+    row_label,
 )
 from proximity.sources.values import check_years
 
@@ -217,7 +219,7 @@ def load_subareas(
     col = "_parent_area_id" if area_col == "area_id" else area_col
     if col not in out.columns:
         require_columns(out, [area_col], Path(path))
-    out["area_id"] = out[col].map(id_str)
+    out["area_id"] = out[col].map(_blank_or_id)
     out = out.drop(columns=["_parent_area_id"], errors="ignore")
     return _order(out, SUBAREA_COLUMNS, True)
 
@@ -295,7 +297,7 @@ def load_population(
     boundary = _boundary_in(boundary, boundary_crs, tcrs)
     gdf, ids = _keep_inside(gdf, ids, boundary, p, outside=outside, what="population points")
     gdf["geometry"] = gdf.geometry.representative_point()
-    gdf["area_id"] = _demand_area_ids(gdf, p, area_col=area_col, areas=areas)
+    gdf["area_id"] = _demand_area_ids(gdf, p, ids, area_col=area_col, areas=areas)
     if "subarea_id" not in gdf.columns:
         gdf["subarea_id"] = ""
     gdf["subarea_id"] = gdf["subarea_id"].map(_blank_or_id)
@@ -311,9 +313,18 @@ def _blank_or_id(v: Any) -> str:
 
 
 def _demand_area_ids(
-    gdf: gpd.GeoDataFrame, p: Path, *, area_col: str, areas: gpd.GeoDataFrame | None
+    gdf: gpd.GeoDataFrame,
+    p: Path,
+    ids: pd.Series,
+    *,
+    area_col: str,
+    areas: gpd.GeoDataFrame | None,
 ) -> pd.Series:
-    """The area of each point: the file's ``area_col``, else the area polygon it falls in."""
+    """The area of each point: the file's ``area_col``, else the area polygon it falls in.
+
+    With ``areas``, a value of ``area_col`` that is not an area id is refused, and an empty
+    cell is filled with the area polygon the point falls in.
+    """
     if areas is None:
         require_columns(
             gdf,
@@ -324,9 +335,31 @@ def _demand_area_ids(
                 "points are assigned to the area polygon they fall in."
             ),
         )
-    if area_col in gdf.columns:
-        return gdf[area_col].map(_blank_or_id)
-    return _assign_area(gdf, areas)
+    if area_col not in gdf.columns:
+        return _assign_area(gdf, areas)
+    area_ids = gdf[area_col].map(_blank_or_id)
+    if areas is None:
+        return area_ids
+    known = areas["area_id"].astype(str)
+    bad = (area_ids != "") & ~area_ids.isin(set(known))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        sug = suggest_category(area_ids.iloc[i], list(known))
+        raise SchemaError(
+            f"Unknown area {area_ids.iloc[i]!r} in column {area_col!r} ({int(bad.sum())} "
+            "row(s)): the areas file has no such area_id."
+            + (f" Did you mean {sug!r}?" if sug else ""),
+            file=p,
+            row=row_label(ids, i),
+            fix=f"Use an area id of the areas file ({', '.join(known[:10])}"
+            + (", ..." if len(known) > 10 else "")
+            + "), or leave the cell empty to place the point in the area it lies in.",
+        )
+    blank = (area_ids == "").to_numpy()
+    if blank.any():
+        area_ids = area_ids.copy()
+        area_ids.iloc[blank] = _assign_area(gdf.loc[blank], areas).to_numpy()
+    return area_ids
 
 
 def _population_years(
