@@ -755,3 +755,17 @@ def test_loader_target_crs_must_be_metric(tmp_path: Path) -> None:
     with pytest.raises(CRSError, match="EPSG:3857 of the output CRS") as e:
         load_services(p, target_crs="EPSG:3857")
     assert e.value.fix and "EPSG:3006" in e.value.fix and Path(str(e.value.file)) == p
+
+
+def test_csv_lines_and_numbers_as_excel_writes_them(tmp_path: Path) -> None:
+    from proximity._csv import read_csv_lines
+
+    p = tmp_path / "t.csv"  # synthetic
+    p.write_bytes('id;n;note\r\n01;1\u00a0234,5;"two\r\nlines"\r\n\r\n02;7;x\r\n'.encode("cp1252"))
+    df, lines = read_csv_lines(p, str_cols=["id"])
+    assert df["id"].tolist() == ["01", "02"] and df["n"].tolist() == [1234.5, 7.0]
+    assert lines.tolist() == [2, 5]  # the quoted note spans lines 2-3; line 4 is blank
+    q = tmp_path / "c.csv"
+    q.write_text('id,n\na,"1,5"\nb,"1 234"\n', encoding="utf-8")
+    df, _ = read_csv_lines(q)
+    assert df["n"].tolist() == ["1,5", "1 234"]  # a decimal comma is never guessed here
