@@ -92,6 +92,7 @@ def check_metric_crs(
     max_scale_error: float = MAX_SCALE_ERROR,
     what: str = "the study area",
     file: object = None,
+    row: object = None,
 ) -> None:
     """Refuse a CRS whose distances are not metres within ``max_scale_error``.
 
@@ -113,6 +114,8 @@ def check_metric_crs(
         What the CRS belongs to, for the message.
     file : path-like, optional
         The file that set the CRS, for the message.
+    row : str, optional
+        Where in that file (e.g. ``"key crs"``), for the message.
 
     Raises
     ------
@@ -125,10 +128,11 @@ def check_metric_crs(
 
     try:
         c = pyproj.CRS.from_user_input(crs)
-    except pyproj.exceptions.CRSError as exc:
+    except (pyproj.exceptions.CRSError, TypeError, ValueError) as exc:
         raise CRSError(
             f"Unknown CRS {crs!r} for {what}: {exc}",
             file=file,
+            row=row,
             fix='Use e.g. crs = "EPSG:3006" (SWEREF 99 TM).',
         ) from None
     fix = _fix_for(bounds_lonlat)
@@ -137,6 +141,7 @@ def check_metric_crs(
             f"The CRS {c.to_string()} of {what} is geographic (degrees), not metric: distances "
             "in it are not metres.",
             file=file,
+            row=row,
             fix=fix,
         )
     units = {ax.unit_name for ax in c.axis_info}
@@ -144,6 +149,7 @@ def check_metric_crs(
         raise CRSError(
             f"The CRS {c.to_string()} of {what} is not in metres ({', '.join(sorted(units))}).",
             file=file,
+            row=row,
             fix=fix,
         )
     if bounds_lonlat is None:
@@ -158,6 +164,7 @@ def check_metric_crs(
             f"The CRS {c.to_string()} of {what} distorts distances by {err:.1%} within the study "
             f"area (limit {max_scale_error:.0%}), so every walking distance would be wrong.",
             file=file,
+            row=row,
             fix=fix,
         )
 

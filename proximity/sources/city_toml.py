@@ -6,8 +6,10 @@ A city TOML may say which version of the format it is written in::
 
 at the top level. A file without ``schema`` is read as schema 1 (the files written before the
 key existed); any other value is refused with a message naming the file and the fix. A key
-that was renamed is refused with a message naming its new name (:data:`RENAMED_KEYS`), so an
-old or hand-written file fails loudly instead of having the key silently ignored.
+that was renamed is refused with a message naming its new name (:data:`RENAMED_KEYS`), and
+any other unknown section or key is refused with a "did you mean"
+(:mod:`proximity.sources.city_keys`), so an old or hand-written file fails loudly instead of
+having the key silently ignored.
 
 The rest of the format (sections, keys, paths relative to the TOML) is described in
 :mod:`proximity.sources.registry` and ``docs/notes/data.md``.
@@ -15,11 +17,12 @@ The rest of the format (sections, keys, paths relative to the TOML) is described
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from proximity._toml import read_toml
 from proximity.errors import SchemaError
+from proximity.sources.city_keys import check_keys, key_error
 
 #: The city TOML format this version of proximity reads and writes.
 SCHEMA_VERSION = 1
@@ -42,7 +45,9 @@ FREE_FORM_SECTIONS = frozenset({"provenance"})
 
 
 def read_city_toml(path: Path) -> dict[str, Any]:
-    """Parse a city TOML and check its schema version and key names.
+    """Parse a city TOML and check its schema version, key names and value types.
+
+    A UTF-8 byte order mark (as Windows editors write) is accepted.
 
     Parameters
     ----------
@@ -57,18 +62,18 @@ def read_city_toml(path: Path) -> dict[str, Any]:
     Raises
     ------
     SchemaError
-        Malformed TOML, an unsupported ``schema``, or a renamed key.
+        Malformed TOML (with line and column), an unsupported ``schema``, a renamed key, an
+        unknown section or key (:func:`~proximity.sources.city_keys.check_keys`), or a value
+        of the wrong type.
+    InputFileError
+        The file cannot be read or is not UTF-8.
     """
-    try:
-        cfg = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SchemaError(
-            f"City TOML is malformed: {exc}",
-            file=path,
-            fix="Fix the TOML syntax (see data/helsingborg/city.toml).",
-        ) from exc
+    cfg = read_toml(
+        path, error=SchemaError, fix="Fix the TOML syntax there (see data/helsingborg/city.toml)."
+    )
     check_schema(cfg, path)
     check_renamed_keys(cfg, path)
+    check_keys(cfg, path)
     return cfg
 
 
@@ -121,9 +126,11 @@ def check_renamed_keys(cfg: dict[str, Any], path: Path) -> None:
         for key in sec:
             new = RENAMED_KEYS.get(key)
             if new is not None:
-                raise SchemaError(
+                raise key_error(
+                    path,
                     f"Key {key!r} in [{name}] was renamed to {new!r}.",
-                    file=path,
+                    section=name,
+                    key=key,
                     fix=f"Write {new} = ... instead of {key} = ... in [{name}].",
                 )
 
@@ -161,7 +168,13 @@ def section(cfg: dict[str, Any], key: str, path: Path, *, required: bool = True)
             )
         return {}
     if "path" not in sec:
-        raise SchemaError(f"[{key}] has no 'path'.", file=path, fix=f"Add path = '...' to [{key}].")
+        raise key_error(
+            path,
+            f"[{key}] has no 'path'.",
+            section=key,
+            key=None,
+            fix=f"Add path = '...' to [{key}].",
+        )
     return dict(sec)
 
 

@@ -24,16 +24,26 @@ import geopandas as gpd
 import pandas as pd
 
 from proximity._io import file_sha256
+from proximity.crs import check_metric_crs
 from proximity.errors import SchemaError
-from proximity.sources.categories import CATEGORIES
+from proximity.sources.boundaries import read_boundary
+from proximity.sources.categories import CATEGORIES, suggest_category
 from proximity.sources.city import (
     AREA_STATS_COLUMNS,
     NONPROFIT_COLUMNS,
     SUBAREA_COLUMNS,
+    UNASSIGNED_AREA,
     UNLOCATED_COLUMNS,
     City,
     empty_gdf,
     kind_from_config,
+)
+from proximity.sources.city_keys import (
+    AREAS_OPTIONS,
+    DEMAND_OPTIONS,
+    SERVICES_OPTIONS,
+    SUBAREAS_OPTIONS,
+    key_where,
 )
 from proximity.sources.city_toml import resolve_path, section
 from proximity.sources.loaders import (
@@ -43,30 +53,9 @@ from proximity.sources.loaders import (
     load_services,
     load_subareas,
 )
-from proximity.sources.read import load_table, read_geo
+from proximity.sources.read import load_table, load_table_rows, read_geo
+from proximity.sources.validate import check_population, row_label, value_text
 
-#: Loader options each section may give (passed on when present).
-AREAS_OPTIONS = ("id_col", "name_col", "crs", "layer", "repair")
-SUBAREAS_OPTIONS = ("id_col", "name_col", "area_col", "crs", "layer")
-DEMAND_OPTIONS = (
-    "id_col",
-    "population_col",
-    "area_col",
-    "year_col",
-    "crs",
-    "layer",
-    "outside",
-    "year",
-)
-SERVICES_OPTIONS = (
-    "id_col",
-    "name_col",
-    "category_col",
-    "crs",
-    "layer",
-    "outside",
-    "outside_tolerance_m",
-)
 SERVICES_UNLOCATED_COLUMNS = ["service_id", "name", "category", "reason", "source"]
 
 
@@ -125,12 +114,16 @@ def city_from_files_config(cfg: dict[str, Any], path: Path) -> City:
             file=path,
             fix="Add crs = 'EPSG:3006' (Sweden) or the local UTM zone.",
         )
+    what = f"the city {cfg.get('name', path.parent.name)!r}"
+    check_metric_crs(crs, None, what=what, file=path, row=key_where(path, "", "crs"))
     b = _Build(cfg=cfg, path=path, crs=crs)
-    b.boundary = _read_boundary(b)
+    sec, p = b.file("boundary")
+    b.boundary, bounds = read_boundary(p, sec, crs=crs, toml=path)
+    check_metric_crs(crs, bounds, what=what, file=path, row=key_where(path, "", "crs"))
     areas = _read_areas(b)
-    subareas = _read_subareas(b)
+    subareas = _read_subareas(b, areas)
     demand = _read_demand(b, areas)
-    unlocated = _read_unlocated(b)
+    unlocated = _read_unlocated(b, areas, float(demand["population"].sum()))
     services = _read_services(b)
     services["area_id"] = area_id_of(services, areas)
     services_unlocated = _read_services_unlocated(b)
@@ -157,31 +150,48 @@ def city_from_files_config(cfg: dict[str, Any], path: Path) -> City:
     )
 
 
-def _read_boundary(b: _Build) -> Any:
-    """The study area: the union of the boundary file's features matching ``where``."""
-    sec, p = b.file("boundary")
-    gdf = read_geo(p, crs=sec.get("crs"))
-    for k, v in sec.get("where", {}).items():
-        gdf = gdf.loc[gdf[k] == v]
-    if gdf.empty:
-        raise SchemaError(
-            "The boundary file has no matching feature.",
-            file=p,
-            fix="Check the [boundary] where = {...} filter.",
-        )
-    return gdf.to_crs(b.crs).geometry.union_all()
-
-
 def _read_areas(b: _Build) -> gpd.GeoDataFrame:
     sec, p = b.file("areas")
     return load_areas(p, **b.study_area(), **_options(sec, AREAS_OPTIONS))
 
 
-def _read_subareas(b: _Build) -> gpd.GeoDataFrame:
+def _read_subareas(b: _Build, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sec, p = b.file("subareas", required=False)
     if p is None:
         return empty_gdf(SUBAREA_COLUMNS, b.crs)
-    return load_subareas(p, **b.study_area(), **_options(sec, SUBAREAS_OPTIONS))
+    subareas = load_subareas(p, **b.study_area(), **_options(sec, SUBAREAS_OPTIONS))
+    ids = subareas["subarea_id"].astype(str)
+    _check_area_refs(subareas["area_id"], areas, p, ids, col=sec.get("area_col", "area_id"))
+    return subareas
+
+
+def _check_area_refs(
+    refs: pd.Series,
+    areas: gpd.GeoDataFrame,
+    p: Path,
+    ids: pd.Series,
+    *,
+    col: str,
+    also: tuple[str, ...] = (),
+) -> None:
+    """Raise :class:`SchemaError` on the first value of ``refs`` that is not an area id."""
+    known = [str(a) for a in areas["area_id"]]
+    bad = ~refs.astype(str).isin({*known, *also})
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        v = value_text(refs.iloc[i])
+        sug = suggest_category(str(refs.iloc[i]), known) if v != "empty" else None
+        v = "(empty)" if v == "empty" else v
+        raise SchemaError(
+            f"Unknown area {v} in column {col!r} ({int(bad.sum())} row(s)): the areas file has "
+            "no such area_id." + (f" Did you mean {sug!r}?" if sug else ""),
+            file=p,
+            row=row_label(ids, i),
+            fix=f"Use an area id of the areas file ({', '.join(known[:10])}"
+            + (", ..." if len(known) > 10 else "")
+            + (f", or {', '.join(also)}" if also else "")
+            + ").",
+        )
 
 
 def _read_demand(b: _Build, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -189,22 +199,20 @@ def _read_demand(b: _Build, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return load_population(p, **b.study_area(), areas=areas, **_options(sec, DEMAND_OPTIONS))
 
 
-def _read_unlocated(b: _Build) -> pd.DataFrame:
-    """Population without a location; its ``population`` must be numbers >= 0."""
+def _read_unlocated(b: _Build, areas: gpd.GeoDataFrame, located: float) -> pd.DataFrame:
+    """Population without a location, checked (areas, numbers, limits with ``located``)."""
     _, p = b.file("unlocated", required=False)
     if p is None:
         return pd.DataFrame(columns=UNLOCATED_COLUMNS)
-    unlocated = load_table(p, required=UNLOCATED_COLUMNS, what="unlocated population")
-    pop = pd.to_numeric(unlocated["population"], errors="coerce")
-    bad = pop.isna() | (pop < 0)
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise SchemaError(
-            "Missing or negative population in the unlocated table.",
-            file=p,
-            row=f"data row {i + 1}",
-            fix="Use numbers >= 0.",
-        )
+    unlocated, lines = load_table_rows(
+        p, required=UNLOCATED_COLUMNS, what="unlocated population", str_cols=("area_id",)
+    )
+    ids = unlocated["area_id"].astype(object).fillna("").astype(str)
+    ids.attrs.update(csv_lines=lines, label="area")
+    check_population(
+        unlocated, "population", p, ids, start_total=located, table="the unlocated table"
+    )
+    _check_area_refs(unlocated["area_id"], areas, p, ids, col="area_id", also=(UNASSIGNED_AREA,))
     return unlocated
 
 
@@ -222,14 +230,16 @@ def _read_services_unlocated(b: _Build) -> pd.DataFrame | None:
     _, p = b.file("services_unlocated", required=False)
     if p is None:
         return None
-    return load_table(p, required=SERVICES_UNLOCATED_COLUMNS, what="unlocated services")
+    return load_table(
+        p, required=SERVICES_UNLOCATED_COLUMNS, what="unlocated services", str_cols=("service_id",)
+    )
 
 
 def _read_nonprofits(b: _Build) -> gpd.GeoDataFrame:
     sec, p = b.file("nonprofits", required=False)
     if p is None:
         return empty_gdf(NONPROFIT_COLUMNS, b.crs)
-    g = read_geo(p, crs=sec.get("crs")).to_crs(b.crs)
+    g = read_geo(p, crs=sec.get("crs"), layer=sec.get("layer")).to_crs(b.crs)
     return gpd.GeoDataFrame(g, geometry="geometry", crs=b.crs)
 
 
@@ -237,7 +247,7 @@ def _read_area_stats(b: _Build) -> pd.DataFrame:
     _, p = b.file("area_stats", required=False)
     if p is None:
         return pd.DataFrame(columns=AREA_STATS_COLUMNS)
-    return load_table(p, required=AREA_STATS_COLUMNS, what="area statistics")
+    return load_table(p, required=AREA_STATS_COLUMNS, what="area statistics", str_cols=("area_id",))
 
 
 def _network_source(cfg: dict[str, Any], path: Path) -> dict[str, Any] | None:

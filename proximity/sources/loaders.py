@@ -32,10 +32,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from proximity.crs import metric_crs_for
-from proximity.sources.categories import CATEGORIES
+from proximity.crs import check_metric_crs, metric_crs_for
+from proximity.errors import SchemaError
+from proximity.sources.categories import CATEGORIES, suggest_category
 from proximity.sources.city import DEMAND_COLUMNS, SERVICE_COLUMNS, SUBAREA_COLUMNS
-from proximity.sources.read import read_geo
+from proximity.sources.read import read_geo_rows
 from proximity.sources.validate import (
     check_age_columns,
     check_categories,
@@ -46,7 +47,10 @@ from proximity.sources.validate import (
     check_population,
     id_str,
     require_columns,
+    require_rows,
+    row_label,
 )
+from proximity.sources.values import check_years
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,11 +75,12 @@ def _prepare(
     ``boundary_crs``, else :func:`~proximity.crs.metric_crs_for` the rows' centre).
     """
     p = Path(path)
-    gdf = read_geo(
+    gdf, lines = read_geo_rows(
         p, crs=crs, layer=layer, geometry=kind, str_cols=[id_col, "area_id", "subarea_id"]
     )
+    require_rows(gdf, p)
     require_columns(gdf, [id_col, *required], p)
-    ids = check_ids(gdf, id_col, p)
+    ids = check_ids(gdf, id_col, p, lines=lines)
     if repair and kind == "polygon":
         gdf = gdf.copy()
         gdf["geometry"] = gdf.geometry.make_valid()
@@ -84,9 +89,13 @@ def _prepare(
     if boundary is not None and boundary_crs is not None:
         boundary_ll = gpd.GeoSeries([boundary], crs=boundary_crs).to_crs("EPSG:4326").iloc[0]
     check_coordinates(gdf, p, ids, boundary_ll)
+    target_crs = target_crs or boundary_crs
     if target_crs is None:
         ll = gdf.to_crs("EPSG:4326").geometry.union_all().centroid
-        target_crs = boundary_crs or metric_crs_for(ll.x, ll.y)
+        target_crs = metric_crs_for(ll.x, ll.y)
+    else:
+        bounds = boundary_ll.bounds if boundary_ll is not None else gdf.to_crs(4326).total_bounds
+        check_metric_crs(target_crs, tuple(bounds), what="the output CRS (target_crs)", file=p)
     out = gdf.to_crs(target_crs)
     return out, ids, p, str(target_crs)
 
@@ -114,7 +123,9 @@ def _keep_inside(
     if outside == "drop":
         pts = gdf.geometry.representative_point()
         keep = shapely.contains_xy(boundary, pts.x.to_numpy(), pts.y.to_numpy())
-        return gdf.loc[keep], ids[keep]
+        kept = ids[keep]
+        kept.attrs.clear()  # the CSV lines of the rows before dropping
+        return gdf.loc[keep], kept
     check_inside(gdf, boundary, p, ids, tolerance_m=tolerance_m, what=what)
     return gdf, ids
 
@@ -208,7 +219,7 @@ def load_subareas(
     col = "_parent_area_id" if area_col == "area_id" else area_col
     if col not in out.columns:
         require_columns(out, [area_col], Path(path))
-    out["area_id"] = out[col].map(id_str)
+    out["area_id"] = out[col].map(_blank_or_id)
     out = out.drop(columns=["_parent_area_id"], errors="ignore")
     return _order(out, SUBAREA_COLUMNS, True)
 
@@ -286,11 +297,11 @@ def load_population(
     boundary = _boundary_in(boundary, boundary_crs, tcrs)
     gdf, ids = _keep_inside(gdf, ids, boundary, p, outside=outside, what="population points")
     gdf["geometry"] = gdf.geometry.representative_point()
-    gdf["area_id"] = _demand_area_ids(gdf, p, area_col=area_col, areas=areas)
+    gdf["area_id"] = _demand_area_ids(gdf, p, ids, area_col=area_col, areas=areas)
     if "subarea_id" not in gdf.columns:
         gdf["subarea_id"] = ""
     gdf["subarea_id"] = gdf["subarea_id"].map(_blank_or_id)
-    gdf["population_year"] = _population_years(gdf, year_col=year_col, year=year)
+    gdf["population_year"] = _population_years(gdf, p, ids, year_col=year_col, year=year)
     _fill(gdf, "location_quality", "as supplied")
     _fill(gdf, "source", f"file {p.name}")
     return _order(gdf, DEMAND_COLUMNS, True)
@@ -302,9 +313,18 @@ def _blank_or_id(v: Any) -> str:
 
 
 def _demand_area_ids(
-    gdf: gpd.GeoDataFrame, p: Path, *, area_col: str, areas: gpd.GeoDataFrame | None
+    gdf: gpd.GeoDataFrame,
+    p: Path,
+    ids: pd.Series,
+    *,
+    area_col: str,
+    areas: gpd.GeoDataFrame | None,
 ) -> pd.Series:
-    """The area of each point: the file's ``area_col``, else the area polygon it falls in."""
+    """The area of each point: the file's ``area_col``, else the area polygon it falls in.
+
+    With ``areas``, a value of ``area_col`` that is not an area id is refused, and an empty
+    cell is filled with the area polygon the point falls in.
+    """
     if areas is None:
         require_columns(
             gdf,
@@ -315,15 +335,39 @@ def _demand_area_ids(
                 "points are assigned to the area polygon they fall in."
             ),
         )
-    if area_col in gdf.columns:
-        return gdf[area_col].map(_blank_or_id)
-    return _assign_area(gdf, areas)
+    if area_col not in gdf.columns:
+        return _assign_area(gdf, areas)
+    area_ids = gdf[area_col].map(_blank_or_id)
+    if areas is None:
+        return area_ids
+    known = areas["area_id"].astype(str)
+    bad = (area_ids != "") & ~area_ids.isin(set(known))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        sug = suggest_category(area_ids.iloc[i], list(known))
+        raise SchemaError(
+            f"Unknown area {area_ids.iloc[i]!r} in column {area_col!r} ({int(bad.sum())} "
+            "row(s)): the areas file has no such area_id."
+            + (f" Did you mean {sug!r}?" if sug else ""),
+            file=p,
+            row=row_label(ids, i),
+            fix=f"Use an area id of the areas file ({', '.join(known[:10])}"
+            + (", ..." if len(known) > 10 else "")
+            + "), or leave the cell empty to place the point in the area it lies in.",
+        )
+    blank = (area_ids == "").to_numpy()
+    if blank.any():
+        area_ids = area_ids.copy()
+        area_ids.iloc[blank] = _assign_area(gdf.loc[blank], areas).to_numpy()
+    return area_ids
 
 
-def _population_years(gdf: pd.DataFrame, *, year_col: str, year: int | None) -> Any:
-    """The file's year column (numeric), else ``year`` for every row, else NaN."""
+def _population_years(
+    gdf: pd.DataFrame, p: Path, ids: pd.Series, *, year_col: str, year: int | None
+) -> Any:
+    """The file's year column (numeric, checked), else ``year`` for every row, else NaN."""
     if year_col in gdf.columns:
-        return pd.to_numeric(gdf[year_col], errors="coerce")
+        return check_years(gdf[year_col], p, ids)
     return year if year is not None else np.nan
 
 

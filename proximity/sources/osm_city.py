@@ -28,6 +28,7 @@ import pandas as pd
 import shapely
 
 from proximity._io import file_sha256
+from proximity.crs import check_metric_crs
 from proximity.errors import SchemaError
 from proximity.sources.city import (
     AREA_STATS_COLUMNS,
@@ -37,6 +38,7 @@ from proximity.sources.city import (
     empty_gdf,
     kind_from_config,
 )
+from proximity.sources.city_keys import key_where
 from proximity.sources.dasymetric import building_demand
 from proximity.sources.loaders import area_id_of
 from proximity.sources.osm_features import OSM_ATTRIBUTION, OsmScan, parse_levels, scan_osm_file
@@ -124,9 +126,13 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
             fix="See data/helsinki-demo/city.toml.",
         )
     kind, kommun_code = kind_from_config(cfg, path)
+    what = f"the city {cfg.get('name', path.parent.name)!r}"
+    check_metric_crs(crs, None, what=what, file=path, row=key_where(path, "", "crs"))
     pbf = resolve_pbf(str(osm["pbf"]), path)
     scan = scan_osm_file(pbf)
-    boundary = _study_area(cfg.get("boundary", {}), scan, pbf, crs)
+    bbox = _bbox(cfg.get("boundary", {}), scan, pbf, path)
+    check_metric_crs(crs, bbox, what=what, file=path, row=key_where(path, "", "crs"))
+    boundary = gpd.GeoSeries([shapely.box(*bbox)], crs="EPSG:4326").to_crs(crs).iloc[0]
     areas, admin_note = _areas(cfg.get("areas", {}), scan, boundary, crs, path)
     homes = _residential_buildings(cfg.get("demand", {}), scan, crs)
     prov: dict[str, Any] = dict(cfg.get("provenance", {}))
@@ -161,16 +167,36 @@ def city_from_pbf_config(cfg: dict[str, Any], path: Path) -> City:
     )
 
 
-def _study_area(bcfg: dict[str, Any], scan: OsmScan, pbf: Path, crs: str) -> Any:
-    """``[boundary] bbox``, else the extract's bounding box, as a polygon in ``crs``."""
-    bbox = bcfg.get("bbox") or scan.bbox
+def _bbox(
+    bcfg: dict[str, Any], scan: OsmScan, pbf: Path, path: Path
+) -> tuple[float, float, float, float]:
+    """``[boundary] bbox``, else the extract's: ``(min_lon, min_lat, max_lon, max_lat)``."""
+    given = bcfg.get("bbox")
+    bbox = given if given is not None else scan.bbox
     if bbox is None:
         raise SchemaError(
             "The extract has no bounding box in its header.",
             file=pbf,
             fix="Give [boundary] bbox = [min_lon, min_lat, max_lon, max_lat].",
         )
-    return gpd.GeoSeries([shapely.box(*bbox)], crs="EPSG:4326").to_crs(crs).iloc[0]
+    where = (
+        dict(file=path, row=key_where(path, "boundary", "bbox"))
+        if given is not None
+        else dict(file=pbf)
+    )
+    try:
+        x0, y0, x1, y1 = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        x0 = y0 = x1 = y1 = math.nan
+    ok = all(math.isfinite(v) for v in (x0, y0, x1, y1)) and len(bbox) == 4
+    if not (ok and -180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+        raise SchemaError(
+            f"The bounding box {bbox!r} is not [min_lon, min_lat, max_lon, max_lat] in degrees.",
+            fix="Write bbox = [min_lon, min_lat, max_lon, max_lat], e.g. "
+            "[24.90, 60.15, 24.97, 60.18] (longitude first, minimum before maximum).",
+            **where,
+        )
+    return (x0, y0, x1, y1)
 
 
 def _areas(

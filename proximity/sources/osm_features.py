@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from proximity.crs import check_metric_crs
 from proximity.errors import InputFileError, NetworkError, OfflineError
 from proximity.sources.categories import osm_category, osm_nonprofit_kind
 
@@ -445,6 +446,7 @@ def osm_residential_buildings(
         floor_area_m2, clipped, source, geometry`` (footprint polygons in ``crs``; ``clipped``
         = a way cut by the extract's edge, built from its nodes inside the extract).
     """
+    check_metric_crs(crs, what="building footprints (floor area in m²)")
     if _is_local(source):
         rows = scan_osm_file(source).buildings
     else:

@@ -1,19 +1,19 @@
 """Checks of loaded tables; each raises an error that names the file, the row and the fix.
 
-- :class:`~proximity.errors.SchemaError`: missing column (the columns found are listed),
-  missing or duplicate ids, missing/negative/non-numeric population, unknown category (with
-  "did you mean" and the list of known ones);
+- :class:`~proximity.errors.SchemaError`: missing column (the columns found are listed), no
+  rows, missing or duplicate ids; the value checks (population with its limits, age groups,
+  unknown or empty category) live in :mod:`proximity.sources.values` and are re-exported here;
 - :class:`~proximity.errors.GeometryError`: empty or invalid geometry, wrong geometry type,
   points outside the study area (the first ids are named);
 - :class:`~proximity.errors.CRSError`: coordinates implausible for the declared CRS (metres in
   an EPSG:4326 file, degrees in a metric one), latitude and longitude swapped.
 
-Rows are named ``"id <id> (data row <n>)"``, counted from 1 after the header.
+Rows are named ``"id <id> (data row <n>), line <l>"`` (:func:`~proximity.sources.rows.row_label`),
+counted from 1 after the header; the line is given for CSV files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +25,37 @@ from pyproj import CRS
 
 from proximity.crs import sweden_area_of_use
 from proximity.errors import CRSError, GeometryError, SchemaError
-from proximity.sources.categories import suggest_category
+from proximity.sources.rows import coord_text as _coord
+from proximity.sources.rows import first_true as _first
+from proximity.sources.rows import row_label, value_text
+from proximity.sources.values import (
+    AGE_COLUMNS,
+    MAX_POPULATION_PER_ROW,
+    MAX_POPULATION_TOTAL,
+    check_age_columns,
+    check_categories,
+    check_population,
+)
 
-#: Optional age-group columns of a population table (counts >= 0).
-AGE_COLUMNS = ("pop_0_19", "pop_20_64", "pop_65_plus")
+__all__ = [
+    "AGE_COLUMNS",
+    "MAX_POPULATION_PER_ROW",
+    "MAX_POPULATION_TOTAL",
+    "check_age_columns",
+    "check_categories",
+    "check_coordinates",
+    "check_geometry",
+    "check_ids",
+    "check_inside",
+    "check_population",
+    "id_str",
+    "require_columns",
+    "require_rows",
+    "row_label",
+    "value_text",
+]
 
-
-def _row(ids: pd.Series, i: int) -> str:
-    """``"id <id> (data row <i + 1>)"``: how messages name row ``i``."""
-    return f"id {ids.iloc[i]} (data row {i + 1})"
-
-
-def _first(mask: Any) -> int:
-    """Position of the first True in a boolean Series or array."""
-    return int(np.flatnonzero(np.asarray(mask))[0])
+_row = row_label
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,6 +89,25 @@ def require_columns(df: pd.DataFrame, columns: list[str], file: Path, *, hint: s
         )
 
 
+def require_rows(df: pd.DataFrame, file: Path) -> None:
+    """Raise :class:`SchemaError` if the table has no rows (a header only, no features).
+
+    Parameters
+    ----------
+    df
+        The table.
+    file
+        The file it was read from.
+    """
+    if len(df) == 0:
+        raise SchemaError(
+            "The file has no rows: it holds a header (or an empty layer) but no data.",
+            file=file,
+            fix="Add the rows under the header, or check that the right sheet or layer was "
+            "exported.",
+        )
+
+
 def id_str(v: Any) -> str:
     """An id as text: ``12.0`` (an integer column read as float) becomes ``"12"``, spaces go.
 
@@ -89,7 +125,7 @@ def id_str(v: Any) -> str:
     return str(v).strip()
 
 
-def check_ids(df: pd.DataFrame, id_col: str, file: Path) -> pd.Series:
+def check_ids(df: pd.DataFrame, id_col: str, file: Path, *, lines: Any = None) -> pd.Series:
     """Ids as strings; raise on missing or duplicate ids.
 
     Parameters
@@ -100,6 +136,9 @@ def check_ids(df: pd.DataFrame, id_col: str, file: Path) -> pd.Series:
         Its id column.
     file
         The file it was read from (for the message).
+    lines
+        The file line of each row (CSV), kept in ``attrs["csv_lines"]`` of the result for
+        :func:`row_label`.
 
     Returns
     -------
@@ -112,22 +151,34 @@ def check_ids(df: pd.DataFrame, id_col: str, file: Path) -> pd.Series:
         A missing or duplicate id (all rows of the first duplicate are named).
     """
     raw = df[id_col]
+    if isinstance(raw, pd.DataFrame):  # two columns of that name (e.g. a GeoPackage)
+        raise SchemaError(
+            f"Column {id_col!r} appears more than once.",
+            file=file,
+            fix="Give every column a distinct name.",
+        )
     miss = raw.isna() | (raw.astype(str).str.strip() == "")
     if miss.any():
         i = _first(miss)
+        line = f", line {int(lines[i])}" if lines is not None else ""
         raise SchemaError(
             f"Missing id in column {id_col!r} ({int(miss.sum())} row(s)).",
             file=file,
-            row=f"data row {i + 1}",
+            row=f"data row {i + 1}{line}",
             fix="Give every row a unique id.",
         )
     ids = raw.map(id_str)
+    if lines is not None:
+        ids.attrs["csv_lines"] = np.asarray(lines)
     dup = ids.duplicated(keep=False)
     if dup.any():
         first = ids[dup].iloc[0]
-        rows = [str(int(k) + 1) for k in np.flatnonzero((ids == first).to_numpy())]
+        pos = np.flatnonzero((ids == first).to_numpy())
+        where = f"data rows {', '.join(str(int(k) + 1) for k in pos)}"
+        if lines is not None:
+            where += f"; lines {', '.join(str(int(lines[k])) for k in pos)}"
         raise SchemaError(
-            f"Duplicate id {first!r} in column {id_col!r} (data rows {', '.join(rows)}); "
+            f"Duplicate id {first!r} in column {id_col!r} ({where}); "
             f"{int(ids[dup].nunique())} id(s) are duplicated.",
             file=file,
             row=f"id {first}",
@@ -230,13 +281,19 @@ def _check_degrees(gdf: gpd.GeoDataFrame, file: Path, ids: pd.Series, crs: CRS) 
     if out.any():
         i = _first(out)
         c = gdf.geometry.iloc[i].representative_point()
+        metres = max(abs(c.x), abs(c.y)) > 1000
         raise CRSError(
-            f"Coordinates ({c.x:.1f}, {c.y:.1f}) are not degrees, but the CRS is "
-            f"{crs.to_string()} (longitude/latitude).",
+            f"Coordinates ({_coord(c.x)}, {_coord(c.y)}) are not degrees, but the CRS is "
+            f"{crs.to_string()} (longitude/latitude"
+            + ("" if metres else ": longitude within ±180, latitude within ±90")
+            + ").",
             file=file,
             row=_row(ids, i),
             fix="The values look like metres: declare the right CRS (e.g. crs='EPSG:3006' "
-            "for SWEREF 99 TM) instead of EPSG:4326, or reproject the file to lon/lat.",
+            "for SWEREF 99 TM) instead of EPSG:4326, or reproject the file to lon/lat."
+            if metres
+            else "Check the value: a latitude in Sweden is about 55-69, a longitude about "
+            "11-24 (are lat and lon mistyped or in the wrong columns?).",
         )
 
 
@@ -357,134 +414,3 @@ def check_inside(
             "or pass outside='drop' to keep only the rows inside.",
         )
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Values
-# ---------------------------------------------------------------------------------------------
-def check_population(gdf: pd.DataFrame, column: str, file: Path, ids: pd.Series) -> pd.Series:
-    """The population column as numbers; raise on a missing, non-numeric or negative value.
-
-    Parameters
-    ----------
-    gdf
-        The rows.
-    column
-        The population column.
-    file
-        The file they were read from.
-    ids
-        Their ids.
-
-    Returns
-    -------
-    Series
-        The population, numeric (>= 0).
-
-    Raises
-    ------
-    SchemaError
-        Naming the first bad row.
-    """
-    pop = pd.to_numeric(gdf[column], errors="coerce")
-    bad = pop.isna()
-    if bad.any():
-        i = _first(bad)
-        raise SchemaError(
-            f"Missing or non-numeric population {gdf[column].iloc[i]!r} in column "
-            f"{column!r} ({int(bad.sum())} row(s)).",
-            file=file,
-            row=_row(ids, i),
-            fix="Give a number of people (0 is allowed); put population without a location in "
-            "the 'unlocated' table instead.",
-        )
-    neg = pop < 0
-    if neg.any():
-        i = _first(neg)
-        raise SchemaError(
-            f"Negative population {pop.iloc[i]} in column {column!r}.",
-            file=file,
-            row=_row(ids, i),
-            fix="Population must be >= 0; check the sign or the column.",
-        )
-    return pop
-
-
-def check_age_columns(gdf: pd.DataFrame, file: Path, ids: pd.Series) -> None:
-    """Raise :class:`SchemaError` on a missing or negative count in an age-group column.
-
-    Parameters
-    ----------
-    gdf
-        The rows; only the :data:`AGE_COLUMNS` present are checked.
-    file
-        The file they were read from.
-    ids
-        Their ids.
-    """
-    for c in AGE_COLUMNS:
-        if c in gdf.columns:
-            v = pd.to_numeric(gdf[c], errors="coerce")
-            bad = v.isna() | (v < 0)
-            if bad.any():
-                raise SchemaError(
-                    f"Missing or negative value in age column {c!r}.",
-                    file=file,
-                    row=_row(ids, _first(bad)),
-                    fix="Age group counts must be numbers >= 0.",
-                )
-
-
-def check_categories(
-    raw: pd.Series,
-    file: Path,
-    ids: pd.Series,
-    *,
-    category_map: Mapping[str, str] | None,
-    categories: Sequence[str],
-) -> pd.Series:
-    """The service categories after ``category_map``; raise on one not in ``categories``.
-
-    Parameters
-    ----------
-    raw
-        The file's category column.
-    file
-        The file it was read from.
-    ids
-        The rows' ids.
-    category_map
-        The file's own values -> known categories (values already known pass through).
-    categories
-        The known categories.
-
-    Returns
-    -------
-    Series
-        The known category of every row.
-
-    Raises
-    ------
-    SchemaError
-        Naming the first unknown value, the closest known one, all unknown values and the
-        known categories.
-    """
-    raw = raw.astype(object)
-    cmap = {str(k): str(v) for k, v in (category_map or {}).items()}
-    cat = raw.map(lambda v: cmap.get(str(v).strip(), str(v).strip()) if pd.notna(v) else "")
-    bad = ~cat.isin(set(categories))
-    if bad.any():
-        i = _first(bad)
-        v = raw.iloc[i]
-        sug = suggest_category(str(v), list(categories))
-        hint = f" Did you mean {sug!r}?" if sug else ""
-        unknown = sorted({str(x) for x in raw[bad]})
-        raise SchemaError(
-            f"Unknown category {v!r}.{hint} Unknown values: {', '.join(unknown)}. "
-            f"Known categories: {', '.join(categories)}.",
-            file=file,
-            row=_row(ids, i),
-            fix="Use a known category in the file, or pass category_map={'your value': "
-            "'known_category', ...} to the loader.",
-        )
-    return cat
