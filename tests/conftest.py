@@ -30,3 +30,33 @@ def _no_internet(monkeypatch, tmp_path_factory):
     monkeypatch.setattr(socket.socket, "connect", guarded)
     monkeypatch.setenv("PROXIMITY_CACHE", str(tmp_path_factory.mktemp("cache")))
     yield
+
+
+# Shared synthetic map and report inputs (tests/_maps_common.py builds them; module scope, so
+# each test module gets its own copy, as before).
+@pytest.fixture(scope="module")
+def map_inputs():
+    import _maps_common as mc
+
+    return mc.map_inputs()
+
+
+@pytest.fixture(scope="module")
+def report_inputs():
+    import _maps_common as mc
+
+    return mc.report_inputs()
+
+
+@pytest.fixture(scope="module")
+def full_map(map_inputs):
+    import _maps_common as mc
+
+    return mc.full_map(map_inputs)
+
+
+@pytest.fixture(scope="module")
+def full_html(full_map):
+    from proximity.maps import render_html
+
+    return render_html(full_map)

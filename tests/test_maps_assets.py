@@ -9,21 +9,6 @@ from proximity.errors import OutputError
 from proximity.maps import external_asset_urls, make_map, render_html, save_map
 
 
-@pytest.fixture(scope="module")
-def inputs():
-    return mc.map_inputs()
-
-
-@pytest.fixture(scope="module")
-def full_map(inputs):
-    return mc.full_map(inputs)
-
-
-@pytest.fixture(scope="module")
-def full_html(full_map):
-    return render_html(full_map)
-
-
 def test_offline_html_has_no_external_scripts_or_styles(full_html):
     assert not mc.SCRIPT_SRC_HTTP.search(full_html)
     assert not mc.LINK_HREF_HTTP.search(full_html)
@@ -40,18 +25,22 @@ def test_offline_html_has_no_external_scripts_or_styles(full_html):
     assert "tile.openstreetmap.org" in full_html
 
 
-def test_online_mode_keeps_cdn_links(inputs):
+def test_online_mode_keeps_cdn_links(map_inputs):
     m = make_map(
-        inputs["city"], inputs["access"], category="library", threshold_min=10, offline=False
+        map_inputs["city"],
+        map_inputs["access"],
+        category="library",
+        threshold_min=10,
+        offline=False,
     )
     page = render_html(m)
     assert mc.SCRIPT_SRC_HTTP.search(page)
 
 
-def test_cluster_services_offline(inputs):
+def test_cluster_services_offline(map_inputs):
     m = make_map(
-        inputs["city"],
-        inputs["access"],
+        map_inputs["city"],
+        map_inputs["access"],
         category="library",
         threshold_min=10,
         cluster_services=True,
@@ -61,10 +50,10 @@ def test_cluster_services_offline(inputs):
     assert external_asset_urls(page) == []
 
 
-def test_save_map_refuses_uninlinable_asset_and_leaves_nothing(tmp_path, inputs):
+def test_save_map_refuses_uninlinable_asset_and_leaves_nothing(tmp_path, map_inputs):
     from folium.plugins import Fullscreen
 
-    m = make_map(inputs["city"], inputs["access"], category="library", threshold_min=10)
+    m = make_map(map_inputs["city"], map_inputs["access"], category="library", threshold_min=10)
     Fullscreen().add_to(m)  # needs a CDN script we do not bundle
     with pytest.raises(OutputError, match="cannot be bundled offline"):
         save_map(m, tmp_path / "karta.html")

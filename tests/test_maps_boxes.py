@@ -3,24 +3,8 @@
 from __future__ import annotations
 
 import _maps_common as mc
-import pytest
 
 from proximity.maps import make_map, render_html
-
-
-@pytest.fixture(scope="module")
-def inputs():
-    return mc.map_inputs()
-
-
-@pytest.fixture(scope="module")
-def full_map(inputs):
-    return mc.full_map(inputs)
-
-
-@pytest.fixture(scope="module")
-def full_html(full_map):
-    return render_html(full_map)
 
 
 def test_swedish_labels_and_info_box(full_html):
@@ -57,8 +41,10 @@ def test_crowfly_and_approximate_inputs_are_flagged(full_html):
     assert "Befolkningsår: 2023" in full_html
 
 
-def test_network_method_not_flagged(inputs):
-    m = make_map(inputs["city"], inputs["network_access"], category="library", threshold_min=10)
+def test_network_method_not_flagged(map_inputs):
+    m = make_map(
+        map_inputs["city"], map_inputs["network_access"], category="library", threshold_min=10
+    )
     page = render_html(m)
     assert "gångnätverk (OpenStreetMap)" in page
     assert "px-crowfly-flag" not in page
@@ -82,14 +68,16 @@ def test_info_box_lists_unlocated_services_and_categories_without_service(full_h
     assert f"{category_label('citizen_service')}: ingen lokaliserad tjänst" in info
 
 
-def test_title_box_warns_when_the_category_has_unlocated_services(inputs, full_html):
+def test_title_box_warns_when_the_category_has_unlocated_services(map_inputs, full_html):
     page = mc.text(full_html)
     assert "px-unlocated-title" in page
     assert "Täckningen underskattas: 2 kända tjänster saknar läge (se Om kartan)" in page
     # the map's own category comes first, in bold, in the info box
     info = mc.info(page)
     assert "<b class='px-unlocated-current'>Bibliotek: 2 (Bokbussen, Huvudbiblioteket)</b>" in info
-    m = make_map(inputs["city"], inputs["access"], category="health_centre", threshold_min=10)
+    m = make_map(
+        map_inputs["city"], map_inputs["access"], category="health_centre", threshold_min=10
+    )
     assert "px-unlocated-title" not in render_html(m)
 
 

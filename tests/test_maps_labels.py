@@ -5,24 +5,8 @@ from __future__ import annotations
 import re
 
 import _maps_common as mc
-import pytest
 
 from proximity.maps import make_map, render_html
-
-
-@pytest.fixture(scope="module")
-def inputs():
-    return mc.map_inputs()
-
-
-@pytest.fixture(scope="module")
-def full_map(inputs):
-    return mc.full_map(inputs)
-
-
-@pytest.fixture(scope="module")
-def full_html(full_map):
-    return render_html(full_map)
 
 
 def test_persons_are_not_flagged_as_proxy(full_html):
@@ -32,17 +16,17 @@ def test_persons_are_not_flagged_as_proxy(full_html):
     assert "Nya täckta invånare" in page and "Invånare utan tillgång" in page
 
 
-def test_floor_area_proxy_is_labelled_not_counted_as_residents(inputs):
+def test_floor_area_proxy_is_labelled_not_counted_as_residents(map_inputs):
     """A floor-area demand (population_is_proxy) is labelled as m² floor area, the share
     leads the popups, a flag line is shown, and nothing claims residents ("invånare")."""
-    city = mc.proxy_city(inputs["city"])
+    city = mc.proxy_city(map_inputs["city"])
     m = make_map(
         city,
-        inputs["access"],  # duck-typed: no population_unit, the city's demand decides
-        siting=inputs["siting"],
+        map_inputs["access"],  # duck-typed: no population_unit, the city's demand decides
+        siting=map_inputs["siting"],
         category="library",
         threshold_min=10,
-        baseline=inputs["baseline"],
+        baseline=map_inputs["baseline"],
         show_residents=True,
     )
     page = mc.text(render_html(m))
@@ -53,7 +37,7 @@ def test_floor_area_proxy_is_labelled_not_counted_as_residents(inputs):
     assert "px-proxy-title" in page
     assert "Andel bostadsyta (proxy för befolkning) inom 10 minuters gång" in page
     assert "Ny täckt bostadsyta (m², proxy för befolkning)" in page
-    areas = inputs["access"].areas
+    areas = map_inputs["access"].areas
     row = areas[
         (areas.area_id == "A1")
         & (areas.category == "library")
@@ -68,10 +52,10 @@ def test_floor_area_proxy_is_labelled_not_counted_as_residents(inputs):
     assert "m² bostadsyta" in page  # baseline change and residents layer tooltips
 
 
-def test_floor_area_proxy_english(inputs):
+def test_floor_area_proxy_english(map_inputs):
     m = make_map(
-        mc.proxy_city(inputs["city"]),
-        inputs["access"],
+        mc.proxy_city(map_inputs["city"]),
+        map_inputs["access"],
         category="library",
         threshold_min=10,
         lang="en",
@@ -84,11 +68,11 @@ def test_floor_area_proxy_english(inputs):
     assert not re.search(r"(?<![-\w])residents?\b", page.lower())  # not the CSS class
 
 
-def test_english_variant(inputs):
+def test_english_variant(map_inputs):
     m = make_map(
-        inputs["city"],
-        inputs["access"],
-        siting=inputs["siting"],
+        map_inputs["city"],
+        map_inputs["access"],
+        siting=map_inputs["siting"],
         category="library",
         threshold_min=10,
         lang="en",
@@ -100,7 +84,7 @@ def test_english_variant(inputs):
     assert 'lang="en"' in page
 
 
-def test_quality_values_in_swedish_with_full_text(inputs, full_html):
+def test_quality_values_in_swedish_with_full_text(map_inputs, full_html):
     import dataclasses
 
     info = mc.info(mc.text(full_html))
@@ -109,17 +93,19 @@ def test_quality_values_in_swedish_with_full_text(inputs, full_html):
     # an unknown long value is kept (not translated) and its full text is in a tooltip
     long = "surveyed by the city in 2019 from aerial photographs and checked on site, " * 2
     city = dataclasses.replace(
-        inputs["city"], areas=inputs["city"].areas.assign(boundary_quality=long.strip())
+        map_inputs["city"], areas=map_inputs["city"].areas.assign(boundary_quality=long.strip())
     )
     page = mc.text(
-        render_html(make_map(city, inputs["access"], category="library", threshold_min=10))
+        render_html(make_map(city, map_inputs["access"], category="library", threshold_min=10))
     )
     assert f"title='{long.strip()}'" in page
     assert "surveyed by the city in 2019" in mc.info(page)
 
 
-def test_english_variant_keeps_english_quality_and_gaps(inputs):
-    m = make_map(inputs["city"], inputs["access"], category="library", threshold_min=10, lang="en")
+def test_english_variant_keeps_english_quality_and_gaps(map_inputs):
+    m = make_map(
+        map_inputs["city"], map_inputs["access"], category="library", threshold_min=10, lang="en"
+    )
     info = mc.info(mc.text(render_html(m)))
     assert "approximate: 2" in info and "official: 2" in info
     assert "Social services: no located service – no coverage computed" in info
@@ -161,7 +147,7 @@ def test_distance_method_without_the_attribute_reads_the_areas_table():
     assert distance_method_text(nothing) == "unknown"
 
 
-def test_category_profile_and_total_labels(inputs):
+def test_category_profile_and_total_labels(map_inputs):
     import dataclasses
 
     from proximity.maps.labels import category_label, profile_label, total_label
@@ -171,7 +157,7 @@ def test_category_profile_and_total_labels(inputs):
     assert category_label("new_kind") == "new kind"
     assert profile_label("adult") == "Vuxen" and profile_label("adult", "en") == "adult"
     assert profile_label("unknown_profile") == "unknown_profile"
-    city = inputs["city"]
+    city = map_inputs["city"]
     assert total_label(city) == total_area_label(city) == "Hela kommunen"
     assert total_label(city, "en") == "Whole municipality"
     study = dataclasses.replace(city, provenance={"kind": "study_area"})

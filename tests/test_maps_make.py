@@ -1,4 +1,4 @@
-"""Tests of proximity.maps.make (make_map, render_html, save_map) on synthetic inputs and real cities."""
+"""Tests of proximity.maps.make (make_map, render_html, save_map) on synthetic map_inputs and real cities."""
 
 from __future__ import annotations
 
@@ -7,21 +7,6 @@ import pytest
 
 from proximity.errors import OutputError, ParameterError
 from proximity.maps import external_asset_urls, make_map, render_html, save_map
-
-
-@pytest.fixture(scope="module")
-def inputs():
-    return mc.map_inputs()
-
-
-@pytest.fixture(scope="module")
-def full_map(inputs):
-    return mc.full_map(inputs)
-
-
-@pytest.fixture(scope="module")
-def full_html(full_map):
-    return render_html(full_map)
 
 
 def test_counts(full_map):
@@ -33,8 +18,8 @@ def test_counts(full_map):
     assert full_map.counts["residents"] > 0
 
 
-def test_popup_numbers_match_access_table(inputs, full_html):
-    areas = inputs["access"].areas
+def test_popup_numbers_match_access_table(map_inputs, full_html):
+    areas = map_inputs["access"].areas
     row = areas[
         (areas.area_id == "A1")
         & (areas.category == "library")
@@ -54,9 +39,9 @@ def test_popup_numbers_match_access_table(inputs, full_html):
         ({"category": "library", "threshold_min": 12}, "Available thresholds"),
     ],
 )
-def test_bad_parameters(inputs, kwargs, needle):
+def test_bad_parameters(map_inputs, kwargs, needle):
     with pytest.raises(ParameterError) as err:
-        make_map(inputs["city"], inputs["access"], **kwargs)
+        make_map(map_inputs["city"], map_inputs["access"], **kwargs)
     assert needle in str(err.value)
     if "category" in needle:
         assert "library" in str(err.value) and "health_centre" in str(err.value)
@@ -64,17 +49,23 @@ def test_bad_parameters(inputs, kwargs, needle):
         assert "adult" in str(err.value) and "elderly" in str(err.value)
 
 
-def test_empty_result(inputs):
+def test_empty_result(map_inputs):
     syn = mc.synthetic()
-    acc = syn.make_access(inputs["city"])
+    acc = syn.make_access(map_inputs["city"])
     acc.areas = acc.areas.iloc[0:0]
     with pytest.raises(ParameterError, match="empty"):
-        make_map(inputs["city"], acc, category="library", threshold_min=10)
+        make_map(map_inputs["city"], acc, category="library", threshold_min=10)
 
 
-def test_unknown_language(inputs):
+def test_unknown_language(map_inputs):
     with pytest.raises(ParameterError, match="language"):
-        make_map(inputs["city"], inputs["access"], category="library", threshold_min=10, lang="fi")
+        make_map(
+            map_inputs["city"],
+            map_inputs["access"],
+            category="library",
+            threshold_min=10,
+            lang="fi",
+        )
 
 
 def test_save_map_atomic_and_self_contained(tmp_path, full_map):

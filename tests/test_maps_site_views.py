@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import _maps_common as mc
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,21 +17,16 @@ from proximity.maps.site_views import (
 )
 
 
-@pytest.fixture(scope="module")
-def inputs():
-    return mc.map_inputs()
-
-
-def test_site_table_in_rank_order_with_locations(inputs):
-    table = site_table(inputs["siting"], inputs["city"])
+def test_site_table_in_rank_order_with_locations(map_inputs):
+    table = site_table(map_inputs["siting"], map_inputs["city"])
     assert list(table["site_id"]) == ["c7", "c2", "c5"]
     assert list(table["cumulative_gain"]) == [120.0, 200.0, 235.0]
     assert list(table["area_id"]) == ["A2", "A3", "A4"]
     assert np.isfinite(table[["lon", "lat"]].to_numpy()).all()
 
 
-def test_site_gini_new_and_old_column_names(inputs):
-    siting = inputs["siting"]
+def test_site_gini_new_and_old_column_names(map_inputs):
+    siting = map_inputs["siting"]
     assert site_gini(siting, "c7") == pytest.approx((0.42, 0.31, -0.11))
     old = siting.per_site.rename(
         columns={
@@ -46,8 +40,8 @@ def test_site_gini_new_and_old_column_names(inputs):
     assert site_gini(siting, "nope") is None
 
 
-def test_site_impact_and_nonprofits(inputs):
-    siting, city = inputs["siting"], inputs["city"]
+def test_site_impact_and_nonprofits(map_inputs):
+    siting, city = map_inputs["siting"], map_inputs["city"]
     assert site_area_impact(siting, "c7") == [("A2", 100.0), ("A1", 20.0)]
     orgs = site_nonprofits(siting, city, "c7", None, limit=1)
     assert orgs == [("Röda Korset", "hjälporganisation", 183.8)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import _maps_common as mc
 import pytest
 
 from proximity.errors import ParameterError
@@ -18,11 +17,6 @@ from proximity.maps.views import (
 from proximity.sources.city import TOTAL_AREA_ID
 
 
-@pytest.fixture(scope="module")
-def inputs():
-    return mc.map_inputs()
-
-
 def test_share_colour_classes():
     assert share_colour(None) == share_colour(float("nan")) == NO_DATA_COLOUR
     assert share_colour(0.0) == SHARE_COLOURS[0]
@@ -31,9 +25,9 @@ def test_share_colour_classes():
     assert share_colour(0.95) == share_colour(1.0) == SHARE_COLOURS[-1]
 
 
-def test_select_coverage_splits_off_the_total_row(inputs):
+def test_select_coverage_splits_off_the_total_row(map_inputs):
     rows, total = select_coverage(
-        inputs["access"], category="library", threshold_min=10, profile="adult"
+        map_inputs["access"], category="library", threshold_min=10, profile="adult"
     )
     assert list(rows["area_id"]) == ["A1", "A2", "A3", "A4"]
     assert total is not None and total["area_id"] == TOTAL_AREA_ID
@@ -43,10 +37,10 @@ def test_select_coverage_splits_off_the_total_row(inputs):
     summed = municipality_total(rows, None)  # without a total row: the sum of the areas
     assert summed["population"] == float(rows["population"].sum())
     with pytest.raises(ParameterError, match="Available thresholds"):
-        select_coverage(inputs["access"], category="library", threshold_min=12, profile="adult")
+        select_coverage(map_inputs["access"], category="library", threshold_min=12, profile="adult")
 
 
-def test_known_data_gaps(inputs):
-    assert unlocated_services(inputs["city"])["library"] == ["Bokbussen", "Huvudbiblioteket"]
-    missing = categories_without_service(inputs["city"])
+def test_known_data_gaps(map_inputs):
+    assert unlocated_services(map_inputs["city"])["library"] == ["Bokbussen", "Huvudbiblioteket"]
+    missing = categories_without_service(map_inputs["city"])
     assert "social_services" in missing and "library" not in missing

@@ -1,4 +1,4 @@
-"""Tests of proximity.report.area (area_profile) on synthetic inputs."""
+"""Tests of proximity.report.area (area_profile) on synthetic report_inputs."""
 
 from __future__ import annotations
 
@@ -9,32 +9,29 @@ from proximity.errors import ParameterError
 from proximity.report import area_profile
 
 
-@pytest.fixture(scope="module")
-def inputs():
-    return mc.report_inputs()
-
-
-def test_area_profile(inputs, tmp_path):
-    paths = area_profile(tmp_path, inputs["city"], inputs["access"], "A2", inputs["siting"])
+def test_area_profile(report_inputs, tmp_path):
+    paths = area_profile(
+        tmp_path, report_inputs["city"], report_inputs["access"], "A2", report_inputs["siting"]
+    )
     assert sorted(paths) == ["omrade_A2.html", "omrade_A2.md"]
     md = paths["omrade_A2.md"].read_text("utf-8")
     assert "# Områdesprofil: Öster" in md
-    pop = mc.rows(inputs["access"]).loc["A2"].population
+    pop = mc.rows(report_inputs["access"]).loc["A2"].population
     assert f"Befolkning: {int(pop):,d}".replace(",", mc.NBSP) in md
     rows = mc.table(md, "Kategori")
-    assert len(rows) == len(inputs["access"].categories)
+    assert len(rows) == len(report_inputs["access"].categories)
     assert "Luckor" in md and "Närmaste service" in md
     assert "Föreslaget stadsdelskontor nr 1" in md  # c7 lies in A2
     assert "Filial Söder" in md or "Stadsbiblioteket" in md
 
 
-def test_area_profile_unknown_area(inputs, tmp_path):
+def test_area_profile_unknown_area(report_inputs, tmp_path):
     with pytest.raises(ParameterError, match="Available areas: A1, A2, A3, A4"):
-        area_profile(tmp_path, inputs["city"], inputs["access"], "Z9")
+        area_profile(tmp_path, report_inputs["city"], report_inputs["access"], "Z9")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_area_profile_candidates_by_keyword_or_by_position(inputs, tmp_path):
+def test_area_profile_candidates_by_keyword_or_by_position(report_inputs, tmp_path):
     import geopandas as gpd
     from shapely.geometry import Point
 
@@ -44,7 +41,7 @@ def test_area_profile_candidates_by_keyword_or_by_position(inputs, tmp_path):
         geometry=[Point(syn.X0 + 3000, syn.Y0 + 3000)],
         crs=3006,
     )
-    args = (inputs["city"], inputs["access"], "A2", inputs["siting"])
+    args = (report_inputs["city"], report_inputs["access"], "A2", report_inputs["siting"])
     kw = area_profile(tmp_path / "kw", *args, candidates=cands)["omrade_A2.md"].read_text("utf-8")
     assert "| k1 | Torget | test | – |" in kw
     pos = area_profile(tmp_path / "pos", *args, cands)["omrade_A2.md"].read_text("utf-8")

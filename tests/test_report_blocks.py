@@ -4,29 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import _maps_common as mc
 import pytest
 
 from proximity.errors import OutputError
 from proximity.report import write_report
 
 
-@pytest.fixture(scope="module")
-def inputs():
-    return mc.report_inputs()
-
-
-def test_unwritable_folder(inputs, tmp_path):
+def test_unwritable_folder(report_inputs, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
     with pytest.raises(OutputError):
         write_report(
-            blocker / "out", inputs["city"], inputs["access"], category="library", threshold_min=10
+            blocker / "out",
+            report_inputs["city"],
+            report_inputs["access"],
+            category="library",
+            threshold_min=10,
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
 
 
-def test_failure_while_writing_leaves_no_files(inputs, tmp_path, monkeypatch):
+def test_failure_while_writing_leaves_no_files(report_inputs, tmp_path, monkeypatch):
     real = Path.write_bytes
     calls = {"n": 0}
 
@@ -39,6 +37,10 @@ def test_failure_while_writing_leaves_no_files(inputs, tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "write_bytes", flaky)
     with pytest.raises(OutputError, match="No space left"):
         write_report(
-            tmp_path, inputs["city"], inputs["access"], category="library", threshold_min=10
+            tmp_path,
+            report_inputs["city"],
+            report_inputs["access"],
+            category="library",
+            threshold_min=10,
         )
     assert list(tmp_path.iterdir()) == []

@@ -7,13 +7,8 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def inputs():
-    return mc.report_inputs()
-
-
-@pytest.fixture(scope="module")
-def report(inputs, tmp_path_factory):
-    return mc.default_report(inputs, tmp_path_factory.mktemp("report"))
+def report(report_inputs, tmp_path_factory):
+    return mc.default_report(report_inputs, tmp_path_factory.mktemp("report"))
 
 
 def test_known_data_gaps_section_and_method(report):
@@ -34,14 +29,15 @@ def test_known_data_gaps_section_and_method(report):
     assert md.index("## Kända luckor i data") < md.index("## Metod och data")
 
 
-def test_no_age_data_is_stated(report, inputs, tmp_path):
+def test_no_age_data_is_stated(report, report_inputs, tmp_path):
     import dataclasses
 
     _, paths = report
     assert "Åldersgrupper: uppgifter saknas" not in paths["report.md"].read_text("utf-8")
     access = dataclasses.replace(
-        inputs["access"], provenance={**inputs["access"].provenance, "age_groups": "no age data"}
+        report_inputs["access"],
+        provenance={**report_inputs["access"].provenance, "age_groups": "no age data"},
     )
-    md = mc.write(tmp_path, inputs, access=access)
+    md = mc.write(tmp_path, report_inputs, access=access)
     line = "Åldersgrupper: uppgifter saknas – ingen uppdelning per ålder."
     assert line in mc.section(md, "Kända luckor i data")

@@ -1,4 +1,4 @@
-"""Tests of proximity.report.scenario_report (write_report) on synthetic inputs and real cities."""
+"""Tests of proximity.report.scenario_report (write_report) on synthetic report_inputs and real cities."""
 
 from __future__ import annotations
 
@@ -14,13 +14,8 @@ from proximity.sources.city import TOTAL_AREA_ID
 
 
 @pytest.fixture(scope="module")
-def inputs():
-    return mc.report_inputs()
-
-
-@pytest.fixture(scope="module")
-def report(inputs, tmp_path_factory):
-    return mc.default_report(inputs, tmp_path_factory.mktemp("report"))
+def report(report_inputs, tmp_path_factory):
+    return mc.default_report(report_inputs, tmp_path_factory.mktemp("report"))
 
 
 def test_files_created(report):
@@ -46,13 +41,15 @@ def test_files_created(report):
     assert "© OpenStreetMap-bidragsgivare, ODbL" in md
 
 
-def test_table_matches_access(report, inputs):
+def test_table_matches_access(report, report_inputs):
     _, paths = report
     md = paths["report.md"].read_text("utf-8")
     rows = mc.table(md, "Område")
-    ref = mc.rows(inputs["access"])
-    base = mc.rows(inputs["baseline"])
-    names = dict(zip(inputs["city"].areas.area_id, inputs["city"].areas.name, strict=True))
+    ref = mc.rows(report_inputs["access"])
+    base = mc.rows(report_inputs["baseline"])
+    names = dict(
+        zip(report_inputs["city"].areas.area_id, report_inputs["city"].areas.name, strict=True)
+    )
     by_name = {names.get(a, "Hela kommunen" if a == TOTAL_AREA_ID else a): a for a in ref.index}
     assert len(rows) == 5  # four areas + the municipality
     for cells in rows:
@@ -67,20 +64,22 @@ def test_table_matches_access(report, inputs):
         assert mc.num(cells[6]) == pytest.approx(change, abs=0.05)
 
 
-def test_paragraph_numbers(report, inputs):
+def test_paragraph_numbers(report, report_inputs):
     _, paths = report
     md = paths["report.md"].read_text("utf-8")
     para = md.split("## Vad betyder detta?")[1].split("##")[0].replace(mc.NBSP, " ")
-    total = mc.rows(inputs["access"]).loc[TOTAL_AREA_ID]
+    total = mc.rows(report_inputs["access"]).loc[TOTAL_AREA_ID]
     fmt = lambda v: f"{int(v):,d}".replace(",", " ")  # noqa: E731
     assert f"bor {fmt(total.population)} invånare" in para
     share = f"{100 * total.covered_share:.1f}".replace(".", ",")
     assert f"{fmt(total.covered)} av dem ({share} %)" in para
     assert f"{fmt(total.population - total.covered)} invånare har det inte" in para
     # lowest / highest share areas (ties listed together)
-    areas = mc.rows(inputs["access"]).drop(index=TOTAL_AREA_ID)
+    areas = mc.rows(report_inputs["access"]).drop(index=TOTAL_AREA_ID)
     low = areas[np.isclose(areas.covered_share, areas.covered_share.min())]
-    names = dict(zip(inputs["city"].areas.area_id, inputs["city"].areas.name, strict=True))
+    names = dict(
+        zip(report_inputs["city"].areas.area_id, report_inputs["city"].areas.name, strict=True)
+    )
     for aid in low.index:
         assert names[aid] in para.split("högst har")[0].split("Lägst andel har")[1]
     lacking = int((low.population - low.covered).sum())
@@ -89,7 +88,7 @@ def test_paragraph_numbers(report, inputs):
     assert f"högst har {names[high]}" in para
     # unlocated, siting
     assert f"{fmt(total.unlocated)} invånare saknar känt läge" in para
-    s = inputs["siting"]
+    s = report_inputs["siting"]
     assert "(stadsdelskontor inom 10 minuters gång)" in para
     assert (
         f"förslag nr 1 ({s.per_site['name'][0]}) ge {fmt(s.marginal_gain[0])} nya täckta invånare"
@@ -104,11 +103,11 @@ def test_paragraph_numbers(report, inputs):
         assert n.strip() in allowed or n.strip() in table_text, n
 
 
-def test_sites_table(report, inputs):
+def test_sites_table(report, report_inputs):
     _, paths = report
     md = paths["report.md"].read_text("utf-8")
     rows = mc.table(md, "Rang")
-    s = inputs["siting"]
+    s = report_inputs["siting"]
     assert [r[0] for r in rows] == ["1", "2", "3"]
     assert rows[0][1] == "Föreslaget stadsdelskontor nr 1"
     assert [r[2] for r in rows] == list(s.per_site["name"])
@@ -132,22 +131,22 @@ def test_persons_report_says_invanare_and_has_no_proxy_flag(report):
     assert "bostadsyta" not in md.lower() and mc.PROXY_FLAG not in md
 
 
-def test_floor_area_proxy_report_and_area_profile(inputs, tmp_path):
+def test_floor_area_proxy_report_and_area_profile(report_inputs, tmp_path):
     """Demand flagged population_is_proxy: counts are m² floor area, shares lead, the flag
     line is in the summary and in "Metod och data", and nothing counts "invånare"."""
     import dataclasses
 
     city = dataclasses.replace(
-        inputs["city"], demand=inputs["city"].demand.assign(population_is_proxy=True)
+        report_inputs["city"], demand=report_inputs["city"].demand.assign(population_is_proxy=True)
     )
     paths = write_report(
         tmp_path,
         city,
-        inputs["access"],
-        inputs["siting"],
+        report_inputs["access"],
+        report_inputs["siting"],
         category="library",
         threshold_min=10,
-        baseline=inputs["baseline"],
+        baseline=report_inputs["baseline"],
     )
     md = paths["report.md"].read_text("utf-8")
     page = paths["report.html"].read_text("utf-8")
@@ -162,7 +161,7 @@ def test_floor_area_proxy_report_and_area_profile(inputs, tmp_path):
     )
     assert header in md
     total = mc.table(md, "Område")[-1]  # numbers unchanged, only relabelled and reordered
-    sel = mc.rows(inputs["access"])
+    sel = mc.rows(report_inputs["access"])
     assert total[0] == "Hela kommunen"
     assert mc.num(total[2]) == pytest.approx(sel.loc[TOTAL_AREA_ID, "population"], abs=0.5)
     assert mc.num(total[1]) == pytest.approx(
@@ -170,9 +169,9 @@ def test_floor_area_proxy_report_and_area_profile(inputs, tmp_path):
     )
     assert "Ny täckt bostadsyta (m², proxy för befolkning)" in md
     assert "av bostadsytan i" in md  # the summary leads with the share
-    prof = area_profile(tmp_path, city, inputs["access"], "A2", inputs["siting"])
+    prof = area_profile(tmp_path, city, report_inputs["access"], "A2", report_inputs["siting"])
     text = prof["omrade_A2.md"].read_text("utf-8")
-    pop = mc.rows(inputs["access"]).loc["A2"].population
+    pop = mc.rows(report_inputs["access"]).loc["A2"].population
     assert (
         "Bostadsyta (m², proxy för befolkning): " + f"{int(pop):,d}".replace(",", mc.NBSP) in text
     )
@@ -190,24 +189,24 @@ def test_floor_area_proxy_report_and_area_profile(inputs, tmp_path):
         ({"category": "library", "threshold_min": 7, "profile": "adult"}, "Available thresholds"),
     ],
 )
-def test_bad_parameters_leave_nothing(inputs, tmp_path, kwargs, needle):
+def test_bad_parameters_leave_nothing(report_inputs, tmp_path, kwargs, needle):
     with pytest.raises(ParameterError, match=needle):
-        write_report(tmp_path, inputs["city"], inputs["access"], **kwargs)
+        write_report(tmp_path, report_inputs["city"], report_inputs["access"], **kwargs)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_empty_result(inputs, tmp_path):
+def test_empty_result(report_inputs, tmp_path):
     syn = mc.synthetic()
-    acc = syn.make_access(inputs["city"])
+    acc = syn.make_access(report_inputs["city"])
     acc.areas = acc.areas.iloc[0:0]
     with pytest.raises(ParameterError, match="empty"):
-        write_report(tmp_path, inputs["city"], acc, category="library", threshold_min=10)
+        write_report(tmp_path, report_inputs["city"], acc, category="library", threshold_min=10)
     with pytest.raises(ParameterError, match="empty"):
-        area_profile(tmp_path, inputs["city"], acc, "A1")
+        area_profile(tmp_path, report_inputs["city"], acc, "A1")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_paragraph_says_coverage_is_underestimated(report, inputs, tmp_path):
+def test_paragraph_says_coverage_is_underestimated(report, report_inputs, tmp_path):
     _, paths = report
     para = mc.section(paths["report.md"].read_text("utf-8"), "Vad betyder detta?")
     assert (
@@ -215,18 +214,20 @@ def test_paragraph_says_coverage_is_underestimated(report, inputs, tmp_path):
         "(Bokbussen och Huvudbiblioteket) saknar läge i underlaget" in para
     )
     # a category without unlocated services gets no such sentence
-    md = mc.write(tmp_path, inputs, category="health_centre")
+    md = mc.write(tmp_path, report_inputs, category="health_centre")
     assert "underskattad" not in mc.section(md, "Vad betyder detta?")
 
 
-def test_site_table_nonprofits_never_claim_absence_without_data(inputs, tmp_path):
+def test_site_table_nonprofits_never_claim_absence_without_data(report_inputs, tmp_path):
     import dataclasses
 
     import pandas as pd
 
-    no_orgs = dataclasses.replace(inputs["city"], nonprofits=inputs["city"].nonprofits.iloc[0:0])
-    siting = dataclasses.replace(inputs["siting"], nonprofits=pd.DataFrame())
-    md = mc.write(tmp_path / "a", inputs, city=no_orgs, siting=siting)
+    no_orgs = dataclasses.replace(
+        report_inputs["city"], nonprofits=report_inputs["city"].nonprofits.iloc[0:0]
+    )
+    siting = dataclasses.replace(report_inputs["siting"], nonprofits=pd.DataFrame())
+    md = mc.write(tmp_path / "a", report_inputs, city=no_orgs, siting=siting)
     rows = mc.table(md, "Rang")
     assert [r[8] for r in rows] == ["ingen data om ideella organisationer"] * 3
     assert "Ideella organisationer: ingen data i underlaget." in mc.section(
@@ -239,7 +240,7 @@ def test_site_table_nonprofits_never_claim_absence_without_data(inputs, tmp_path
             nonprofits_label_sv=["ingen data om ideella organisationer", "inga inom 10 min", ""]
         ),
     )
-    rows = mc.table(mc.write(tmp_path / "b", inputs, city=no_orgs, siting=labelled), "Rang")
+    rows = mc.table(mc.write(tmp_path / "b", report_inputs, city=no_orgs, siting=labelled), "Rang")
     assert [r[8] for r in rows] == [
         "ingen data om ideella organisationer",
         "inga inom 10 min",
@@ -247,7 +248,7 @@ def test_site_table_nonprofits_never_claim_absence_without_data(inputs, tmp_path
     ]
 
 
-def test_site_table_gini_of_coverage_share(report, inputs, tmp_path):
+def test_site_table_gini_of_coverage_share(report, report_inputs, tmp_path):
     import dataclasses
 
     _, paths = report
@@ -259,18 +260,20 @@ def test_site_table_gini_of_coverage_share(report, inputs, tmp_path):
     assert "0,420 utan förslagen, 0,150 med alla förslag" in md
     assert "Gini för gångtid" in md and "Gini-koefficient" not in md
     # results from before the rename: gini_before / gini_after / delta_gini
-    old = inputs["siting"].per_site.rename(
+    old = report_inputs["siting"].per_site.rename(
         columns={
             "gini_coverage_share_before": "gini_before",
             "gini_coverage_share_after": "gini_after",
             "gini_coverage_share_change": "delta_gini",
         }
     )
-    md = mc.write(tmp_path, inputs, siting=dataclasses.replace(inputs["siting"], per_site=old))
+    md = mc.write(
+        tmp_path, report_inputs, siting=dataclasses.replace(report_inputs["siting"], per_site=old)
+    )
     assert mc.table(md, "Rang")[0][9] == "0,420 → 0,310 (-0,110)"
 
 
-def test_total_row_label_study_area_vs_municipality(report, inputs, tmp_path):
+def test_total_row_label_study_area_vs_municipality(report, report_inputs, tmp_path):
     import dataclasses
 
     from proximity.maps import is_municipality, total_label
@@ -279,21 +282,21 @@ def test_total_row_label_study_area_vs_municipality(report, inputs, tmp_path):
     md = paths["report.md"].read_text("utf-8")
     assert mc.table(md, "Område")[-1][0] == "Hela kommunen"
     grid = dataclasses.replace(
-        inputs["city"], provenance={"areas_method": "grid", "pbf": "extract.osm.pbf"}
+        report_inputs["city"], provenance={"areas_method": "grid", "pbf": "extract.osm.pbf"}
     )
     assert not is_municipality(grid) and total_label(grid) == "Hela studieområdet"
-    md = mc.write(tmp_path, inputs, city=grid)
+    md = mc.write(tmp_path, report_inputs, city=grid)
     assert mc.table(md, "Område")[-1][0] == "Hela studieområdet"
     assert mc.table(md, "Område", nth=1)[-1][0] == "Hela studieområdet"
     assert "Hela kommunen" not in md
-    explicit = dataclasses.replace(inputs["city"], provenance={"kind": "study_area"})
+    explicit = dataclasses.replace(report_inputs["city"], provenance={"kind": "study_area"})
     assert total_label(explicit) == "Hela studieområdet"
     # the same rule as the scenario runner's areas.csv
     import proximity.scenario
 
     scenario_rule = getattr(proximity.scenario, "is_municipality", None)
     if scenario_rule is not None:
-        for c in (inputs["city"], grid, explicit):
+        for c in (report_inputs["city"], grid, explicit):
             assert is_municipality(c) == scenario_rule(c)
 
 
