@@ -174,11 +174,7 @@ def interchange(
         rows, cols = np.nonzero(improve >= best - _TOL * scale)
         key = rank[S_arr[rows]] * n + rank[cols]
         r = int(np.argmin(key))
-        j_out, j_in = int(S_arr[rows[r]]), int(cols[r])
-        S.remove(j_out)
-        S.append(j_in)
-        areas.remove(j_out)
-        areas.add(j_in)
+        _swap(S, areas, int(S_arr[rows[r]]), int(cols[r]))
     return np.array(sorted(S, key=lambda j: rank[j]), dtype=np.int64)
 
 
@@ -192,6 +188,14 @@ def _open_state(
     for j in S:
         areas.add(j)
     return rank, areas, S, set(problem.fixed_index.tolist())
+
+
+def _swap(S: list[int], areas: _Areas, j_out: int, j_in: int) -> None:
+    """Close site ``j_out`` and open ``j_in`` (the open list and the area counts)."""
+    S.remove(j_out)
+    S.append(j_in)
+    areas.remove(j_out)
+    areas.add(j_in)
 
 
 def canonical(problem: SitingProblem, chosen: np.ndarray, model: str = "mclp") -> np.ndarray:
@@ -223,11 +227,7 @@ def canonical(problem: SitingProblem, chosen: np.ndarray, model: str = "mclp") -
         rows, cols = np.nonzero(ok)
         key = rank[cols] * n + (n - 1 - rank[S_arr[rows]])
         r = int(np.argmin(key))
-        j_out, j_in = int(S_arr[rows[r]]), int(cols[r])
-        S.remove(j_out)
-        S.append(j_in)
-        areas.remove(j_out)
-        areas.add(j_in)
+        _swap(S, areas, int(S_arr[rows[r]]), int(cols[r]))
     return np.array(sorted(S, key=lambda j: rank[j]), dtype=np.int64)
 
 
