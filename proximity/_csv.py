@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from proximity._io import read_input_bytes
 from proximity.errors import InputFileError
 
 
@@ -79,14 +80,7 @@ def sniff(path: str | os.PathLike[str]) -> tuple[str, CsvDialect]:
     dialect : CsvDialect
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputFileError(
-            f"Cannot read the file: {exc.strerror or exc}",
-            file=p,
-            fix="Check the path and the file's permissions.",
-        ) from exc
+    raw = read_input_bytes(p)
     text, encoding = _decode(raw, p)
     header = text.split("\n", 1)[0]
     sep = _separator(header)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from proximity.errors import OutputError, ParameterError
+from proximity.errors import InputFileError, OutputError, ParameterError
 
 
 def ensure_writable_dir(path: str | os.PathLike[str]) -> Path:
@@ -124,6 +124,29 @@ def slug(text: str, default: str = "scenario") -> str:
     table = str.maketrans("åäöÅÄÖéüÉÜ", "aaoAAOeuEU")
     s = re.sub(r"[^a-z0-9]+", "-", text.translate(table).lower()).strip("-")
     return s or default
+
+
+def read_input_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of an input file; an unreadable file is an :class:`InputFileError`.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    bytes
+    """
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise InputFileError(
+            f"Cannot read the file: {exc.strerror or exc}",
+            file=p,
+            fix="Check the path and the file's permissions.",
+        ) from exc
 
 
 def file_sha256(path: str | os.PathLike[str], chunk_bytes: int = 1 << 20) -> str:

@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from proximity._io import read_input_bytes
 from proximity.errors import InputFileError, ProximityError
 
 
@@ -41,13 +42,7 @@ def read_toml(
     """
     p = Path(path)
     try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputFileError(
-            f"Cannot read the file: {exc.strerror or exc}",
-            file=p,
-            fix="Check the path and the file's permissions.",
-        ) from exc
+        text = read_input_bytes(p).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputFileError(
             f"The file is not UTF-8 text (byte {exc.object[exc.start]:#x} at offset {exc.start}).",
