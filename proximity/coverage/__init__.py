@@ -71,6 +71,7 @@ from proximity.coverage.access import (
     TOTAL_AREA_NAME,
     Access,
     CrowFlyWarning,
+    SnapQualityWarning,
 )
 from proximity.coverage.compute import compute_access
 from proximity.coverage.display import isochrone_polygons, reached_edges
@@ -91,6 +92,7 @@ __all__ = [
     "TOTAL_AREA_NAME",
     "Access",
     "CrowFlyWarning",
+    "SnapQualityWarning",
     "compute_access",
     "isochrone_polygons",
     "network_hash",
