@@ -70,9 +70,8 @@ def check_inputs(
     extra_services: Any,
     area_level: str,
     areas: Sequence[str] | str | None,
-    max_snap_m: float,
 ) -> CheckedInputs:
-    """Demand, services, categories and reporting units checked (network fit included)."""
+    """Demand, services, categories and reporting units checked."""
     demand = check_demand(city)
     services = collect_services(city, extra_services)
     cats, notes = check_categories(categories, services, city)
@@ -86,12 +85,6 @@ def check_inputs(
         keep_units = sorted(set(wanted))
     else:
         keep_units = list(unit_names.index)
-    dxy = xy(demand, "demand", "demand_id")
-    if network is not None:
-        from proximity.coverage._fit import check_network_fits
-
-        city_crs = getattr(city, "crs", None) or getattr(demand, "crs", None)
-        check_network_fits(network, city_crs, dxy, max_snap_m)
     return CheckedInputs(
         city=city,
         network=network,
@@ -105,7 +98,7 @@ def check_inputs(
         unit_col=unit_col,
         unit_names=unit_names,
         keep_units=keep_units,
-        dxy=dxy,
+        dxy=xy(demand, "demand", "demand_id"),
         sxy=xy(services, "services", "service_id"),
         notes=notes,
     )

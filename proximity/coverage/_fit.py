@@ -67,12 +67,13 @@ def check_share_limits(warn_share: Any, max_share: Any) -> tuple[float, float]:
 
 
 def check_network_fits(
-    network: WalkNetwork, city_crs: Any, dxy: np.ndarray, max_snap_m: float
+    network: WalkNetwork, city_crs: Any, dxy: np.ndarray, max_snap_m: float, *, extent: bool
 ) -> None:
-    """The network is in the city's CRS and its extent overlaps the demand's extent.
+    """The network is in the city's CRS and (if ``extent``) overlaps the demand's extent.
 
-    ``dxy`` are the demand coordinates ``(n, 2)``. Overlap: their bounding box meets the network nodes' bounding box grown by
-    ``max_snap_m``.
+    ``dxy`` are the demand coordinates ``(n, 2)``. Overlap: their bounding box meets the
+    network nodes' bounding box grown by ``max_snap_m``; without it every demand point
+    would be unsnapped.
     """
     from proximity.coverage._check import same_crs
 
@@ -85,6 +86,8 @@ def check_network_fits(
         )
     if network.n_nodes == 0:
         raise NetworkError("The walking network is empty.", fix=_FIX_NETWORK + ".")
+    if not extent:
+        return
     net_box = _box(network.node_x, network.node_y)
     dem_box = _box(dxy[:, 0], dxy[:, 1])
     m = float(max_snap_m)

@@ -21,6 +21,7 @@ from proximity.coverage._check import (
 from proximity.coverage._fit import (
     MAX_UNSNAPPED_SHARE,
     WARN_UNSNAPPED_SHARE,
+    check_network_fits,
     check_share_limits,
     enforce_snap_quality,
     snap_quality,
@@ -121,7 +122,8 @@ def compute_access(
     CRSError
         The network is not in the city's CRS.
     NetworkError
-        The network's extent does not overlap the demand's, or more than
+        The network's extent does not overlap the demand's (unless
+        ``max_unsnapped_share=1``: everyone would be unsnapped), or more than
         ``max_unsnapped_share`` of the population or of a category's services is unsnapped
         or on network islands.
     SchemaError
@@ -147,7 +149,6 @@ def compute_access(
         extra_services=extra_services,
         area_level=area_level,
         areas=areas,
-        max_snap_m=max_snap_m,
     )
     if network is None:
         warnings.warn(
@@ -184,8 +185,9 @@ def compute_access(
 def _route(inputs: CheckedInputs, *, max_snap_m: float, limits: tuple[float, float]) -> Routes:
     """Crow-fly distances × the detour factor, or distances over the network.
 
-    Network mode snaps first and checks the snapping quality (warning or NetworkError,
-    ``limits`` = warn and max share) before any routing.
+    Network mode checks that the network fits (CRS; extent unless the max share is 1),
+    snaps, and checks the snapping quality (warning or NetworkError, ``limits`` = warn and
+    max share) before any routing.
     """
     factor = inputs.method.detour_factor
     if factor is not None:
@@ -198,6 +200,8 @@ def _route(inputs: CheckedInputs, *, max_snap_m: float, limits: tuple[float, flo
             detour_factor=factor,
         )
     network, services = inputs.network, inputs.services
+    city_crs = getattr(inputs.city, "crs", None) or getattr(inputs.demand, "crs", None)
+    check_network_fits(network, city_crs, inputs.dxy, max_snap_m, extent=limits[1] < 1.0)
     snapped = snap_all(network, inputs.demand, services, max_snap_m)
     quality = snap_quality(
         network,
