@@ -10,7 +10,6 @@ from _coverage_cases import (
     ONE,
     X0,
     Y0,
-    area_row,
     conserved,
     hand_access,
     hand_city,
@@ -18,10 +17,11 @@ from _coverage_cases import (
 )
 
 from proximity.coverage import (
+    TOTAL_AREA_ID,
     Access,
     compute_access,
 )
-from proximity.errors import GeometryError, ParameterError, SchemaError
+from proximity.errors import CRSError, GeometryError, ParameterError, SchemaError
 from proximity.network import WalkNetwork
 
 
@@ -30,10 +30,15 @@ def hand() -> Access:
     return hand_access()
 
 
-def test_bad_category_without_services() -> None:
-    with pytest.raises(ParameterError, match="no services of category 'youth_centre'") as e:
-        compute_access(hand_city(), line_network(), categories=["youth_centre"])
-    assert "library" in e.value.fix
+def test_category_without_services_gives_zero_covered_and_a_note() -> None:
+    # youth_centre is built in but the city has none: computed, nobody covered, noted
+    acc = compute_access(hand_city(), line_network(), categories=["youth_centre"], profiles=(ONE,))
+    assert acc.categories == ("youth_centre",)
+    tot = acc.area_table(TOTAL_AREA_ID, threshold_min=10, profile="one_m_s").iloc[0]
+    assert (tot.covered, tot.unreachable, tot.unsnapped, tot.unlocated) == (0, 110, 5, 15)
+    assert any("no services of category 'youth_centre'" in n for n in acc.provenance["notes"])
+    assert any("extra_services" in n for n in acc.provenance["notes"])
+    conserved(acc.areas)
     with pytest.raises(ParameterError, match="Did you mean 'library'"):
         compute_access(hand_city(), line_network(), categories=["libary"])
 
@@ -87,7 +92,9 @@ def test_bad_geometry_and_params() -> None:
         compute_access(hand_city(), line_network(), max_snap_m=0)
 
 
-def test_city_in_another_crs_is_reprojected_and_noted() -> None:
+def test_network_in_another_crs_is_refused() -> None:
+    """A network in another CRS than the city's was built for another area or projection:
+    refused with a fix (it used to be reprojected silently, with a note)."""
     from pyproj import Transformer
 
     net = line_network()
@@ -96,11 +103,6 @@ def test_city_in_another_crs_is_reprojected_and_noted() -> None:
     net33 = WalkNetwork.from_arrays(
         "EPSG:32633", x, y, net.edge_u, net.edge_v, edge_highway=net.edge_highway
     )
-    acc = compute_access(hand_city(), net33, profiles=(ONE,), thresholds_min=(11,))
-    assert any("reprojected" in n for n in acc.provenance["notes"])
-    # SWEREF 99 TM and UTM 33N differ in scale by < 0.1 %: away from the thresholds the
-    # counts are those of the hand-made case (d3 at 10 min is covered at 11)
-    assert (area_row(acc, "A", 11).covered, area_row(acc, "B", 11).covered) == (30, 30)
-    assert acc.point_table().set_index("demand_id").loc["d2", "minutes"] == pytest.approx(
-        6.0, rel=1e-3
-    )
+    with pytest.raises(CRSError, match="EPSG:32633 but the city is in EPSG:3006") as e:
+        compute_access(hand_city(), net33, profiles=(ONE,), thresholds_min=(11,))
+    assert 'crs="EPSG:3006"' in e.value.fix

@@ -23,9 +23,11 @@ from proximity.coverage import (
     TOTAL_AREA_NAME,
     Access,
     CrowFlyWarning,
+    SnapQualityWarning,
     compute_access,
 )
 from proximity.distance_method import DistanceMethod
+from proximity.errors import NetworkError
 from proximity.network import WalkNetwork
 from proximity.profiles import WalkingProfile
 from proximity.snap import snap
@@ -52,7 +54,14 @@ def test_profiles_with_highway_factors_get_their_own_run() -> None:
 
 def test_services_all_unsnapped_are_unreachable_not_dropped() -> None:
     city = make_city(demand=[("d1", "A", 100, 0, 10)], services=[("far", "library", 900, 2000)])
-    acc = compute_access(city, line_network(), profiles=(ONE,), thresholds_min=(10,))
+    # by default, a category whose services are all unsnapped stops the run ...
+    with pytest.raises(NetworkError, match="library: 1 of 1 services"):
+        compute_access(city, line_network(), profiles=(ONE,), thresholds_min=(10,))
+    # ... accepted on request, they are unreachable, not dropped
+    with pytest.warns(SnapQualityWarning):
+        acc = compute_access(
+            city, line_network(), profiles=(ONE,), thresholds_min=(10,), max_unsnapped_share=1
+        )
     row = area_row(acc, "A", 10)
     assert (row.covered, row.unreachable) == (0, 10)
     assert any("farther than max_snap_m" in n for n in acc.provenance["notes"])

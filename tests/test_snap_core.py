@@ -36,7 +36,9 @@ def test_projection_offset_access_and_qa_table():
         "offset_m",
         "component",
         "status",
+        "off_island",
     ]
+    assert not qa["off_island"].any()
     assert qa["id"].tolist() == ["a", "b"]
 
 
@@ -116,10 +118,20 @@ def test_real_helsinki_snapping_matches_shapely_distance():
     )
     s = snap(net, pts)
     edges = np.asarray(net.edges_gdf().geometry.values, dtype=object)
-    # brute force: distance to every segment; ours is the minimum with the lowest id
+    # brute force: distance to every segment; ours is the minimum with the lowest id, except
+    # that a nearest edge on a small component (< 1 % of the nodes) gives way to the nearest
+    # main-network edge when that one is within max_snap_m (300 m)
     d_all = shapely.distance(shapely.points(pts)[:, None], edges[None, :])
+    sizes = net.component_sizes
+    main_edge = sizes[net.edge_component] >= 0.01 * net.n_nodes
+    d_all_main = np.where(main_edge[None, :], d_all, np.inf)
+    nearest_small = ~main_edge[np.argmin(d_all, axis=1)]
+    moved = nearest_small & (d_all_main.min(axis=1) <= 300.0)
+    d_all = np.where(moved[:, None], d_all_main, d_all)
     best = d_all.min(axis=1)
     np.testing.assert_allclose(s.access_m, best, atol=1e-6)
+    assert (s.off_island == moved).all() and moved.sum() == 12  # real islands nearby
+    assert (s.status[moved] == "ok").all()
     first = np.argmax(d_all <= best[:, None] + 1e-9, axis=1)
     ok = s.routable
     assert (s.edge[ok] == first[ok]).mean() > 0.99  # near-ties may differ by float noise

@@ -13,6 +13,12 @@ Two distance methods
     cost among the requested profiles, one multi-source nearest-service search is run
     (:func:`proximity.routing.nearest`). Profiles that share the same edge cost (they differ
     only in speed) share the distances: ``minutes = distance_m / speed_m_s / 60``.
+    The network must fit the study area: same CRS as the city, an extent that meets the
+    demand's, and at most ``max_unsnapped_share`` (50 %) of the population or of a
+    category's services unsnapped or on network islands (else
+    :class:`~proximity.errors.CRSError` / :class:`~proximity.errors.NetworkError`); above
+    ``warn_unsnapped_share`` (5 %) a :class:`SnapQualityWarning`. The shares are in
+    ``provenance["snap_quality"]``.
 ``"crowfly×F"`` (``network=None``)
     Straight-line distance multiplied by the detour factor ``F`` (default 1.3, a usual
     urban walking-detour ratio). A :class:`CrowFlyWarning` is always issued and every table,
@@ -58,6 +64,7 @@ Modules
 :mod:`~proximity.coverage.compute` (:func:`compute_access`: check, route, tables,
 provenance), :mod:`~proximity.coverage.access` (the result, :class:`Access`),
 :mod:`~proximity.coverage.provenance` (:func:`network_hash`, :func:`population_unit_info`),
+``_fit`` (does the network fit the study area: CRS, extent, snap quality),
 :mod:`~proximity.coverage.display` (:func:`reached_edges`, :func:`isochrone_polygons`).
 """
 
@@ -71,6 +78,7 @@ from proximity.coverage.access import (
     TOTAL_AREA_NAME,
     Access,
     CrowFlyWarning,
+    SnapQualityWarning,
 )
 from proximity.coverage.compute import compute_access
 from proximity.coverage.display import isochrone_polygons, reached_edges
@@ -91,6 +99,7 @@ __all__ = [
     "TOTAL_AREA_NAME",
     "Access",
     "CrowFlyWarning",
+    "SnapQualityWarning",
     "compute_access",
     "isochrone_polygons",
     "network_hash",

@@ -28,6 +28,12 @@ if TYPE_CHECKING:  # pragma: no cover
 #: Name of the reporting unit of demand points without one.
 UNASSIGNED_NAME = "(utan område)"
 
+#: Largest accepted time threshold (minutes): 24 hours. Longer "walks" are input mistakes.
+MAX_THRESHOLD_MIN = 24 * 60
+
+#: What a coverage computation needs of a city (see :class:`proximity.sources.City`).
+CITY_ATTRIBUTES = ("demand", "services", "areas")
+
 
 @dataclass
 class CheckedInputs:
@@ -65,10 +71,10 @@ def check_inputs(
     area_level: str,
     areas: Sequence[str] | str | None,
 ) -> CheckedInputs:
-    """Demand, services, categories and reporting units checked; reprojected if needed."""
+    """Demand, services, categories and reporting units checked."""
     demand = check_demand(city)
     services = collect_services(city, extra_services)
-    cats = check_categories(categories, services, city)
+    cats, notes = check_categories(categories, services, city)
     services = services[services["category"].isin(cats)].sort_values("service_id", kind="stable")
     services = services.reset_index(drop=True)
     unit_col, unit_names = units(city, demand, area_level)
@@ -79,13 +85,6 @@ def check_inputs(
         keep_units = sorted(set(wanted))
     else:
         keep_units = list(unit_names.index)
-    crs = getattr(city, "crs", None)
-    notes: list[str] = []
-    target_crs = network.crs if network is not None else crs
-    if crs is not None and target_crs is not None and not same_crs(crs, target_crs):
-        demand = demand.to_crs(target_crs)
-        services = services.to_crs(target_crs)
-        notes.append(f"demand and services reprojected from {crs} to the network CRS {target_crs}")
     return CheckedInputs(
         city=city,
         network=network,
@@ -134,6 +133,12 @@ def check_thresholds(thresholds_min: Iterable[float] | float) -> list[float]:
             raise ParameterError(
                 f"Thresholds must be positive numbers of minutes, got {t!r}.",
                 fix="Use thresholds > 0, e.g. thresholds_min=(5, 10, 15, 20).",
+            )
+        if f > MAX_THRESHOLD_MIN:
+            raise ParameterError(
+                f"thresholds_min: {t!r} minutes is more than a day's walk "
+                f"(at most {MAX_THRESHOLD_MIN} min = 24 h).",
+                fix="Use walking times in minutes, e.g. thresholds_min=(5, 10, 15, 20).",
             )
         out.append(f)
     return sorted(set(out))
@@ -249,32 +254,66 @@ def collect_services(city: Any, extra: Any) -> gpd.GeoDataFrame:
     return services
 
 
-def check_categories(categories: Sequence[str] | None, services: Any, city: Any) -> list[str]:
+def check_city(city: Any) -> None:
+    """``city`` has what a computation needs (else a ParameterError naming what is missing)."""
+    missing = [a for a in CITY_ATTRIBUTES if getattr(city, a, None) is None]
+    if missing:
+        raise ParameterError(
+            f"city must be a proximity.sources.City, got {type(city).__name__} "
+            f"(no {', '.join(missing)}).",
+            fix='Load one first, e.g. city = proximity.sources.load_city("helsingborg").',
+        )
+
+
+def declared_categories(city: Any) -> list[str]:
+    """The categories valid for ``city``: the built-in ones plus any the city declares.
+
+    Declared: ``city.declared_categories`` if the city has such an attribute, and
+    ``city.provenance["categories_known"]`` (written by the file-based city builder).
+    """
+    prov = getattr(city, "provenance", None) or {}
+    extra = list(getattr(city, "declared_categories", None) or [])
+    if isinstance(prov, dict):
+        extra += [str(c) for c in prov.get("categories_known", None) or []]
+    return list(dict.fromkeys([*CATEGORIES, *extra]))
+
+
+def check_categories(
+    categories: Sequence[str] | None, services: Any, city: Any
+) -> tuple[list[str], list[str]]:
+    """The categories to compute, sorted, and notes on those without any service.
+
+    A requested category is valid when it is built in, declared by the city
+    (:func:`declared_categories`) or present among the services; a valid category without
+    services is computed (nobody is covered) and noted. Anything else is a ParameterError
+    with a did-you-mean.
+    """
     present = sorted(pd.unique(services["category"].astype(str)))
     if categories is None:
         if not present:
             raise SchemaError(
                 "The city has no services.", fix="Load services (proximity.sources.load_services)."
             )
-        return present
+        return present, []
     if isinstance(categories, str):
         categories = [categories]
-    known = sorted(set(CATEGORIES) | set(present))
+    known = list(dict.fromkeys([*declared_categories(city), *present]))
     out: list[str] = []
     for c in categories:
         if c not in known:
             check_known(c, known, "category", "category")
-        if c not in present:
-            raise ParameterError(
-                f"There are no services of category {c!r} in {getattr(city, 'name', 'the city')}, "
-                "so access to it cannot be computed.",
-                fix=f"Add services of that category or choose among: {', '.join(present)}.",
-            )
         if c not in out:
             out.append(c)
     if not out:
-        raise ParameterError("No category given.", fix=f"Choose among: {', '.join(present)}.")
-    return sorted(out)
+        raise ParameterError("No category given.", fix=f"Choose among: {', '.join(known)}.")
+    name = getattr(city, "name", None) or "the city"
+    notes = [
+        f"no services of category {c!r} in {name}: nobody is covered (every located resident "
+        "counts as unreachable); add planned services with compute_access(extra_services=...)"
+        for c in sorted(out)
+        if c not in present
+    ]
+    return sorted(out), notes
 
 
 def units(city: Any, demand: Any, area_level: str) -> tuple[str, pd.Series]:

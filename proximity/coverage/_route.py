@@ -1,7 +1,7 @@
 """Distances from every demand point to the nearest service of each category.
 
-Network mode snaps demand and services once and runs one nearest-service search per category
-and distinct edge cost (:func:`route_network`); crow-fly mode takes straight-line distances ×
+Network mode snaps demand and services once (:func:`snap_all`) and runs one nearest-service
+search per category and distinct edge cost (:func:`route_network`); crow-fly mode takes straight-line distances ×
 the detour factor (:func:`route_crowfly`).
 """
 
@@ -38,26 +38,30 @@ class Routes:
     per_cat: PerCategory = field(default_factory=dict)
     snap_info: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    snap_quality: dict[str, Any] | None = None  # network mode: see coverage._fit.snap_quality
 
 
 def route_network(
     network: WalkNetwork,
-    demand: Any,
+    snapped: tuple[Snapped, Snapped, Routes],
     services: Any,
     *,
     cats: Sequence[str],
     profs: Sequence[WalkingProfile],
     max_snap_m: float,
 ) -> Routes:
-    """Network distances: snap once, one search per category and distinct edge cost."""
-    dsn, ssn, routes = _snap_all(network, demand, services, max_snap_m)
+    """Network distances from the snapped points: one search per category and edge cost.
+
+    ``snapped`` is what :func:`snap_all` returns.
+    """
+    dsn, ssn, routes = snapped
     cost_groups = cost_groups_of(network, profs)
     routes.snap_info["routing_runs_per_category"] = len(cost_groups)
     svc_cat = services["category"].to_numpy()
     sstatus = np.asarray(ssn.status).astype(str)
     for cat in cats:
         mask = svc_cat == cat
-        if not np.any(sstatus[mask] != "too_far"):
+        if mask.any() and not np.any(sstatus[mask] != "too_far"):
             routes.notes.append(
                 f"all services of category {cat!r} are farther than max_snap_m="
                 f"{max_snap_m:g} m from the network: every resident is unreachable"
@@ -68,7 +72,7 @@ def route_network(
     return routes
 
 
-def _snap_all(
+def snap_all(
     network: WalkNetwork, demand: Any, services: Any, max_snap_m: float
 ) -> tuple[Snapped, Snapped, Routes]:
     """Demand and services snapped; the demand's status codes and the snapping summary."""
@@ -96,6 +100,9 @@ def _snap_all(
         "services": value_counts(sstatus),
         "services_unsnapped": sorted(services["service_id"][sstatus == "too_far"].tolist()),
         "max_snap_m": float(max_snap_m),
+        "largest_component_share": float(network.largest_component_share),
+        "demand_off_island": int(np.count_nonzero(dsn.off_island)),
+        "services_off_island": int(np.count_nonzero(ssn.off_island)),
     }
     return dsn, ssn, Routes(status_codes=status_codes, snap_info=snap_info)
 
@@ -125,7 +132,7 @@ def _route_category(
             dist = np.full(n, np.inf)
             src = np.full(n, -1, dtype=np.int64)
         dist[routes.status_codes == TOO_FAR] = np.inf
-        sidx = np.where((src >= 0) & np.isfinite(dist), glob[np.clip(src, 0, None)], -1)
+        sidx = _global_index(glob, np.where(np.isfinite(dist), src, -1))
         for prof in members:
             routes.per_cat[(cat, prof.name)] = (dist, sidx)
 
@@ -146,7 +153,7 @@ def route_crowfly(
         glob = np.flatnonzero(svc_cat == cat)  # services are sorted by id
         dist, local = crowfly_nearest(sxy[glob], dxy)
         dist = dist * detour_factor
-        sidx = np.where(local >= 0, glob[np.clip(local, 0, None)], -1)
+        sidx = _global_index(glob, local)
         for prof in profs:
             routes.per_cat[(cat, prof.name)] = (dist, sidx)
     routes.notes.append(
@@ -154,6 +161,13 @@ def route_crowfly(
         "profile highway penalties are not applied, only speeds"
     )
     return routes
+
+
+def _global_index(glob: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """Service index among all services from the index ``local`` among ``glob`` (-1 stays)."""
+    if glob.size == 0:  # a category without any service
+        return np.full(local.shape, -1, dtype=np.int64)
+    return np.where(local >= 0, glob[np.clip(local, 0, None)], -1)
 
 
 def value_counts(arr: np.ndarray) -> dict[str, int]:

@@ -369,7 +369,8 @@ def _area_frame(
         [*units.names.reindex(list(units.ids)).astype(str), TOTAL_AREA_NAME], dtype=object
     )
     s_i, c_i, t_i, g_i = (a.ravel() for a in np.indices(res["population"].shape))
-    int_thr = all(float(t).is_integer() for t in thresholds)
+    # whole minutes are written as ints (only where int64 holds them exactly)
+    int_thr = all(float(t).is_integer() and abs(float(t)) < 2.0**53 for t in thresholds)
     thr_vals = counts.thr.astype(np.int64) if int_thr else counts.thr
     pop = res["population"].ravel()
     with np.errstate(invalid="ignore", divide="ignore"):

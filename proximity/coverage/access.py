@@ -26,6 +26,7 @@ __all__ = [
     "TOTAL_AREA_NAME",
     "Access",
     "CrowFlyWarning",
+    "SnapQualityWarning",
 ]
 
 #: Name of the total row (``area_id = TOTAL_AREA_ID``) in :attr:`Access.areas`: always the
@@ -43,6 +44,15 @@ COUNT_COLUMNS = ("population", "covered", "uncovered", "unsnapped", "unreachable
 
 class CrowFlyWarning(UserWarning):
     """Issued whenever distances are straight lines × a detour factor instead of network paths."""
+
+
+class SnapQualityWarning(UserWarning):
+    """Issued when the walking network does not reach enough of the study area.
+
+    That is, when more than ``warn_unsnapped_share`` of the population (or of a category's
+    services) is farther than ``max_snap_m`` from the network or on a network island. The
+    numbers are in ``Access.provenance["snap_quality"]``.
+    """
 
 
 # ---------------------------------------------------------------------------- result object
@@ -70,7 +80,12 @@ class Access:
         ``"network"`` or ``"crowfly×F"`` (the label of :attr:`method`).
     provenance
         Network hash and summary, data sources, profiles (speeds, references), snapping
-        counts, parameters, notes and the date (``YYYY-MM-DD``).
+        counts, parameters, notes and the date (``YYYY-MM-DD``). In network mode,
+        ``provenance["snap_quality"]`` says how well the network fits the study area:
+        ``demand_unsnapped_share`` and ``demand_island_share`` (of the population),
+        per-category service shares (``services``), ``largest_component_share``, ``warn``
+        (above ``warn_unsnapped_share``) and one-line ``message_sv`` / ``message_en`` texts
+        for reports and maps (absent in crow-fly mode).
     profiles, categories, thresholds_min, groups
         What was computed, in output order.
     area_level

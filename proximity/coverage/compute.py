@@ -11,13 +11,28 @@ import pandas as pd
 
 from proximity.coverage._check import (
     CheckedInputs,
+    check_city,
     check_inputs,
     check_options,
     check_thresholds,
     resolve_profiles,
     unit_index,
 )
-from proximity.coverage._route import STATUS_NAMES, Routes, route_crowfly, route_network
+from proximity.coverage._fit import (
+    MAX_UNSNAPPED_SHARE,
+    WARN_UNSNAPPED_SHARE,
+    check_network_fits,
+    check_share_limits,
+    enforce_snap_quality,
+    snap_quality,
+)
+from proximity.coverage._route import (
+    STATUS_NAMES,
+    Routes,
+    route_crowfly,
+    route_network,
+    snap_all,
+)
 from proximity.coverage._tables import (
     UnitTable,
     area_table,
@@ -50,6 +65,8 @@ def compute_access(
     area_level: str = "areas",
     areas: Sequence[str] | None = None,
     extra_services: gpd.GeoDataFrame | None = None,
+    warn_unsnapped_share: float = WARN_UNSNAPPED_SHARE,
+    max_unsnapped_share: float = MAX_UNSNAPPED_SHARE,
 ) -> Access:
     """Walking access from every demand point to the nearest service of each category.
 
@@ -60,13 +77,19 @@ def compute_access(
         ``subareas``, ``demand``, ``unlocated``, ``services`` and ``provenance``).
     network
         The walking network, or ``None`` for crow-fly mode (straight line ×
-        ``detour_factor``, with a :class:`CrowFlyWarning`).
+        ``detour_factor``, with a :class:`CrowFlyWarning`). It must be in the city's CRS
+        and cover the study area (see Raises).
     categories
-        Service categories; default: every category that has at least one service.
+        Service categories; default: every category that has at least one service. A
+        category is valid when it is built in (:data:`proximity.sources.CATEGORIES`),
+        declared by the city, or present among the services. A valid category without any
+        service (e.g. a new kind of office being sited) is computed: nobody is covered,
+        every located resident counts as ``unreachable`` and a note says why. To see the
+        effect of planned services, pass them as ``extra_services``.
     profiles
         Walking profile names (see :data:`proximity.profiles.PROFILES`) or profile objects.
     thresholds_min
-        Time thresholds in minutes (> 0).
+        Time thresholds in minutes (0 < t ≤ 24 × 60).
     max_snap_m
         Points farther than this from the network are ``unsnapped`` (network mode only).
     detour_factor
@@ -79,6 +102,12 @@ def compute_access(
         municipality). Unknown ids raise :class:`ParameterError`.
     extra_services
         Services added to ``city.services`` (same columns), e.g. proposed offices.
+    warn_unsnapped_share, max_unsnapped_share
+        Network mode: when more than ``warn_unsnapped_share`` (default 5 %) of the
+        population (demand weight), or of the services of a category, is unsnapped or on a
+        network island, a :class:`SnapQualityWarning` is issued; above
+        ``max_unsnapped_share`` (default 50 %) a :class:`NetworkError` is raised. The shares
+        are recorded in ``provenance["snap_quality"]``. ``0 ≤ warn ≤ max ≤ 1``.
 
     Returns
     -------
@@ -87,17 +116,27 @@ def compute_access(
     Raises
     ------
     ParameterError
-        Unknown profile, category or area; a category without services; a threshold <= 0;
-        a bad ``max_snap_m``, ``detour_factor`` or ``area_level``.
+        ``city`` is not a city; unknown profile, category or area; a threshold that is not
+        a number of minutes in (0, 1440]; a bad ``max_snap_m``, ``detour_factor``,
+        ``area_level`` or share limit.
+    CRSError
+        The network is not in the city's CRS.
+    NetworkError
+        The network's extent does not overlap the demand's (unless
+        ``max_unsnapped_share=1``: everyone would be unsnapped), or more than
+        ``max_unsnapped_share`` of the population or of a category's services is unsnapped
+        or on network islands.
     SchemaError
         Missing columns, negative or missing population, a total population of zero.
     GeometryError
         Demand or service rows without a point geometry.
     """
+    check_city(city)
     thresholds = check_thresholds(thresholds_min)
     check_options(
         network, max_snap_m=max_snap_m, area_level=area_level, detour_factor=detour_factor
     )
+    limits = check_share_limits(warn_unsnapped_share, max_unsnapped_share)
     profs = resolve_profiles(profiles)
     method = DistanceMethod.of(network, detour_factor)
     inputs = check_inputs(
@@ -119,10 +158,12 @@ def compute_access(
             CrowFlyWarning,
             stacklevel=2,
         )
-    routes = _route(inputs, max_snap_m=max_snap_m)
+    routes = _route(inputs, max_snap_m=max_snap_m, limits=limits)
     inputs.notes.extend(routes.notes)
     points, area_rows, groups = _tables(inputs, routes)
     prov = provenance_record(inputs, groups=groups, snap_info=routes.snap_info)
+    if routes.snap_quality is not None:
+        prov["snap_quality"] = routes.snap_quality
     pop_unit = population_unit_info(city)  # persons or a floor-area proxy
     prov["population"] = pop_unit
     demand = inputs.demand
@@ -141,8 +182,13 @@ def compute_access(
     )
 
 
-def _route(inputs: CheckedInputs, *, max_snap_m: float) -> Routes:
-    """Crow-fly distances × the detour factor, or distances over the network."""
+def _route(inputs: CheckedInputs, *, max_snap_m: float, limits: tuple[float, float]) -> Routes:
+    """Crow-fly distances × the detour factor, or distances over the network.
+
+    Network mode checks that the network fits (CRS; extent unless the max share is 1),
+    snaps, and checks the snapping quality (warning or NetworkError, ``limits`` = warn and
+    max share) before any routing.
+    """
     factor = inputs.method.detour_factor
     if factor is not None:
         return route_crowfly(
@@ -153,14 +199,23 @@ def _route(inputs: CheckedInputs, *, max_snap_m: float) -> Routes:
             profs=inputs.profs,
             detour_factor=factor,
         )
-    return route_network(
-        inputs.network,
-        inputs.demand,
-        inputs.services,
+    network, services = inputs.network, inputs.services
+    city_crs = getattr(inputs.city, "crs", None) or getattr(inputs.demand, "crs", None)
+    check_network_fits(network, city_crs, inputs.dxy, max_snap_m, extent=limits[1] < 1.0)
+    snapped = snap_all(network, inputs.demand, services, max_snap_m)
+    quality = snap_quality(
+        network,
+        (snapped[0], inputs.demand["population"].to_numpy(dtype=float)),
+        (snapped[1], services["category"].astype(str).to_numpy()),
         cats=inputs.cats,
-        profs=inputs.profs,
-        max_snap_m=max_snap_m,
+        limits=limits,
     )
+    enforce_snap_quality(quality, city_name=getattr(inputs.city, "name", None))
+    routes = route_network(
+        network, snapped, services, cats=inputs.cats, profs=inputs.profs, max_snap_m=max_snap_m
+    )
+    routes.snap_quality = quality
+    return routes
 
 
 def _tables(inputs: CheckedInputs, routes: Routes) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

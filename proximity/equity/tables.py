@@ -330,6 +330,13 @@ class _AreaRows:
         """
         sel = np.flatnonzero((self.cat == cat) & (self.prof == prof) & np.isclose(self.thr, t))
         is_tot = self.area_id[sel] == TOTAL_AREA_ID
+        if not is_tot.any():
+            raise SchemaError(
+                f"The area table has no total row for {cat!r}, {prof!r} at {t:g} min, "
+                "although the Access lists that threshold.",
+                fix="Recompute the Access with proximity.coverage.compute_access; do not edit "
+                "its areas table.",
+            )
         tot = {k: float(v[sel[is_tot][0]]) for k, v in self.num.items()}
         u_rows = np.full(len(self.unit_ids), -1, dtype=np.int64)
         for r in sel[~is_tot]:

@@ -21,8 +21,12 @@ wins, so results are deterministic and equal to a brute-force scan of all segmen
 projection itself is vectorised numpy.
 
 **Island rule.** A component is small when it has fewer nodes than
-``max(min_component_share × n_nodes, min_component_nodes or 0)``. The largest component is
-never an island.
+``max(min_component_share × n_nodes, min_component_nodes or 0)``; the largest component never
+is. A point whose nearest edge lies on a small component (an isolated platform, an elevator,
+a footway cut off at the extract's edge) is snapped to the nearest edge of the main
+components instead when that edge is within ``max_snap_m`` (a second exact search restricted
+to those edges; ``off_island`` in the QA table). Only a point with no main-network edge within
+``max_snap_m`` keeps its small component and the status ``"island"``.
 
 **Geometry rule.** Only points are accepted. Polygons and lines raise
 :class:`~proximity.errors.GeometryError`: turning a building into a point (centroid,

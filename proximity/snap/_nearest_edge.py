@@ -26,63 +26,82 @@ _FIRST_K = 10
 #: Points per block in the first pass.
 _BLOCK = 8192
 
-_INDEX: weakref.WeakKeyDictionary[Any, SegmentIndex] = weakref.WeakKeyDictionary()
+_INDEX: weakref.WeakKeyDictionary[Any, dict[Any, SegmentIndex]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, eq=False)
 class SegmentIndex:
-    """KD-tree over sample points along every segment (cached per network object).
+    """KD-tree over sample points along a set of segments (cached per network object).
 
     Each segment of length ``L`` is cut into ``m = max(1, ceil(L / spacing))`` equal pieces;
     the sample of a piece is its midpoint, so every point of the segment lies within
     ``half`` (half the longest piece) of one of the segment's samples. Hence for any point
     ``q`` and any segment ``e``: ``dist(q, e) ≥ min over e's samples |q − s| − half``.
+    Segments are numbered locally (``0..len(edge_ids)-1``, in increasing global edge id);
+    ``edge_ids`` maps them back to the network's edge ids.
     """
 
     tree: Any  # scipy.spatial.cKDTree
-    sample_edge: np.ndarray  # sample -> edge id
+    sample_edge: np.ndarray  # sample -> local segment number
     half: float  # largest piece half-length (metres)
     tol: float  # floating-point slack for the bound
     ax: np.ndarray
     ay: np.ndarray
     bx: np.ndarray
     by: np.ndarray
+    edge_ids: np.ndarray  # local segment number -> network edge id (increasing)
 
     def distance(self, cand: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
-        """:func:`segment_distance` from points ``(px, py)`` to the segments ``cand``."""
+        """:func:`segment_distance` from points ``(px, py)`` to the local segments ``cand``."""
         return segment_distance(
             (px, py), (self.ax[cand], self.ay[cand]), (self.bx[cand], self.by[cand])
         )
 
 
-def segment_index(network: WalkNetwork) -> SegmentIndex:
-    """The :class:`SegmentIndex` of ``network`` (built once per network object)."""
-    idx = _INDEX.get(network)
-    if idx is None:
-        from scipy.spatial import cKDTree
+def segment_index(network: WalkNetwork, components: tuple[int, ...] | None = None) -> SegmentIndex:
+    """The :class:`SegmentIndex` of ``network`` (built once per network object).
 
-        ax = np.ascontiguousarray(network.node_x[network.edge_u], dtype=np.float64)
-        ay = np.ascontiguousarray(network.node_y[network.edge_u], dtype=np.float64)
-        bx = np.ascontiguousarray(network.node_x[network.edge_v], dtype=np.float64)
-        by = np.ascontiguousarray(network.node_y[network.edge_v], dtype=np.float64)
-        length = segment_length(network)
-        pieces = np.maximum(1, np.ceil(length / _SAMPLE_SPACING_M)).astype(np.int64)
-        sample_edge = np.repeat(np.arange(network.n_edges, dtype=np.int64), pieces)
-        start = np.repeat(np.cumsum(pieces) - pieces, pieces)
-        j = np.arange(sample_edge.shape[0], dtype=np.int64) - start
-        t = (j + 0.5) / pieces[sample_edge]
-        sx = ax[sample_edge] + t * (bx - ax)[sample_edge]
-        sy = ay[sample_edge] + t * (by - ay)[sample_edge]
-        half = float((length / pieces).max(initial=0.0)) / 2.0 if network.n_edges else 0.0
-        scale = float(
-            max(np.abs(network.node_x).max(initial=0.0), np.abs(network.node_y).max(initial=0.0))
-        )
-        # rounding of sample positions and of distances at this coordinate scale
-        tol = 1e-6 + 64.0 * np.finfo(np.float64).eps * (scale + half)
-        tree = cKDTree(np.column_stack([sx, sy]), balanced_tree=False, compact_nodes=False)
-        idx = SegmentIndex(tree, sample_edge, half * (1.0 + 1e-12), tol, ax, ay, bx, by)
-        _INDEX[network] = idx
+    ``components``: index only the edges of these connected components (sorted labels of
+    :attr:`~proximity.network.WalkNetwork.edge_component`); ``None`` indexes every edge.
+    """
+    per_network = _INDEX.setdefault(network, {})
+    idx = per_network.get(components)
+    if idx is None:
+        if components is None:
+            edges = np.arange(network.n_edges, dtype=np.int64)
+        else:
+            edges = np.flatnonzero(np.isin(network.edge_component, components))
+        idx = per_network[components] = _build_index(network, edges)
     return idx
+
+
+def _build_index(network: WalkNetwork, edges: np.ndarray) -> SegmentIndex:
+    """The KD-tree of sample points along the segments ``edges`` (network edge ids)."""
+    from scipy.spatial import cKDTree
+
+    eu, ev = network.edge_u[edges], network.edge_v[edges]
+    ax = np.ascontiguousarray(network.node_x[eu], dtype=np.float64)
+    ay = np.ascontiguousarray(network.node_y[eu], dtype=np.float64)
+    bx = np.ascontiguousarray(network.node_x[ev], dtype=np.float64)
+    by = np.ascontiguousarray(network.node_y[ev], dtype=np.float64)
+    length = segment_length(network)[edges]
+    pieces = np.maximum(1, np.ceil(length / _SAMPLE_SPACING_M)).astype(np.int64)
+    sample_edge = np.repeat(np.arange(edges.shape[0], dtype=np.int64), pieces)
+    start = np.repeat(np.cumsum(pieces) - pieces, pieces)
+    j = np.arange(sample_edge.shape[0], dtype=np.int64) - start
+    t = (j + 0.5) / pieces[sample_edge]
+    sx = ax[sample_edge] + t * (bx - ax)[sample_edge]
+    sy = ay[sample_edge] + t * (by - ay)[sample_edge]
+    half = float((length / pieces).max(initial=0.0)) / 2.0 if edges.size else 0.0
+    scale = float(
+        max(np.abs(network.node_x).max(initial=0.0), np.abs(network.node_y).max(initial=0.0))
+    )
+    # rounding of sample positions and of distances at this coordinate scale
+    tol = 1e-6 + 64.0 * np.finfo(np.float64).eps * (scale + half)
+    tree = cKDTree(np.column_stack([sx, sy]), balanced_tree=False, compact_nodes=False)
+    return SegmentIndex(
+        tree, sample_edge, half * (1.0 + 1e-12), tol, ax, ay, bx, by, edge_ids=edges
+    )
 
 
 def segment_distance(
@@ -114,8 +133,17 @@ def segment_distance(
     return np.where(np.isnan(out), np.inf, out)
 
 
-def nearest_edge(network: WalkNetwork, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def nearest_edge(
+    network: WalkNetwork,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    components: tuple[int, ...] | None = None,
+) -> np.ndarray:
     """Exact nearest segment per point; ties → lowest edge id.
+
+    ``components`` restricts the search to the edges of these connected components (sorted
+    labels; ``None``: every edge). ``-1`` where there is no such edge.
 
     Candidates come from a KD-tree over sample points along the segments
     (:class:`SegmentIndex`); exact GEOS-formula distances are taken to the candidate
@@ -130,7 +158,9 @@ def nearest_edge(network: WalkNetwork, x: np.ndarray, y: np.ndarray) -> np.ndarr
     out = np.full(n, -1, dtype=np.int64)
     if n == 0 or network.n_edges == 0:
         return out
-    idx = segment_index(network)
+    idx = segment_index(network, components)
+    if idx.edge_ids.size == 0:
+        return out
     n_samples = idx.sample_edge.shape[0]
     k = min(_FIRST_K, n_samples)
     # query in Z-order of the points (cache-friendly tree walks), in blocks that keep the
@@ -163,8 +193,8 @@ def nearest_edge(network: WalkNetwork, x: np.ndarray, y: np.ndarray) -> np.ndarr
         out[rest] = _nearest_edge_ball(idx, x[rest], y[rest], np.concatenate(best_parts))
     miss = np.flatnonzero(out < 0)
     if miss.size:
-        out[miss] = _nearest_edge_fallback(network, x[miss], y[miss])
-    return out
+        out[miss] = _nearest_edge_fallback(network, idx.edge_ids, x[miss], y[miss])
+    return idx.edge_ids[out]  # local segment numbers -> network edge ids
 
 
 def _nearest_edge_ball(
@@ -193,12 +223,13 @@ def _nearest_edge_ball(
     return out
 
 
-def _nearest_edge_fallback(network: WalkNetwork, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Nearest edge by projection distance over every edge, lowest edge id on ties.
+def _nearest_edge_fallback(
+    network: WalkNetwork, edges: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """Nearest of ``edges`` by projection distance (its position in ``edges``), lowest on ties.
 
     The last resort for points no distance could be computed for (overflowing coordinates).
     """
-    edges = np.arange(network.n_edges)
     out = np.empty(x.shape[0], dtype=np.int64)
     for i in range(x.shape[0]):
         _, _, _, d = project(network, edges, x[i], y[i])

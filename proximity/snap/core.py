@@ -50,7 +50,11 @@ def snap(
         Points farther than this from every edge get status ``"too_far"`` (≥ 0, may be inf).
     min_component_share, min_component_nodes
         A component with fewer nodes than ``max(min_component_share × n_nodes,
-        min_component_nodes or 0)`` is an island (the largest component never is).
+        min_component_nodes or 0)`` is small (the largest component never is). A point
+        whose nearest edge lies on a small component is snapped to the nearest edge of the
+        other ("main") components instead when that one is within ``max_snap_m``
+        (``off_island``); only when none is does it keep the small component and the status
+        ``"island"``.
     what
         What the points are (``"services"``, ``"demand points"``...), used in error messages.
 
@@ -82,6 +86,8 @@ def snap(
         crs=str(network.crs),
         n_network_edges=network.n_edges,
         max_snap_m=max_snap_m,
+        largest_component_share=network.largest_component_share,
+        island_threshold=island_threshold,
     )
 
 
@@ -104,6 +110,45 @@ def _island_threshold(
     return max(share * network.n_nodes, float(min_nodes))
 
 
+def small_components(network: WalkNetwork, island_threshold: float) -> np.ndarray:
+    """Boolean per component label: fewer nodes than ``island_threshold`` and not the largest."""
+    sizes = network.component_sizes
+    small = sizes < island_threshold
+    small[int(np.argmax(sizes))] = False
+    return small
+
+
+def _prefer_main(
+    network: WalkNetwork,
+    near: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    small: np.ndarray,
+    max_snap_m: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move points off small components when a main-network edge is within ``max_snap_m``.
+
+    ``near`` is each point's nearest edge. For the points whose nearest edge lies on a small
+    component, a second exact search restricted to the edges of the main components (the
+    largest one and every one with at least ``island_threshold`` nodes) runs; where that
+    edge is within ``max_snap_m``, it replaces the small-component edge. Returns the new
+    edges and the mask of the points moved.
+    """
+    moved = np.zeros(near.shape[0], dtype=bool)
+    cand = np.flatnonzero(small[network.edge_component[near]])
+    if cand.size == 0:
+        return near, moved
+    main = tuple(int(c) for c in np.flatnonzero(~small))
+    alt = nearest_edge(network, x[cand], y[cand], components=main)
+    *_, dist = project(network, alt, x[cand], y[cand])
+    take = dist <= max_snap_m
+    near = near.copy()
+    near[cand[take]] = alt[take]
+    moved[cand[take]] = True
+    return near, moved
+
+
 def _locate(
     network: WalkNetwork,
     x: np.ndarray,
@@ -121,8 +166,12 @@ def _locate(
     sy = np.full(n, np.nan)
     comp = np.full(n, -1, dtype=np.int64)
     status = np.full(n, "ok", dtype=object)
+    moved = np.zeros(n, dtype=bool)
     if n:
-        near = nearest_edge(network, x, y)
+        small = small_components(network, island_threshold)
+        near, moved = _prefer_main(
+            network, nearest_edge(network, x, y), x, y, small=small, max_snap_m=max_snap_m
+        )
         t, px, py, acc = project(network, near, x, y)
         seg_len = segment_length(network)[near]
         access[:] = acc
@@ -132,9 +181,6 @@ def _locate(
         offset[ok] = np.minimum(t[ok] * seg_len[ok], seg_len[ok])
         sx[ok], sy[ok] = px[ok], py[ok]
         comp[ok] = network.edge_component[near[ok]]
-        sizes = network.component_sizes
-        largest = int(np.argmax(sizes))
-        small = (sizes < island_threshold) & (np.arange(sizes.shape[0]) != largest)
         status[ok & small[np.where(ok, comp, 0)]] = "island"
     return {
         "edge": edge,
@@ -144,4 +190,5 @@ def _locate(
         "snap_y": sy,
         "component": comp,
         "status": status,
+        "off_island": moved,
     }

@@ -26,6 +26,7 @@ _QA_COLUMNS = [
     "offset_m",
     "component",
     "status",
+    "off_island",
 ]
 
 
@@ -57,6 +58,13 @@ class Snapped:
         Edge count of the network they were snapped to (a guard against mixing networks).
     max_snap_m
         The snapping threshold used.
+    off_island
+        Per point (bool): its nearest edge lies on a small component, but an edge of the
+        main network within ``max_snap_m`` was taken instead (default all False).
+    largest_component_share
+        Share of the network's nodes in its largest connected component (``nan`` unknown).
+    island_threshold
+        Components with fewer nodes than this (and not the largest) are islands.
     """
 
     ids: np.ndarray
@@ -72,6 +80,13 @@ class Snapped:
     crs: str = ""
     n_network_edges: int = -1
     max_snap_m: float = float("nan")
+    off_island: np.ndarray = None  # type: ignore[assignment]
+    largest_component_share: float = float("nan")
+    island_threshold: float = float("nan")
+
+    def __post_init__(self) -> None:
+        if self.off_island is None:
+            object.__setattr__(self, "off_island", np.zeros(len(self.ids), dtype=bool))
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -110,6 +125,9 @@ class Snapped:
             crs=self.crs,
             n_network_edges=self.n_network_edges,
             max_snap_m=self.max_snap_m,
+            off_island=self.off_island[sel],
+            largest_component_share=self.largest_component_share,
+            island_threshold=self.island_threshold,
         )
 
     def qa_table(self) -> pd.DataFrame:
@@ -118,7 +136,8 @@ class Snapped:
         Returns
         -------
         pandas.DataFrame
-            ``id, x, y, snap_x, snap_y, access_m, edge, offset_m, component, status``.
+            ``id, x, y, snap_x, snap_y, access_m, edge, offset_m, component, status,
+            off_island``.
         """
         return pd.DataFrame(
             {
@@ -132,6 +151,7 @@ class Snapped:
                 "offset_m": self.offset_m,
                 "component": self.component,
                 "status": self.status.astype(str),
+                "off_island": self.off_island,
             },
             columns=_QA_COLUMNS,
         )
