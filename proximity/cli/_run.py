@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from proximity._text import terminal_safe
-from proximity.cli._common import EXIT_OK, fmt, info, out
+from proximity.cli._common import EXIT_OK, err, fmt, info, out
 
 
 def check_folder_option(value: str | None, option: str, *, what: str) -> None:
@@ -35,6 +35,7 @@ def check_folder_option(value: str | None, option: str, *, what: str) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``proximity run SCENARIO``: run it and print the summary, sites and output files."""
+    from proximity.maps.labels import snap_quality_text
     from proximity.scenario import load_scenario, population_unit, run
 
     t0 = time.perf_counter()
@@ -47,6 +48,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"distance method: {res.distance_method}"
         + ("   <-- CROW-FLY APPROXIMATION, NOT A WALKING NETWORK" if res.crowfly else "")
     )
+    snap_warning = snap_quality_text(res.access, "en")
+    if snap_warning:
+        err(f"WARNING: {snap_warning} Those residents count as unreachable.")
     unit = population_unit(res.access, res.city)
     proxy = unit != "persons"
     if proxy:

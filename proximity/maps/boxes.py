@@ -33,6 +33,7 @@ from proximity.maps.labels import (
     profile_label,
     quality_detail_html,
     site_labels,
+    snap_quality_text,
 )
 from proximity.maps.views import (
     NO_DATA_COLOUR,
@@ -76,6 +77,9 @@ def _title_html(ctx: MapContext) -> str:
         title_html += (
             f"<div class='px-flag' id='px-proxy-title'>⚠ {html_text(tx['proxy_title'])}</div>"
         )
+    snap_warning = snap_quality_text(access, ctx.lang)
+    if snap_warning:
+        title_html += f"<div class='px-flag' id='px-snap-title'>⚠ {html_text(snap_warning)}</div>"
     n_unloc = len(unlocated_services(ctx.city).get(ctx.category, []))
     if n_unloc:  # coverage of this category is underestimated: say so where it is seen
         key = "underestimated_1" if n_unloc == 1 else "underestimated"

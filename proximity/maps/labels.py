@@ -49,6 +49,7 @@ __all__ = [
     "quality_detail_text",
     "quality_label",
     "site_labels",
+    "snap_quality_text",
     "threshold_text",
     "total_label",
     "unit_text",
@@ -366,6 +367,33 @@ def is_crowfly(access: Any) -> bool:
     """Whether distances are straight-line approximations."""
     method = distance_method_of(access)
     return method is not None and method.is_crowfly
+
+
+def snap_quality_text(access: Any, lang: str = "sv") -> str | None:
+    """The warning on how much of the population the walking network misses, if any.
+
+    ``access.provenance["snap_quality"]`` (written by
+    :func:`proximity.coverage.compute_access` in network mode) says how much of the
+    population (and of each category's services) lies farther than ``max_snap_m`` from the
+    network or on small network islands. Above its warning limit (5 % by default) this is
+    the one-line message to show in the map, the report and the CLI; else None.
+
+    Parameters
+    ----------
+    access : Access
+        The coverage result (duck-typed: anything with a ``provenance`` mapping).
+    lang : str
+        ``"sv"`` or ``"en"``.
+
+    Returns
+    -------
+    str or None
+    """
+    prov = getattr(access, "provenance", None) or {}
+    rec = prov.get("snap_quality") if isinstance(prov, dict) else None
+    if not isinstance(rec, dict) or not rec.get("warn"):
+        return None
+    return str(rec.get("message_sv" if lang == "sv" else "message_en") or "") or None
 
 
 def distance_method_text(access: Any, lang: str = "sv") -> str:

@@ -24,6 +24,7 @@ from proximity.maps.labels import (
     is_crowfly,
     profile_label,
     site_labels,
+    snap_quality_text,
 )
 from proximity.maps.views import (
     area_geometries,
@@ -268,6 +269,9 @@ def _fact_blocks(a: _Area) -> list[Block]:
         )
     if a.proxy:
         blocks.append(Block("warn", PROXY_FLAG_SV))
+    snap_warning = snap_quality_text(a.access)
+    if snap_warning:
+        blocks.append(Block("warn", snap_warning))
     return blocks
 
 

@@ -26,6 +26,7 @@ from proximity.maps.labels import (
     is_crowfly,
     profile_label,
     site_labels,
+    snap_quality_text,
 )
 from proximity.maps.site_views import (
     site_area_impact,
@@ -210,6 +211,9 @@ def _heading_blocks(r: _Report) -> list[Block]:
         )
     if r.proxy:
         blocks.append(Block("warn", PROXY_FLAG_SV))
+    snap_warning = snap_quality_text(r.access)
+    if snap_warning:
+        blocks.append(Block("warn", snap_warning))
     return blocks
 
 
