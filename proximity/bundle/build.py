@@ -32,14 +32,13 @@ import pandas as pd
 
 from proximity import config
 from proximity._io import file_sha256, slug
+from proximity.bundle import demand as dem
+from proximity.bundle import inputs, osm, write
+from proximity.bundle.municipality import Municipality, resolve_municipality
+from proximity.bundle.tags import HOUSING_OPERATORS, TAG_MAPPING_VERSION
+from proximity.bundle.work import Work, work_key
 from proximity.errors import InputFileError
 from proximity.sources.loaders import area_id_of
-
-from . import demand as dem
-from . import inputs, osm, write
-from .municipality import Municipality, resolve_municipality
-from .tags import HOUSING_OPERATORS, TAG_MAPPING_VERSION
-from .work import Work, work_key
 
 CRS = inputs.CRS
 #: Below this share of the municipality inside the extract, the build warns.

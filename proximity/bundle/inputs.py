@@ -10,13 +10,12 @@ import geopandas as gpd
 import shapely
 
 from proximity._io import file_sha256
+from proximity.bundle.tags import EXTRA_CATEGORIES
 from proximity.errors import SchemaError
 from proximity.sources.categories import CATEGORIES
 from proximity.sources.loaders import load_services
 from proximity.sources.osm_features import OSM_ATTRIBUTION
 from proximity.sources.read import read_geo
-
-from .tags import EXTRA_CATEGORIES
 
 CRS = "EPSG:3006"
 AREA_COLUMNS = ["area_id", "name", "boundary_quality", "source", "geometry"]

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from proximity.bundle.tags import nonprofit_kind, service_category
 from proximity.errors import InputFileError
 from proximity.sources.osm_features import (
     NON_RESIDENTIAL_USE_KEYS,
@@ -30,8 +31,6 @@ from proximity.sources.osm_features import (
     RESIDENTIAL_BUILDINGS,
     parse_levels,
 )
-
-from .tags import nonprofit_kind, service_category
 
 #: Services of one category closer than this are one service (the first by id is kept).
 MERGE_DISTANCE_M = 25.0

@@ -22,11 +22,10 @@ from proximity._manifest import (
     mark_staging,
     replace_folder,
 )
+from proximity.bundle.municipality import Municipality
+from proximity.bundle.tags import TAG_MAPPING_VERSION
 from proximity.sources.categories import CATEGORIES
 from proximity.sources.city_toml import SCHEMA_VERSION
-
-from .municipality import Municipality
-from .tags import TAG_MAPPING_VERSION
 
 #: The layers written as GeoParquet, ``name -> file``.
 LAYERS = {
