@@ -211,3 +211,11 @@ def test_proximity_run_uses_the_bundle_also_when_copied_elsewhere(built, tmp_pat
     table = pd.read_csv(built[0].population)
     assert total["population"].iloc[0] == pytest.approx(table["population"].sum())
     assert set(areas["area_id"]) - {"__total__"} == set(table["area_id"])
+
+
+def test_the_bundle_scenario_runs_and_writes_the_maps(built, tmp_path, monkeypatch):
+    _, out, _ = built
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(out / "scenario.toml"), "--out", "run"]) == 0
+    maps = sorted((tmp_path / "run" / "maps").glob("*.html"))
+    assert maps and (tmp_path / "run" / "report.md").exists()

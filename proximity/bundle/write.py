@@ -15,7 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from proximity._io import today_iso, write_text_atomic
+from proximity._io import slug, today_iso, write_text_atomic
 from proximity._manifest import (
     check_replaceable,
     clean_stale_staging,
@@ -90,6 +90,32 @@ def city_toml(muni: Municipality, *, year: int | None, notes: list[str], other: 
     return "\n".join(lines) + "\n"
 
 
+def scenario_toml(muni: Municipality, name: str) -> str:
+    """A ready scenario next to the bundle's ``city.toml``: ``proximity run <bundle>/scenario.toml``."""
+    return "\n".join(
+        [
+            f"# {muni.name} ({muni.code}): walking access to every service category of the bundle.",
+            "# Written by `proximity city build`; copy and edit it (categories, thresholds,",
+            "# [siting]) as for any scenario (docs/notes/scenarios.md).",
+            "schema = 1",
+            f"name = {_toml_str(name)}",
+            f"title = {_toml_str(muni.name + ': gångavstånd till service')}",
+            'city = "city.toml"   # this bundle',
+            "thresholds_min = [5, 10, 15]",
+            'profiles = ["adult", "elderly"]',
+            "",
+            "[network]",
+            'source = "required"   # the bundle\'s network.npz; never crow-fly',
+            "",
+            "[outputs]",
+            f"dir = {_toml_str('out/' + name)}   # relative to the folder you run in",
+            "map_threshold_min = 10",
+            'map_profile = "adult"',
+            "",
+        ]
+    )
+
+
 def write_bundle(
     out: Path,
     layers: dict[str, Any],
@@ -134,6 +160,7 @@ def write_bundle(
         shutil.copyfile(npz.with_suffix(".json"), staging / "network.json")
         text = city_toml(muni, year=layers.get("population_year"), notes=notes, other=other)
         write_text_atomic(staging / "city.toml", text)
+        write_text_atomic(staging / "scenario.toml", scenario_toml(muni, slug(out.name)))
         replace_folder(staging, out, "bundle", sources=sources)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
