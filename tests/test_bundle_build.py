@@ -13,6 +13,7 @@ import tomllib
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
 from proximity.bundle import BuildOptions, build_bundle
 from proximity.cli import main
@@ -219,3 +220,38 @@ def test_the_bundle_scenario_runs_and_writes_the_maps(built, tmp_path, monkeypat
     assert main(["run", str(out / "scenario.toml"), "--out", "run"]) == 0
     maps = sorted((tmp_path / "run" / "maps").glob("*.html"))
     assert maps and (tmp_path / "run" / "report.md").exists()
+
+
+def test_the_city_registry_wins_over_osm_within_25_m(built, tmp_path):
+    inputs, out, _ = built
+    osm_lib = gpd.read_parquet(out / "services.parquet").query("service_id == 'osm_n1007942428'")
+    p = osm_lib.geometry.iloc[0]
+    reg = gpd.GeoDataFrame(  # SYNTHETIC registry rows, said so: one 10 m from an OSM library
+        dict(service_id=["lib1", "shop1"], name=["Stadsbiblioteket", "Butik"]),
+        geometry=[shapely.Point(p.x + 10, p.y), shapely.Point(p.x, p.y + 300)],
+        crs="EPSG:3006",
+    ).assign(category=["library", "grocery"])
+    reg.to_file(tmp_path / "registry.geojson")
+    with pytest.warns(UserWarning):
+        build_bundle(
+            BuildOptions(
+                "9999",
+                out=tmp_path / "b",
+                osm=inputs.osm,
+                areas=inputs.areas,
+                population=inputs.population,
+                services=tmp_path / "registry.geojson",
+                municipalities=inputs.municipalities,
+            ),
+            say=lambda m: None,
+        )
+    s = gpd.read_parquet(tmp_path / "b" / "services.parquet").set_index("service_id")
+    assert "osm_n1007942428" not in s.index
+    assert s.loc["reg_lib1", "merged_ids"] == "osm_n1007942428"
+    assert s.loc["reg_lib1", "name"] == "Stadsbiblioteket"
+    assert s.loc["reg_lib1", "source"] == "file registry.geojson"
+    other = gpd.read_parquet(tmp_path / "b" / "services_other.parquet")
+    assert "reg_shop1" in set(other["service_id"])
+    assert (
+        load_city(tmp_path / "b").services.loc[lambda d: d.service_id == "reg_lib1"].shape[0] == 1
+    )
