@@ -215,9 +215,14 @@ def _areas(ctx: _Ctx, boundary: Any) -> gpd.GeoDataFrame:
 
 
 def _pop_areas(ctx: _Ctx, boundary: Any, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The areas that carry the population: DeSO when the areas are the city's own."""
     o = ctx.opts
     if o.deso is not None and o.areas is not None:
         a = inputs.read_areas(o.deso, boundary=boundary, id_col="desokod")
+    elif o.areas is not None and o.population is None:  # SCB's population is per DeSO
+        from proximity.bundle import online
+
+        a = online.deso_areas(ctx.muni, ctx.work, boundary=boundary)
     else:
         a = areas
     return a[["area_id", "geometry"]].rename(columns={"area_id": "pop_area_id"})
