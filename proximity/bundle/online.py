@@ -18,7 +18,6 @@ reply's record goes into the bundle's manifest.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -161,7 +160,9 @@ def deso_areas(muni: Any, work: Work, *, boundary: Any) -> gpd.GeoDataFrame:
     )
     body = f.get(WFS_URL, params=params, name="deso", **_SCB)
     _record(work, f)
-    g = gpd.read_file(io.BytesIO(body))
+    gpkg = work.folder / "deso_2025.gpkg"
+    gpkg.write_bytes(body)
+    g = gpd.read_file(gpkg)
     if "desokod" not in g.columns:
         raise SchemaError(f"SCB's DeSO layer has no desokod column ({', '.join(g.columns)}).")
     g = g.loc[g["desokod"].astype(str).str[:4] == muni.code].to_crs("EPSG:3006")
@@ -200,9 +201,9 @@ def deso_population(muni: Any, work: Work, *, ids: list[str]) -> PopulationTable
     )
 
 
-def _chunks(regions: list[str], per_region: int, max_cells: int = MAX_CELLS) -> list[list[str]]:
+def _chunks(regions: list[str], per_region: int, max_cells: int | None = None) -> list[list[str]]:
     """Regions in groups whose queries stay within ``max_cells`` cells."""
-    n = max(1, max_cells // max(1, per_region))
+    n = max(1, (max_cells or MAX_CELLS) // max(1, per_region))
     return [regions[i : i + n] for i in range(0, len(regions), n)]
 
 
@@ -220,7 +221,7 @@ def _selection(meta_values: dict[str, list[str]], code: str) -> tuple[list[str],
     return regions, fixed
 
 
-def _pxweb_v2(f: Fetcher, code: str, max_cells: int = MAX_CELLS) -> tuple[pd.DataFrame, str]:
+def _pxweb_v2(f: Fetcher, code: str, max_cells: int | None = None) -> tuple[pd.DataFrame, str]:
     """Long rows (Region, Alder, Kon, ContentsCode, Tid, value) and the year, from v2."""
     meta_body = f.get(
         f"{PXWEB2}/tables/{TABLE2}/metadata",
@@ -247,7 +248,7 @@ def _pxweb_v2(f: Fetcher, code: str, max_cells: int = MAX_CELLS) -> tuple[pd.Dat
     return pd.concat(parts, ignore_index=True), fixed["Tid"][0]
 
 
-def _pxweb_v1(f: Fetcher, code: str, max_cells: int = MAX_CELLS) -> tuple[pd.DataFrame, str]:
+def _pxweb_v1(f: Fetcher, code: str, max_cells: int | None = None) -> tuple[pd.DataFrame, str]:
     """The same rows from PxWeb v1 (the fallback)."""
     url = f"{PXWEB1}/{TABLE1}"
     meta = json.loads(f.get(url, name="population metadata (v1)", **_SCB))
