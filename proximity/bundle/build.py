@@ -65,6 +65,8 @@ class BuildOptions:
         The municipal housing company's names (default :data:`HOUSING_OPERATORS`).
     buffer_m : float
         Network buffer around the boundary.
+    regso : bool
+        Report by SCB's RegSO 2025 areas (from the WFS, named), population still per DeSO.
     """
 
     municipality: str
@@ -80,6 +82,7 @@ class BuildOptions:
     municipalities: Path | None = None
     housing_operators: tuple[str, ...] = ()
     buffer_m: float = 500.0
+    regso: bool = False
 
     def local_files(self) -> dict[str, Path]:
         """The local input files given, by option name."""
@@ -140,7 +143,13 @@ def build_bundle(opts: BuildOptions, *, say: Callable[[str], None] = print) -> B
         dict(
             code=muni.code,
             files={n: file_sha256(p) for n, p in files.items()},
-            opts=[opts.areas_id, opts.population_id, opts.housing_operators, opts.buffer_m],
+            opts=[
+                opts.areas_id,
+                opts.population_id,
+                opts.housing_operators,
+                opts.buffer_m,
+                opts.regso,
+            ],
             mapping=TAG_MAPPING_VERSION,
         )
     )
@@ -207,6 +216,10 @@ def _areas(ctx: _Ctx, boundary: Any) -> gpd.GeoDataFrame:
     o = ctx.opts
     if o.areas is not None:
         return inputs.read_areas(o.areas, boundary=boundary, id_col=o.areas_id)
+    if o.regso:
+        from proximity.bundle import online
+
+        return online.wfs_areas(ctx.muni, ctx.work, boundary=boundary, layer="regso")
     if o.deso is not None:
         return inputs.read_areas(o.deso, boundary=boundary, id_col="desokod")
     from . import online
@@ -217,9 +230,10 @@ def _areas(ctx: _Ctx, boundary: Any) -> gpd.GeoDataFrame:
 def _pop_areas(ctx: _Ctx, boundary: Any, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The areas that carry the population: DeSO when the areas are the city's own."""
     o = ctx.opts
-    if o.deso is not None and o.areas is not None:
+    own_areas = o.areas is not None or o.regso
+    if o.deso is not None and own_areas:
         a = inputs.read_areas(o.deso, boundary=boundary, id_col="desokod")
-    elif o.areas is not None and o.population is None:  # SCB's population is per DeSO
+    elif own_areas and o.population is None:  # SCB's population is per DeSO
         from proximity.bundle import online
 
         a = online.deso_areas(ctx.muni, ctx.work, boundary=boundary)

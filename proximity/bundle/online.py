@@ -148,34 +148,47 @@ def osm_boundary(muni: Any, work: Work) -> tuple[Any, str]:
 
 
 # ------------------------------------------------------------------------------- WFS
+#: SCB's WFS layers: option value -> (typename, id column).
+WFS_LAYERS = {"deso": ("stat:DeSO_2025", "desokod"), "regso": ("stat:RegSO_2025", "regsokod")}
+
+
 def deso_areas(muni: Any, work: Work, *, boundary: Any) -> gpd.GeoDataFrame:
     """The municipality's DeSO 2025 polygons from SCB's WFS, clipped to ``boundary``."""
+    return wfs_areas(muni, work, boundary=boundary, layer="deso")
+
+
+def wfs_areas(muni: Any, work: Work, *, boundary: Any, layer: str) -> gpd.GeoDataFrame:
+    """The municipality's DeSO or RegSO 2025 polygons (:data:`WFS_LAYERS`) from SCB's WFS.
+
+    The whole layer is downloaded once (GeoPackage, cached) and the municipality's polygons
+    kept by the first four digits of their code; RegSO polygons are named by ``regsonamn``.
+    """
+    typename, idc = WFS_LAYERS[layer]
     f = _fetcher()
     params = dict(
         service="WFS",
         REQUEST="GetFeature",
         version="1.1.0",
-        TYPENAMES="stat:DeSO_2025",
+        TYPENAMES=typename,
         outputFormat="geopackage",
     )
-    body = f.get(WFS_URL, params=params, name="deso", **_SCB)
+    body = f.get(WFS_URL, params=params, name=layer, **_SCB)
     _record(work, f)
-    gpkg = work.folder / "deso_2025.gpkg"
+    gpkg = work.folder / f"{layer}_2025.gpkg"
     gpkg.write_bytes(body)
     g = gpd.read_file(gpkg)
-    if "desokod" not in g.columns:
-        raise SchemaError(f"SCB's DeSO layer has no desokod column ({', '.join(g.columns)}).")
-    g = g.loc[g["desokod"].astype(str).str[:4] == muni.code].to_crs("EPSG:3006")
-    geom = g.geometry.intersection(boundary)
-    name = g["regsonamn"] if "regsonamn" in g.columns else g["desokod"]
+    if idc not in g.columns:
+        raise SchemaError(f"SCB's {typename} has no {idc} column ({', '.join(g.columns)}).")
+    g = g.loc[g[idc].astype(str).str[:4] == muni.code].to_crs("EPSG:3006")
+    name = g["regsonamn"] if "regsonamn" in g.columns else g[idc]
     out = gpd.GeoDataFrame(
         dict(
-            area_id=g["desokod"].astype(str).to_numpy(),
+            area_id=g[idc].astype(str).to_numpy(),
             name=name.astype(str).to_numpy(),
-            boundary_quality="SCB DeSO 2025 (WFS), clipped to the municipality",
-            source=f"SCB WFS stat:DeSO_2025 ({SCB_LICENCE})",
+            boundary_quality=f"SCB {typename} (WFS), clipped to the municipality",
+            source=f"SCB WFS {typename} ({SCB_LICENCE})",
         ),
-        geometry=geom.to_numpy(),
+        geometry=g.geometry.intersection(boundary).to_numpy(),
         crs="EPSG:3006",
     )
     return out.loc[~out.geometry.is_empty].sort_values("area_id").reset_index(drop=True)

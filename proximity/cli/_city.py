@@ -38,6 +38,11 @@ def add_city(sub: Any) -> None:
     b.add_argument("--boundary", metavar="FILE", help="municipal boundary polygon file")
     b.add_argument("--deso", metavar="FILE", help="DeSO polygons (desokod) carrying population")
     b.add_argument(
+        "--regso",
+        action="store_true",
+        help="report by SCB's RegSO 2025 areas (named; from SCB's WFS), population per DeSO",
+    )
+    b.add_argument(
         "--municipalities",
         metavar="FILE",
         help="another municipality table (kommun_kod, kommun_namn, polygons)",
@@ -67,6 +72,7 @@ def cmd_city_build(args: argparse.Namespace) -> int:
         population_id=args.population_id,
         housing_operators=tuple(args.housing_operator),
         buffer_m=args.buffer_m,
+        regso=args.regso,
         **files,
     )
     with warnings.catch_warnings():
