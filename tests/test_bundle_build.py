@@ -255,3 +255,20 @@ def test_the_city_registry_wins_over_osm_within_25_m(built, tmp_path):
     assert (
         load_city(tmp_path / "b").services.loc[lambda d: d.service_id == "reg_lib1"].shape[0] == 1
     )
+
+
+def test_a_folder_with_foreign_files_is_refused_before_any_work(built, tmp_path, capsys):
+    inputs, _, _ = built
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "photo.jpg").write_bytes(b"x")
+    assert main([*inputs.args(tmp_path / "mine"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "photo.jpg" in err and "boundary" not in err
+    assert (tmp_path / "mine" / "photo.jpg").exists()
+
+
+def test_offline_without_local_files_names_the_local_file_options(tmp_path, capsys):
+    assert main(["city", "build", "2180", "--out", str(tmp_path / "g"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "could not be reached" in err and "--osm" in err and "--population" in err
+    assert not (tmp_path / "g").exists()

@@ -30,8 +30,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from proximity import config
+from proximity import __version__, config
 from proximity._io import file_sha256, slug
+from proximity._manifest import check_replaceable
 from proximity.bundle import demand as dem
 from proximity.bundle import inputs, osm, write
 from proximity.bundle.municipality import Municipality, resolve_municipality
@@ -135,6 +136,7 @@ def build_bundle(opts: BuildOptions, *, say: Callable[[str], None] = print) -> B
     """
     muni = resolve_municipality(opts.municipality, table=opts.municipalities)
     out = Path(opts.out) if opts.out else Path("bundles") / slug(muni.name)
+    check_replaceable(out)  # before the work, not only before the swap
     files = opts.local_files()
     for name, p in files.items():
         if not p.exists():
@@ -151,6 +153,7 @@ def build_bundle(opts: BuildOptions, *, say: Callable[[str], None] = print) -> B
                 opts.regso,
             ],
             mapping=TAG_MAPPING_VERSION,
+            proximity=__version__,
         )
     )
     ctx = _Ctx(opts, muni, Work(config.cache_dir() / "bundles" / f"{muni.code}-{key}", say=say))
