@@ -89,7 +89,9 @@ class Fetcher:
         if body_path.exists() and rec_path.exists():
             self.records.append(json.loads(rec_path.read_text(encoding="utf-8")))
             return body_path.read_bytes()
-        body = self._retrying(call, url)
+        with _bar(str(meta.get("name", url))) as bar:
+            body = self._retrying(call, url)
+            bar.update(len(body))
         write_bytes_atomic(body_path, body)
         rec = dict(
             name=meta.get("name", url),
@@ -115,6 +117,19 @@ class Fetcher:
                     raise
             self.sleep(BACKOFF_S * 2**attempt)
         raise AssertionError(url)  # pragma: no cover (the loop returns or raises)
+
+
+def _bar(name: str) -> Any:
+    """A tqdm bar of one download (bytes), shown when progress bars are on."""
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        desc=f"downloading {name}",
+        unit="B",
+        unit_scale=True,
+        disable=not config.progress_enabled(),
+        leave=False,
+    )
 
 
 def _service(meta: dict[str, Any]) -> dict[str, Any]:
