@@ -171,7 +171,8 @@ def build_bundle(opts: BuildOptions, *, say: Callable[[str], None] = print) -> B
 
 def _run_steps(ctx: _Ctx) -> dict[str, Any]:
     w = ctx.work
-    boundary = w.frame("boundary", lambda: _boundary(ctx)).geometry.iloc[0]
+    bframe = w.frame("boundary", lambda: _boundary(ctx))
+    boundary = bframe.geometry.iloc[0]
     areas = w.frame("areas", lambda: _areas(ctx, boundary))
     pop_areas = w.frame("pop_areas", lambda: _pop_areas(ctx, boundary, areas))
     population = _population(ctx, pop_areas)
@@ -188,9 +189,7 @@ def _run_steps(ctx: _Ctx) -> dict[str, Any]:
     )
     network = _network(ctx, boundary)
     return dict(
-        boundary=gpd.GeoDataFrame(
-            dict(kommun_code=[ctx.muni.code], name=[ctx.muni.name]), geometry=[boundary], crs=CRS
-        ),
+        boundary=bframe.assign(kommun_code=ctx.muni.code, name=ctx.muni.name),
         areas=areas,
         demand=demand,
         services=services,
@@ -209,7 +208,7 @@ def _boundary(ctx: _Ctx) -> gpd.GeoDataFrame:
         geom = gpd.GeoSeries([ctx.muni.geometry], crs=ctx.muni.crs).to_crs(CRS).iloc[0]
         src = ctx.muni.source
     else:
-        from . import online
+        from proximity.bundle import online
 
         geom, src = online.osm_boundary(ctx.muni, ctx.work)
     return gpd.GeoDataFrame(dict(source=[src]), geometry=[geom], crs=CRS)
@@ -225,7 +224,7 @@ def _areas(ctx: _Ctx, boundary: Any) -> gpd.GeoDataFrame:
         return online.wfs_areas(ctx.muni, ctx.work, boundary=boundary, layer="regso")
     if o.deso is not None:
         return inputs.read_areas(o.deso, boundary=boundary, id_col="desokod")
-    from . import online
+    from proximity.bundle import online
 
     return online.deso_areas(ctx.muni, ctx.work, boundary=boundary)
 
@@ -249,7 +248,7 @@ def _population(ctx: _Ctx, pop_areas: gpd.GeoDataFrame) -> dem.PopulationTable:
     o = ctx.opts
     if o.population is not None:
         return dem.read_population(o.population, id_col=o.population_id)
-    from . import online
+    from proximity.bundle import online
 
     return online.deso_population(ctx.muni, ctx.work, ids=list(pop_areas["pop_area_id"]))
 
@@ -259,7 +258,7 @@ def _features(ctx: _Ctx) -> gpd.GeoDataFrame:
         if ctx.opts.osm is not None:
             f = osm.scan_features(ctx.opts.osm)
         else:
-            from . import online
+            from proximity.bundle import online
 
             b = ctx.work.frame("boundary", lambda: _boundary(ctx)).geometry.iloc[0]
             f = online.overpass_features(b, ctx.work)
