@@ -256,7 +256,7 @@ def _network_source(cfg: dict[str, Any], path: Path) -> dict[str, Any] | None:
     if not net:
         return None
     network_source = dict(net)
-    if network_source.get("kind") == "pbf" and "path" in network_source:
+    if network_source.get("kind") in ("pbf", "npz") and "path" in network_source:
         network_source["path"] = str(resolve_path(path, network_source["path"]))
     return network_source
 

