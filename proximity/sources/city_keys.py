@@ -46,7 +46,7 @@ YEAR = Key((int,), "a year (a whole number)", at_least=1000, at_most=3000, examp
 CODE = Key((str, int), "a four-digit code in quotes", example='"1283"')
 OUTSIDE = Key((str,), "a text in quotes", choices=("error", "drop", "keep"))
 NETWORK = {
-    "kind": Key((str,), "a text in quotes", choices=("pbf", "place")),
+    "kind": Key((str,), "a text in quotes", choices=("pbf", "npz", "place")),
     "path": TEXT,
     "query": TEXT,
 }
