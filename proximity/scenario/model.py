@@ -15,6 +15,7 @@ from typing import Literal
 __all__ = [
     "DEFAULT_PROFILES",
     "DEFAULT_THRESHOLDS_MIN",
+    "MAX_THRESHOLD_MIN",
     "AddService",
     "CandidateSpec",
     "CloseService",
@@ -31,6 +32,8 @@ __all__ = [
 #: Default walking profiles and thresholds (as in :func:`proximity.coverage.compute_access`).
 DEFAULT_PROFILES = ("adult", "elderly", "winter")
 DEFAULT_THRESHOLDS_MIN = (5, 10, 15, 20)
+#: The longest walking-time threshold a scenario may ask for: a day, in minutes.
+MAX_THRESHOLD_MIN = 24 * 60
 
 NetworkSource = Literal["auto", "required", "crowfly", "file", "place"]
 
