@@ -24,10 +24,10 @@ from proximity.scenario._parse_fields import (
     type_name,
 )
 from proximity.scenario.model import (
+    MAX_THRESHOLD_MIN,
     AddService,
     CandidateSpec,
     CloseService,
-    MAX_THRESHOLD_MIN,
     Intervention,
     NetworkSource,
     NetworkSpec,

@@ -38,7 +38,7 @@ from proximity.scenario.model import NetworkSpec, Scenario
 from proximity.scenario.network import NetworkOrigin, network_provenance, resolve_network
 from proximity.scenario.outputs import (
     check_maps_target,
-    open_up,
+    check_target,
     publish,
     stage_dir,
     stage_maps,
@@ -426,11 +426,12 @@ def _run_staged(
         steps.step("publishing outputs")
         if maps_target is not None and res.maps:
             maps_staging = stage_maps(res.maps, maps_target)
-        open_up(staging)
-        publish(staging, target)
+        if maps_staging is not None and maps_target is not None:
+            check_target(maps_target, "maps")  # before the run folder is replaced
+        publish(staging, target, "run")
         done, staging = staging, None
         if maps_staging is not None and maps_target is not None:
-            publish(maps_staging, maps_target)
+            publish(maps_staging, maps_target, "maps")
             maps_staging = None
             res.published_maps = [maps_target / p.name for p in res.maps]
         steps.close()
