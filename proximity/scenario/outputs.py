@@ -7,6 +7,7 @@ everything was written.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -27,6 +28,7 @@ from proximity.scenario._common import StepReporter
 from proximity.scenario.compare import compare_tables
 from proximity.scenario.documents import write_area_profiles, write_maps, write_report
 from proximity.scenario.model import JSONValue
+from proximity.scenario.portable import portable_paths, provenance_bases
 from proximity.scenario.tables import (
     AREA_KEYS,
     areas_table,
@@ -111,7 +113,11 @@ def check_target(target: Path, kind: str) -> None:
 
 
 def _cannot_write(target: Path, kind: str, exc: BaseException) -> OutputError:
-    detail = exc.message if isinstance(exc, ProximityError) else (exc.strerror or str(exc))
+    cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+    if isinstance(cause, OSError):
+        detail = cause.strerror or str(cause)
+    else:
+        detail = exc.message if isinstance(exc, ProximityError) else str(exc)
     return OutputError(
         f"Cannot write the {_WHAT[kind]} folder: {detail}",
         file=target,
@@ -124,11 +130,10 @@ def _prepare(target: Path, kind: str) -> None:
     try:
         ensure_writable_dir(target.parent)
         clean_stale_staging(target.parent, target.name)
-        check_target(target, kind)
-    except OutputError as exc:
-        if exc.fix and OPTIONS[kind] in exc.fix:
-            raise
+    except (ProximityError, OSError) as exc:
         raise _cannot_write(target, kind, exc) from exc
+    try:
+        check_target(target, kind)
     except OSError as exc:
         raise _cannot_write(target, kind, exc) from exc
 
@@ -197,7 +202,8 @@ def _write_siting_tables(res: RunResult, tables_dir: Path, staging: Path) -> Non
             tables_dir / f"{key}.csv",
             [c for c in ("rank", "area_id", "candidate_id") if c in df.columns],
         )
-    res.siting.write(staging / "data" / "siting")
+    portable = portable_paths(res.siting.provenance, provenance_bases(res.scenario))
+    dataclasses.replace(res.siting, provenance=portable).write(staging / "data" / "siting")
 
 
 def _write_tables(
@@ -232,15 +238,16 @@ def _write_tables(
         res.tables["delta_vs_baseline"] = write_table(
             diff, tables_dir / "delta_vs_baseline.csv", AREA_KEYS
         )
-    res.access.write(staging / "data")
+    portable = portable_paths(res.access.provenance, provenance_bases(res.scenario))
+    dataclasses.replace(res.access, provenance=portable).write(staging / "data")
 
 
-def _manifest(
+def _run_json(
     res: RunResult, staging: Path, date: str, maps_target: Path | None
 ) -> dict[str, JSONValue]:
-    """The contents of ``run.json``."""
+    """The contents of ``run.json`` (with portable paths: :mod:`~proximity.scenario.portable`)."""
     method = res.method
-    return {
+    obj: dict[str, JSONValue] = {
         "proximity_run": 1,
         "scenario": res.scenario.to_dict(),
         "date": date,
@@ -270,6 +277,7 @@ def _manifest(
         ),
         "area_profiles": [p.relative_to(staging).as_posix() for p in res.area_profiles],
     }
+    return portable_paths(obj, provenance_bases(res.scenario))
 
 
 def write_outputs(
@@ -306,4 +314,4 @@ def write_outputs(
     if scenario.outputs.area_profiles:
         steps.step("area profiles")
         res.area_profiles = write_area_profiles(scenario, res, staging)
-    write_json_atomic(staging / "run.json", _manifest(res, staging, date, maps_target))
+    write_json_atomic(staging / "run.json", _run_json(res, staging, date, maps_target))
