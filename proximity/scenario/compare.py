@@ -17,6 +17,7 @@ from proximity._io import ensure_writable_dir, write_text_atomic
 from proximity.distance_method import DistanceMethod
 from proximity.errors import InputFileError, ParameterError, ScenarioError
 from proximity.scenario._common import fmt_float
+from proximity.scenario.integrity import verify_run
 from proximity.scenario.parse import load_scenario
 from proximity.scenario.tables import AREA_KEYS, md_table, sort_key, write_table
 
@@ -334,6 +335,7 @@ def _resolve_run(
 
     p = Path(arg)
     if p.is_dir():
+        verify_run(p)  # a truncated or edited table is refused, not compared
         name = p.name
         with contextlib.suppress(OSError, ValueError, KeyError):
             name = json.loads((p / "run.json").read_text("utf-8"))["scenario"]["name"]
@@ -477,6 +479,13 @@ def compare(
     Returns
     -------
     CompareResult
+
+    Raises
+    ------
+    InputFileError
+        A folder that is not a finished run, or whose tables or files differ from the
+        sha256 recorded in its ``run.json`` / ``manifest.json`` (edited or truncated after
+        the run): it is refused, naming the file, rather than compared.
     """
     out_root = Path(out_dir) if out_dir is not None else None
     if out_root is not None:
