@@ -335,7 +335,6 @@ def _resolve_run(
 
     p = Path(arg)
     if p.is_dir():
-        verify_run(p)  # a truncated or edited table is refused, not compared
         name = p.name
         with contextlib.suppress(OSError, ValueError, KeyError):
             name = json.loads((p / "run.json").read_text("utf-8"))["scenario"]["name"]
@@ -487,6 +486,9 @@ def compare(
         sha256 recorded in its ``run.json`` / ``manifest.json`` (edited or truncated after
         the run): it is refused, naming the file, rather than compared.
     """
+    for arg in (a, b):  # a truncated or edited table is refused, before anything is written
+        if Path(arg).is_dir():
+            verify_run(arg)
     out_root = Path(out_dir) if out_dir is not None else None
     if out_root is not None:
         ensure_writable_dir(out_root)  # fail before running anything

@@ -20,6 +20,7 @@ from proximity._manifest import (
     MANIFEST_NAME,
     check_replaceable,
     clean_stale_staging,
+    foreign_files,
     mark_staging,
     replace_folder,
 )
@@ -74,17 +75,18 @@ def _refuse_old_output(target: Path, kind: str) -> None:
     """Refuse a folder an older proximity wrote: it has no manifest to tell its files apart."""
     if not target.is_dir() or (target / MANIFEST_NAME).exists():
         return
-    files = [p for p in target.rglob("*") if p.is_file()]
+    files = foreign_files(target)  # without a manifest: every file, relative
     old = (
-        (target / "run.json").is_file()
+        "run.json" in files
         if kind == "run"
-        else bool(files) and all(p.suffix == ".html" for p in files)
+        else bool(files) and all(f.endswith(".html") for f in files)
     )
     if old:
+        shown = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
         raise OutputError(
             f"The {_WHAT[kind]} folder was written by an older version of proximity: it has "
-            "no manifest.json, so proximity cannot tell its own files from yours. Refusing "
-            "to replace it.",
+            "no manifest.json, so proximity cannot tell its own files from yours "
+            f"({shown}); refusing to replace it.",
             file=target,
             fix="Move the folder elsewhere or delete it (after saving any files of yours in "
             f"it), then run again; or choose another folder with {OPTIONS[kind]}.",
@@ -121,7 +123,7 @@ def _cannot_write(target: Path, kind: str, exc: BaseException) -> OutputError:
     return OutputError(
         f"Cannot write the {_WHAT[kind]} folder: {detail}",
         file=target,
-        fix=f"Choose a folder you can write to ({OPTIONS[kind]} DIR).",
+        fix=f"Choose a folder you can write to with {OPTIONS[kind]}.",
     )
 
 
