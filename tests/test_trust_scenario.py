@@ -480,3 +480,11 @@ def test_helsinki_demo_writes_no_local_paths(tmp_path):
     assert run["city"]["provenance"]["config"] == "city.toml"  # relative to the city's folder
     siting = json.loads((out / "data" / "siting" / "siting.json").read_text("utf-8"))
     assert siting["provenance"]["network"]["source"] == pbf
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml")))
+def test_committed_maps_can_be_republished(name):
+    """The maps in the repository's maps/ carry a manifest that vouches for every file."""
+    folder = ROOT / "maps" / name
+    assert (folder / "manifest.json").is_file()
+    assert _manifest.foreign_files(folder) == [] and _manifest.changed_files(folder) == []

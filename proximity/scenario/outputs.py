@@ -2,7 +2,10 @@
 
 The tables, maps, report and ``run.json`` go into a staging folder, published atomically
 (renamed over the output folder, and the maps copied to the shared maps folder) only when
-everything was written.
+everything was written. Both folders are published through :mod:`proximity._manifest`
+(kinds ``"run"`` and ``"maps"``): each gets a ``manifest.json``, and a folder holding files
+its manifest does not vouch for is refused, naming them. Provenance paths are made portable
+(:mod:`proximity.scenario.portable`).
 """
 
 from __future__ import annotations

@@ -460,10 +460,15 @@ def run(
 
     Everything is written into a hidden staging folder next to the output folder and renamed
     into place at the end; an interrupted run (Ctrl-C) or an error removes the staging
-    folder, leaving any previous output untouched and no half-written files.
+    folder, leaving any previous output untouched and no half-written files (a killed run's
+    staging folder is removed by the next run). An existing output folder is replaced only
+    when its ``manifest.json`` vouches for every file in it: a folder holding anything else
+    (a user's file, an edited table, an older output without a manifest) is refused, naming
+    the files, before anything is computed.
 
     Output folder layout::
 
+        manifest.json            every file written, with its sha256 (see proximity._manifest)
         run.json                 scenario, date, distance method, provenance, file hashes
         tables/areas.csv         per area × category × profile × threshold (+ gini_min)
         tables/sites.csv         ranked sites (with a siting request)
