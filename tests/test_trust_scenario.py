@@ -488,3 +488,36 @@ def test_committed_maps_can_be_republished(name):
     folder = ROOT / "maps" / name
     assert (folder / "manifest.json").is_file()
     assert _manifest.foreign_files(folder) == [] and _manifest.changed_files(folder) == []
+
+
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
+def test_a_killed_run_leaves_staging_that_the_next_run_removes(tmp_path, monkeypatch, sig):
+    """A writer killed after staging began (a real process, a real signal)."""
+    import signal
+
+    code = (
+        "import sys, time; from pathlib import Path\n"
+        "from proximity.scenario.outputs import stage_dir\n"
+        "s = stage_dir(Path(sys.argv[1]))\n"
+        "(s / 'half.csv').write_text('half written')\n"
+        "print(s, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "o")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        staging = Path(proc.stdout.readline().strip())
+    finally:
+        proc.send_signal(getattr(signal, sig))
+        proc.wait(timeout=60)
+        proc.stdout.close()
+    assert staging.name.startswith(".o.staging-") and (staging / "half.csv").exists()
+    monkeypatch.chdir(tmp_path)
+    assert _run(["run", str(small(tmp_path)), "--out", str(tmp_path / "o")]) == 0
+    assert not staging.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "small.toml"]
