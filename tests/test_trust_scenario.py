@@ -222,6 +222,12 @@ def close_unknown_service(t: Path) -> tuple[list[str], str]:
     return ["run", str(small(t, extra=extra)), "--out", str(t / "o")], ""
 
 
+def failed_run_into_new_folders(t: Path) -> tuple[list[str], str]:
+    extra = '[[interventions]]\ntype = "close_service"\nservice_id = "no-such-id"\n'
+    s = small(t, extra=extra, maps=True)
+    return ["run", str(s), "--out", str(t / "deep/er/o"), "--maps-dir", "shared/maps"], ""
+
+
 def cache_is_unwritable(t: Path) -> tuple[list[str], str]:
     (t / "cache").write_text("a file, not a folder")
     os.environ["PROXIMITY_CACHE"] = str(t / "cache")  # restored by conftest's monkeypatch
@@ -349,6 +355,10 @@ CASES = [
             ),
         ),
         id="close-service-hint-names-a-working-command",
+    ),
+    pytest.param(
+        Case(failed_run_into_new_folders, 2, ("no-such-id", "key 'service_id'", "Fix: ")),
+        id="failed-run-leaves-no-new-folders",
     ),
     pytest.param(
         Case(cache_is_unwritable, 2, ("cache folder", "PROXIMITY_CACHE", "File: ")),

@@ -10,6 +10,7 @@ its manifest does not vouch for is refused, naming them. Provenance paths are ma
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
@@ -184,6 +185,28 @@ def stage_dir(target: Path) -> Path:
         return _new_staging(target)
     except OSError as exc:
         raise _cannot_write(target, "run", exc) from exc
+
+
+def missing_folders(*targets: Path) -> list[Path]:
+    """The folders above ``targets`` that do not exist yet, deepest first.
+
+    A run creates them (for its staging folders); :func:`remove_empty` takes away those
+    left empty when the run fails.
+    """
+    out: set[Path] = set()
+    for t in targets:
+        p = _absolute(t).parent
+        while not p.exists() and p != p.parent:
+            out.add(p)
+            p = p.parent
+    return sorted(out, key=lambda p: len(p.parts), reverse=True)
+
+
+def remove_empty(folders: Sequence[Path]) -> None:
+    """Remove each of ``folders`` that exists and is empty (deepest first)."""
+    for d in folders:
+        with contextlib.suppress(OSError):
+            d.rmdir()
 
 
 def publish(staging: Path, target: Path, kind: str = "run") -> None:

@@ -39,7 +39,9 @@ from proximity.scenario.network import NetworkOrigin, network_provenance, resolv
 from proximity.scenario.outputs import (
     check_maps_target,
     check_target,
+    missing_folders,
     publish,
+    remove_empty,
     stage_dir,
     stage_maps,
     write_outputs,
@@ -418,6 +420,7 @@ def _run_staged(
     """Compute and write into staging folders; publish them only when all is written."""
     staging: Path | None = None
     maps_staging: Path | None = None
+    created = missing_folders(target, *([maps_target] if maps_target is not None else []))
     try:
         staging = stage_dir(target)  # fails fast on an unwritable output folder
         if maps_target is not None:
@@ -443,6 +446,7 @@ def _run_staged(
             shutil.rmtree(staging, ignore_errors=True)
         if maps_staging is not None:
             shutil.rmtree(maps_staging, ignore_errors=True)
+        remove_empty(created)  # a failed run leaves no new (empty) parent folders behind
 
 
 def run(
