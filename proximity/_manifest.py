@@ -157,6 +157,23 @@ def foreign_files(folder: str | os.PathLike[str]) -> list[str]:
     return out
 
 
+def changed_files(folder: str | os.PathLike[str]) -> list[str]:
+    """Files the folder's manifest lists that are missing or differ from it (relative paths).
+
+    The opposite check of :func:`foreign_files`: that the tool's own files are intact (a
+    truncated or edited table is caught before it is read). Files the manifest does not
+    list are not looked at. Without a manifest, nothing can be checked: ``[]``.
+    """
+    root = Path(folder)
+    manifest = read_manifest(root)
+    out = []
+    for entry in manifest.files if manifest else ():
+        p = root / entry.path
+        if not p.is_file() or p.stat().st_size != entry.bytes or file_sha256(p) != entry.sha256:
+            out.append(entry.path)
+    return out
+
+
 def check_replaceable(target: str | os.PathLike[str], *, option: str = "--out") -> None:
     """Refuse to replace ``target`` unless it is absent, empty, or wholly the tool's own.
 
@@ -189,7 +206,7 @@ def check_replaceable(target: str | os.PathLike[str], *, option: str = "--out") 
         )
         raise OutputError(
             f"The folder holds {len(foreign)} file(s) that proximity did not write (or that "
-            f"were changed since): {shown}. Refusing to replace it, so nothing is lost.",
+            f"were changed since): {shown}; refusing to replace it, so nothing is lost.",
             file=t,
             fix=f"Move those files elsewhere, or choose another folder with {option}.",
         )
@@ -258,18 +275,26 @@ def _move_files_in(staging: Path, target: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def replace_folder(staging: Path, target: Path, kind: str, *, sources: Iterable[Any] = ()) -> None:
+def replace_folder(
+    staging: Path,
+    target: Path,
+    kind: str,
+    *,
+    sources: Iterable[Any] = (),
+    option: str = "--out",
+) -> None:
     """Write the manifest into ``staging`` and move it over ``target``.
 
     ``target`` is checked with :func:`check_replaceable` again here, just before the swap,
-    so that a file added meanwhile is not lost. The swap is one rename of the whole folder;
-    when ``target`` is (or holds) the current folder, which cannot be renamed, the files are
-    moved in one by one instead and the tool's own old files that are no longer produced
-    are removed.
+    so that a file added meanwhile is not lost (``option`` is the command-line option the
+    fix names). The swap is one rename of the whole folder; when ``target`` is (or holds)
+    the current folder, which cannot be renamed, the files are moved in one by one instead
+    and the tool's own old files that are no longer produced are removed. The staging
+    marker is removed only after the swap, so that a writer killed before it leaves a
+    staging folder :func:`clean_stale_staging` can recognise.
     """
+    check_replaceable(target, option=option)
     write_manifest(staging, build_manifest(staging, kind, sources=tuple(sources)))
-    (staging / STAGING_MARKER).unlink(missing_ok=True)
-    check_replaceable(target)
     if target.exists() and _holds_cwd(target):
         _move_files_in(staging, target)
         return
@@ -285,5 +310,6 @@ def replace_folder(staging: Path, target: Path, kind: str, *, sources: Iterable[
         if old is not None:
             os.replace(old, target)
         raise
+    (target / STAGING_MARKER).unlink(missing_ok=True)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

@@ -59,4 +59,5 @@ def read_toml(
             if m
             else ("end of file" if "end of document" in msg else None)
         )
-        raise error(f"Malformed TOML: {msg}", file=p, row=row, fix=fix) from None
+        what = re.sub(r" ?\(at [^)]*\)", "", msg)  # the place is in the row
+        raise error(f"Malformed TOML: {what}.", file=p, row=row, fix=fix) from None

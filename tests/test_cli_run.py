@@ -171,7 +171,7 @@ def test_helsinki_demo_runs_offline_in_network_mode(tmp_path, capsys):
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["published_maps"] == []  # --out: not into the repo's maps/
     assert run["maps_isochrones"].startswith("reached network")
-    assert run["crowfly"] is False and run["network"]["origin"].endswith("Helsinki.osm.pbf")
+    assert run["crowfly"] is False and run["network"]["origin"]["name"] == "Helsinki.osm.pbf"
     assert run["network_provenance"]["source_sha256"]
     # the demand is residential floor area (m²) from OSM buildings, not people
     proxy = "floor_area_m2 (proxy)"

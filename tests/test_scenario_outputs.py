@@ -117,8 +117,14 @@ def test_maps_are_published_to_maps_dir(tmp_path, offline_env, monkeypatch):
     r = sc.run(s, out_dir=tmp_path / "o2", maps_dir=tmp_path / "shared", quiet=True)
     pub = tmp_path / "shared" / "mapped"
     assert [m.name for m in r.maps] == [m.name for m in r.published_maps]
-    assert sorted(x.name for x in pub.iterdir()) == [m.name for m in r.maps]
-    assert all(x.suffix == ".html" for x in pub.iterdir())
+    assert sorted(x.name for x in pub.iterdir()) == sorted(
+        [m.name for m in r.maps] + ["manifest.json"]
+    )
+    assert all(x.suffix == ".html" for x in pub.iterdir() if x.name != "manifest.json")
+    listed = json.loads((pub / "manifest.json").read_text("utf-8"))
+    assert listed["kind"] == "maps" and [f["path"] for f in listed["files"]] == sorted(
+        m.name for m in r.maps
+    )
     assert (pub / r.maps[0].name).read_bytes() == r.maps[0].read_bytes()
     assert not [x for x in (tmp_path / "shared").iterdir() if x.name.startswith(".")]
     # the scenario's own outputs.dir and maps_dir, relative to the current folder

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
 from _scenario import ROOT, offline_env_fixture, runs_fixture, write  # noqa: F401 (pytest fixtures)
 
 from proximity import scenario as sc
+from proximity.scenario.portable import portable_paths, provenance_bases
 
 
 def test_baseline_outputs_labelled_crowfly(runs):
@@ -32,7 +34,12 @@ def test_baseline_outputs_labelled_crowfly(runs):
     run_json = json.loads((out / "run.json").read_text("utf-8"))
     assert run_json["population_unit"] == "persons"
     # the network origin as written: crow-fly as a fallback, with the reason
-    assert run_json["network"] == base.network_origin.to_dict()
+    # (the cache path in the reason is written as the bare file name: no local paths)
+    bases = provenance_bases(base.scenario)
+    assert run_json["network"] == portable_paths(base.network_origin.to_dict(), bases)
+    reason = str(base.network_origin.reason)
+    assert "/networks/" in reason and "/networks/" not in run_json["network"]["reason"]
+    assert re.sub(r"\(/[^)]*/", "(", reason) == run_json["network"]["reason"]
     assert set(run_json["network"]) == {"mode", "origin", "reason"}
     assert run_json["network"]["mode"] == "crowfly" and base.network_origin.is_fallback
     assert run_json["distance_method"] == base.distance_method == "crowfly×1.3"

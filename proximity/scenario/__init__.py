@@ -53,8 +53,10 @@ Modules: :mod:`~proximity.scenario.model` (the dataclasses), :mod:`~proximity.sc
 :mod:`~proximity.scenario.interventions`, :mod:`~proximity.scenario.network` (the network
 policy), :mod:`~proximity.scenario.analysis` (coverage and siting steps),
 :mod:`~proximity.scenario.tables`, :mod:`~proximity.scenario.documents` (maps, report, area
-profiles), :mod:`~proximity.scenario.outputs` (staging, publishing, ``run.json``),
-:mod:`~proximity.scenario.pipeline` (:func:`compute`, :func:`run`) and
+profiles), :mod:`~proximity.scenario.outputs` (staging, publishing with ``manifest.json``,
+``run.json``), :mod:`~proximity.scenario.portable` (no local paths in the provenance),
+:mod:`~proximity.scenario.pipeline` (:func:`compute`, :func:`run`),
+:mod:`~proximity.scenario.integrity` (a run folder is as written) and
 :mod:`~proximity.scenario.compare`.
 """
 

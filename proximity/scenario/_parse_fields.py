@@ -209,12 +209,13 @@ def _check_range(
             fix="Use a positive value.",
         )
     if (lo is not None and v < lo) or (hi is not None and v > hi):
-        raise ctx.error(
-            f"'{key}' = {v!r} is outside [{lo}, {hi}].",
-            key=key,
-            section=section,
-            fix=f"Use a value between {lo} and {hi}.",
-        )
+        if lo is None:
+            what, fix = f"must be at most {hi:g}", f"Use a value up to {hi:g}."
+        elif hi is None:
+            what, fix = f"must be at least {lo:g}", f"Use a value of {lo:g} or more."
+        else:
+            what, fix = f"is outside [{lo}, {hi}]", f"Use a value between {lo} and {hi}."
+        raise ctx.error(f"'{key}' = {v!r} {what}.", key=key, section=section, fix=fix)
 
 
 def get_num(

@@ -24,6 +24,7 @@ from proximity.scenario._parse_fields import (
     type_name,
 )
 from proximity.scenario.model import (
+    MAX_THRESHOLD_MIN,
     AddService,
     CandidateSpec,
     CloseService,
@@ -378,7 +379,9 @@ def parse_siting(ctx: ParseContext, raw: Raw) -> SitingSpec:
     return SitingSpec(
         model=cast(Literal["mclp", "p_median"], model),
         k=int(get_num(ctx, table, "k", section, 5, integer=True, positive=True)),
-        threshold_min=get_num(ctx, table, "threshold_min", section, 10, positive=True),
+        threshold_min=get_num(
+            ctx, table, "threshold_min", section, 10, positive=True, hi=MAX_THRESHOLD_MIN
+        ),
         profile=get_str(ctx, table, "profile", section, "adult"),
         category=get_str(ctx, table, "category", section, "district_office"),
         one_per_area=get_bool(ctx, table, "one_per_area", section, False),
@@ -400,7 +403,9 @@ def parse_outputs(ctx: ParseContext, raw: Raw) -> OutputSpec:
         report=get_bool(ctx, table, "report", section, True),
         tables=get_bool(ctx, table, "tables", section, True),
         map_categories=get_strs(ctx, table, "map_categories", section),
-        map_threshold_min=get_num(ctx, table, "map_threshold_min", section, None, positive=True),
+        map_threshold_min=get_num(
+            ctx, table, "map_threshold_min", section, None, positive=True, hi=MAX_THRESHOLD_MIN
+        ),
         map_profile=get_str(ctx, table, "map_profile", section, None),
         maps_dir=get_str(ctx, table, "maps_dir", section, None),
         area_profiles=get_strs(ctx, table, "area_profiles", section) or (),

@@ -19,7 +19,7 @@ from proximity.scenario.model import (
 if TYPE_CHECKING:
     from proximity.sources.city import City
 
-__all__ = ["check_against_city"]
+__all__ = ["check_against_city", "list_services_command"]
 
 
 def check_against_city(scenario: Scenario, city: City) -> None:
@@ -111,10 +111,22 @@ def _check_close(scenario: Scenario, city: City, iv: CloseService) -> None:
             "service with that id.",
             item=iv,
             fix=("Close matches: " + ", ".join(close) + ". " if close else "")
-            + 'List the ids with: python -c "import proximity; print(proximity.'
-            f"load_city('{city.name}').services[['service_id', 'name']])\"",
+            + "List every service id of the city with: "
+            + list_services_command(scenario.city),
             key="service_id",
         )
+
+
+def list_services_command(city: str) -> str:
+    """A shell command that prints every service id of ``city`` (a built-in name or a path).
+
+    It names the city the way the scenario does (``"helsingborg"``, not its display name
+    ``"Helsingborg"``, which :func:`proximity.load_city` does not know).
+    """
+    return (
+        f'python -c "import proximity; print(proximity.load_city({city!r})'
+        ".services[['service_id', 'category', 'name']].to_string())\""
+    )
 
 
 def _check_split(scenario: Scenario, city: City, iv: SplitArea) -> None:

@@ -17,6 +17,7 @@ from proximity._io import ensure_writable_dir, write_text_atomic
 from proximity.distance_method import DistanceMethod
 from proximity.errors import InputFileError, ParameterError, ScenarioError
 from proximity.scenario._common import fmt_float
+from proximity.scenario.integrity import verify_run
 from proximity.scenario.parse import load_scenario
 from proximity.scenario.tables import AREA_KEYS, md_table, sort_key, write_table
 
@@ -477,7 +478,17 @@ def compare(
     Returns
     -------
     CompareResult
+
+    Raises
+    ------
+    InputFileError
+        A folder that is not a finished run, or whose tables or files differ from the
+        sha256 recorded in its ``run.json`` / ``manifest.json`` (edited or truncated after
+        the run): it is refused, naming the file, rather than compared.
     """
+    for arg in (a, b):  # a truncated or edited table is refused, before anything is written
+        if Path(arg).is_dir():
+            verify_run(arg)
     out_root = Path(out_dir) if out_dir is not None else None
     if out_root is not None:
         ensure_writable_dir(out_root)  # fail before running anything

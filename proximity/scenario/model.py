@@ -15,6 +15,7 @@ from typing import Literal
 __all__ = [
     "DEFAULT_PROFILES",
     "DEFAULT_THRESHOLDS_MIN",
+    "MAX_THRESHOLD_MIN",
     "AddService",
     "CandidateSpec",
     "CloseService",
@@ -31,6 +32,8 @@ __all__ = [
 #: Default walking profiles and thresholds (as in :func:`proximity.coverage.compute_access`).
 DEFAULT_PROFILES = ("adult", "elderly", "winter")
 DEFAULT_THRESHOLDS_MIN = (5, 10, 15, 20)
+#: The longest walking-time threshold a scenario may ask for: a day, in minutes.
+MAX_THRESHOLD_MIN = 24 * 60
 
 NetworkSource = Literal["auto", "required", "crowfly", "file", "place"]
 
@@ -205,8 +208,9 @@ class OutputSpec:
     maps_dir
         A shared maps folder (relative to the current folder, like ``dir``), e.g. ``"maps"``:
         at the end of a successful run the map HTML files are also published, atomically, to
-        ``<maps_dir>/<name>/`` (the previous maps of the scenario are replaced as a whole;
-        nothing is published when the run fails). ``run(out_dir=...)`` / ``--out`` skip it
+        ``<maps_dir>/<name>/`` with a ``manifest.json`` (the previous maps of the scenario
+        are replaced as a whole when the manifest vouches for every file there, else the run
+        is refused; nothing is published when the run fails). ``run(out_dir=...)`` / ``--out`` skip it
         unless ``maps_dir=`` / ``--maps-dir`` is given explicitly.
     area_profiles
         Area or subarea (stadsdel) ids to write an area profile of

@@ -7,14 +7,15 @@ Overpass probe, or crow-fly (requested, or as a fallback).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from proximity import _overpass, config
 from proximity._io import slug
-from proximity.errors import NetworkError, OfflineError, ProximityError
+from proximity.errors import NetworkError, OfflineError, OutputError, ProximityError
 from proximity.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -23,7 +24,12 @@ if TYPE_CHECKING:
     from proximity.network import WalkNetwork
     from proximity.sources.city import City
 
-__all__ = ["NetworkOrigin", "network_cache_path", "resolve_network"]
+__all__ = [
+    "NetworkOrigin",
+    "cache_errors_name_the_cache",
+    "network_cache_path",
+    "resolve_network",
+]
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,31 @@ def _find(
     return _download(scenario, city, place, say)
 
 
+def _inside(path: str, folder: Path) -> bool:
+    return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+
+
+@contextlib.contextmanager
+def cache_errors_name_the_cache() -> Iterator[None]:
+    """An unwritable cache folder is an error whose fix names ``PROXIMITY_CACHE``.
+
+    The layers report it as an unwritable output folder, whose fix (``--out``) would not
+    help: the cache is chosen with the environment variable.
+    """
+    try:
+        yield
+    except OutputError as exc:
+        cache = config.cache_dir()
+        if exc.file is None or not _inside(exc.file, cache):
+            raise
+        raise OutputError(
+            f"Cannot write the cache folder: {exc.message}",
+            file=exc.file,
+            fix=f"Set PROXIMITY_CACHE to a folder you can write to (now {cache}), e.g. "
+            "export PROXIMITY_CACHE=$HOME/.cache/proximity, or fix that folder's permissions.",
+        ) from exc
+
+
 def resolve_network(
     scenario: Scenario, city: City, *, say: Callable[[str], None] = print
 ) -> tuple[WalkNetwork | None, NetworkOrigin]:
@@ -198,9 +229,11 @@ def resolve_network(
         reason = 'the scenario asks for crow-fly (network source = "crowfly")'
         return None, NetworkOrigin("crowfly", "scenario", reason)
     if spec.source == "file":
-        return _from_file(scenario, city, say)
+        with cache_errors_name_the_cache():
+            return _from_file(scenario, city, say)
     try:
-        return _find(scenario, city, say)
+        with cache_errors_name_the_cache():
+            return _find(scenario, city, say)
     except NetworkError as exc:
         if spec.source in ("required", "place") or spec.fallback == "error":
             raise NetworkError(

@@ -2,11 +2,16 @@
 
 The tables, maps, report and ``run.json`` go into a staging folder, published atomically
 (renamed over the output folder, and the maps copied to the shared maps folder) only when
-everything was written.
+everything was written. Both folders are published through :mod:`proximity._manifest`
+(kinds ``"run"`` and ``"maps"``): each gets a ``manifest.json``, and a folder holding files
+its manifest does not vouch for is refused, naming them. Provenance paths are made portable
+(:mod:`proximity.scenario.portable`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -15,11 +20,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from proximity._io import ensure_writable_dir, file_sha256, write_json_atomic
+from proximity._manifest import (
+    MANIFEST_NAME,
+    check_replaceable,
+    clean_stale_staging,
+    foreign_files,
+    mark_staging,
+    replace_folder,
+)
 from proximity.errors import OutputError, ProximityError
 from proximity.scenario._common import StepReporter
 from proximity.scenario.compare import compare_tables
 from proximity.scenario.documents import write_area_profiles, write_maps, write_report
 from proximity.scenario.model import JSONValue
+from proximity.scenario.portable import portable_paths, provenance_bases
 from proximity.scenario.tables import (
     AREA_KEYS,
     areas_table,
@@ -37,6 +51,11 @@ if TYPE_CHECKING:
 
 
 # ============================================================================ staging, publishing
+#: The option that chooses each kind of folder, named by the fixes.
+OPTIONS = {"run": "--out", "maps": "--maps-dir (or outputs.maps_dir in the scenario)"}
+_WHAT = {"run": "output", "maps": "maps"}
+
+
 def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -51,54 +70,102 @@ def open_up(folder: Path) -> None:
     os.chmod(folder, 0o777 & ~_current_umask())
 
 
-def _check_maps_folder(target: Path) -> None:
-    if not target.exists():
+def _absolute(target: Path) -> Path:
+    """``target`` as an absolute path (``--out .`` has no name and no parent otherwise)."""
+    return Path(os.path.abspath(target))
+
+
+def _refuse_old_output(target: Path, kind: str) -> None:
+    """Refuse a folder an older proximity wrote: it has no manifest to tell its files apart."""
+    if not target.is_dir() or (target / MANIFEST_NAME).exists():
         return
-    if not target.is_dir():
+    files = foreign_files(target)  # without a manifest: every file, relative
+    old = (
+        "run.json" in files
+        if kind == "run"
+        else bool(files) and all(f.endswith(".html") for f in files)
+    )
+    if old:
+        shown = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
         raise OutputError(
-            "The maps path exists and is not a folder.",
+            f"The {_WHAT[kind]} folder was written by an older version of proximity: it has "
+            "no manifest.json, so proximity cannot tell its own files from yours "
+            f"({shown}); refusing to replace it.",
             file=target,
-            fix="Remove it, or choose another maps folder (--maps-dir).",
+            fix="Move the folder elsewhere or delete it (after saving any files of yours in "
+            f"it), then run again; or choose another folder with {OPTIONS[kind]}.",
         )
-    foreign = [p.name for p in target.iterdir() if p.suffix != ".html" or p.is_dir()]
-    if foreign:
-        raise OutputError(
-            "The maps folder holds files that are not maps "
-            f"({', '.join(sorted(foreign)[:5])}); refusing to replace it.",
-            file=target,
-            fix="Move those files away, or choose another maps folder (--maps-dir).",
-        )
+
+
+def check_target(target: Path, kind: str) -> None:
+    """Refuse to replace ``target`` unless it is absent, empty or wholly proximity's own.
+
+    Parameters
+    ----------
+    target
+        The run's output folder (``kind = "run"``) or ``<maps_dir>/<name>`` (``"maps"``).
+    kind
+        ``"run"`` or ``"maps"``.
+
+    Raises
+    ------
+    OutputError
+        The folder holds files its ``manifest.json`` does not vouch for (naming them), or
+        is an older output without a manifest, or is a file; the fix names the option.
+    """
+    target = _absolute(target)
+    _refuse_old_output(target, kind)
+    check_replaceable(target, option=OPTIONS[kind])
+
+
+def _cannot_write(target: Path, kind: str, exc: BaseException) -> OutputError:
+    cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+    if isinstance(cause, OSError):
+        detail = cause.strerror or str(cause)
+    else:
+        detail = exc.message if isinstance(exc, ProximityError) else str(exc)
+    return OutputError(
+        f"Cannot write the {_WHAT[kind]} folder: {detail}",
+        file=target,
+        fix=f"Choose a folder you can write to with {OPTIONS[kind]}.",
+    )
+
+
+def _prepare(target: Path, kind: str) -> None:
+    """The parent exists; stale staging of killed writers is gone; the target may be replaced."""
+    try:
+        ensure_writable_dir(target.parent)
+        clean_stale_staging(target.parent, target.name)
+    except (ProximityError, OSError) as exc:
+        raise _cannot_write(target, kind, exc) from exc
+    try:
+        check_target(target, kind)
+    except OSError as exc:
+        raise _cannot_write(target, kind, exc) from exc
+
+
+def _new_staging(target: Path) -> Path:
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    mark_staging(staging)  # a later run removes it if this process is killed
+    return staging
 
 
 def check_maps_target(target: Path) -> None:
     """Fail fast if ``<maps_dir>/<name>`` cannot be (re)published.
 
-    It must be absent, or a folder holding only ``.html`` files (an earlier publication);
-    its parent writable.
+    It must be absent, empty, or an earlier publication of proximity (every file listed in
+    its ``manifest.json``, unchanged); its parent writable. Staging folders that a killed
+    run left next to it are removed.
     """
-    fix = "Choose a folder you can write to (--maps-dir), or drop outputs.maps_dir."
-    try:
-        _check_maps_folder(target)
-        ensure_writable_dir(target.parent)
-    except OutputError:
-        raise
-    except ProximityError as exc:
-        raise OutputError(
-            f"Cannot write the maps folder: {exc.message}", file=target.parent, fix=fix
-        ) from exc
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write the maps folder: {exc.strerror or exc}", file=target.parent, fix=fix
-        ) from exc
+    _prepare(_absolute(target), "maps")
 
 
 def stage_maps(maps: Sequence[Path], target: Path) -> Path:
     """Copy the run's maps into a staging folder next to ``target`` (published later)."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    staging = _new_staging(_absolute(target))
     try:
         for m in maps:
             shutil.copyfile(m, staging / m.name)
-        open_up(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -106,53 +173,50 @@ def stage_maps(maps: Sequence[Path], target: Path) -> Path:
 
 
 def stage_dir(target: Path) -> Path:
-    """A new hidden staging folder next to ``target``.
+    """A new hidden staging folder next to the output folder ``target``.
 
-    Fails fast if ``target`` cannot be written or replaced (a file, or a folder that is not a
-    proximity output).
+    Fails fast if ``target`` cannot be written or replaced (a file, a folder holding files
+    proximity did not write, an older output without ``manifest.json``). Staging folders
+    that a killed run left next to it are removed first.
     """
-    parent = target.parent
+    target = _absolute(target)
+    _prepare(target, "run")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        if target.exists() and not target.is_dir():
-            raise OutputError(
-                "The output path exists and is not a folder.",
-                file=target,
-                fix="Choose another --out folder.",
-            )
-        if target.exists() and any(target.iterdir()) and not (target / "run.json").exists():
-            raise OutputError(
-                "The output folder exists, is not empty and is not a proximity output; "
-                "refusing to replace it.",
-                file=target,
-                fix="Choose an empty or new folder with --out, or remove it.",
-            )
-        return Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=parent))
-    except OutputError:
-        raise
+        return _new_staging(target)
     except OSError as exc:
-        raise OutputError(
-            f"Cannot write the output folder: {exc.strerror or exc}",
-            file=target,
-            fix="Choose a folder you can write to (--out DIR).",
-        ) from exc
+        raise _cannot_write(target, "run", exc) from exc
 
 
-def publish(staging: Path, target: Path) -> None:
-    """Rename the staging folder over ``target`` (the previous output is replaced)."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        old.rmdir()
-        os.replace(target, old)
-    try:
-        os.replace(staging, target)
-    except BaseException:
-        if old is not None and not target.exists():
-            os.replace(old, target)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def missing_folders(*targets: Path) -> list[Path]:
+    """The folders above ``targets`` that do not exist yet, deepest first.
+
+    A run creates them (for its staging folders); :func:`remove_empty` takes away those
+    left empty when the run fails.
+    """
+    out: set[Path] = set()
+    for t in targets:
+        p = _absolute(t).parent
+        while not p.exists() and p != p.parent:
+            out.add(p)
+            p = p.parent
+    return sorted(out, key=lambda p: len(p.parts), reverse=True)
+
+
+def remove_empty(folders: Sequence[Path]) -> None:
+    """Remove each of ``folders`` that exists and is empty (deepest first)."""
+    for d in folders:
+        with contextlib.suppress(OSError):
+            d.rmdir()
+
+
+def publish(staging: Path, target: Path, kind: str = "run") -> None:
+    """Move the staging folder over ``target`` with its ``manifest.json``.
+
+    The folder is checked again just before (only proximity's own files are replaced);
+    ``target`` may be the current folder (``--out .``).
+    """
+    open_up(staging)
+    replace_folder(staging, _absolute(target), kind, option=OPTIONS[kind])
 
 
 # ============================================================================ writing a run
@@ -166,7 +230,8 @@ def _write_siting_tables(res: RunResult, tables_dir: Path, staging: Path) -> Non
             tables_dir / f"{key}.csv",
             [c for c in ("rank", "area_id", "candidate_id") if c in df.columns],
         )
-    res.siting.write(staging / "data" / "siting")
+    portable = portable_paths(res.siting.provenance, provenance_bases(res.scenario))
+    dataclasses.replace(res.siting, provenance=portable).write(staging / "data" / "siting")
 
 
 def _write_tables(
@@ -201,15 +266,16 @@ def _write_tables(
         res.tables["delta_vs_baseline"] = write_table(
             diff, tables_dir / "delta_vs_baseline.csv", AREA_KEYS
         )
-    res.access.write(staging / "data")
+    portable = portable_paths(res.access.provenance, provenance_bases(res.scenario))
+    dataclasses.replace(res.access, provenance=portable).write(staging / "data")
 
 
-def _manifest(
+def _run_json(
     res: RunResult, staging: Path, date: str, maps_target: Path | None
 ) -> dict[str, JSONValue]:
-    """The contents of ``run.json``."""
+    """The contents of ``run.json`` (with portable paths: :mod:`~proximity.scenario.portable`)."""
     method = res.method
-    return {
+    obj: dict[str, JSONValue] = {
         "proximity_run": 1,
         "scenario": res.scenario.to_dict(),
         "date": date,
@@ -239,6 +305,7 @@ def _manifest(
         ),
         "area_profiles": [p.relative_to(staging).as_posix() for p in res.area_profiles],
     }
+    return portable_paths(obj, provenance_bases(res.scenario))
 
 
 def write_outputs(
@@ -275,4 +342,4 @@ def write_outputs(
     if scenario.outputs.area_profiles:
         steps.step("area profiles")
         res.area_profiles = write_area_profiles(scenario, res, staging)
-    write_json_atomic(staging / "run.json", _manifest(res, staging, date, maps_target))
+    write_json_atomic(staging / "run.json", _run_json(res, staging, date, maps_target))

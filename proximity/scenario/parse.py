@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import cast
 
 from proximity._io import slug
+from proximity._toml import read_toml
 from proximity.errors import ScenarioError
 from proximity.scenario._common import did_you_mean
 from proximity.scenario._parse_fields import (
@@ -38,6 +38,7 @@ from proximity.scenario._parse_sections import (
 from proximity.scenario.model import (
     DEFAULT_PROFILES,
     DEFAULT_THRESHOLDS_MIN,
+    MAX_THRESHOLD_MIN,
     Scenario,
     SitingSpec,
 )
@@ -100,7 +101,7 @@ def _read_text(p: Path) -> str:
             fix="Name the .toml file inside it.",
         )
     try:
-        return p.read_text(encoding="utf-8")
+        return p.read_bytes().decode("utf-8-sig")  # a byte order mark is allowed
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(
             f"Cannot read the scenario file: {exc}",
@@ -109,26 +110,10 @@ def _read_text(p: Path) -> str:
         ) from exc
 
 
-def _read_toml(p: Path, text: str) -> dict[str, Raw]:
-    """The parsed TOML; a syntax error names tomllib's line and column."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        row = (
-            f"line {m.group(1)}, column {m.group(2)}"
-            if m
-            else ("end of file" if "end of document" in msg else None)
-        )
-        what = re.sub(r" ?\(at [^)]*\)", "", msg)
-        raise ScenarioError(
-            f"Malformed TOML: {what}.",
-            file=p,
-            row=row,
-            fix="Fix the syntax there: strings need quotes, tables are [name], lists are "
-            "[a, b], one key per line. See scenarios/helsingborg-baseline.toml.",
-        ) from exc
+_TOML_FIX = (
+    "Fix the syntax there: strings need quotes, tables are [name], lists are [a, b], one key "
+    "per line. See scenarios/helsingborg-baseline.toml."
+)
 
 
 def _check_schema(ctx: ParseContext, raw: Mapping[str, Raw]) -> None:
@@ -228,8 +213,18 @@ def _check_siting_in_lists(
 
 def _parse_thresholds(ctx: ParseContext, raw: Mapping[str, Raw]) -> tuple[float, ...] | None:
     """``thresholds_min`` as written (integers stay integers, as in ``run.json``)."""
-    v = get_list(ctx, raw, "thresholds_min", "", float, positive=True)
-    return cast("tuple[float, ...] | None", v)
+    v = cast(
+        "tuple[float, ...] | None", get_list(ctx, raw, "thresholds_min", "", float, positive=True)
+    )
+    for t in v or ():
+        if t > MAX_THRESHOLD_MIN:
+            raise ctx.error(
+                f"'thresholds_min' holds {t!r}: a walking-time threshold must be at most "
+                f"{MAX_THRESHOLD_MIN} minutes (24 hours).",
+                key="thresholds_min",
+                fix="Give thresholds in minutes, e.g. thresholds_min = [5, 10, 15, 20].",
+            )
+    return v
 
 
 def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
@@ -292,5 +287,5 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """
     p = Path(path)
     text = _read_text(p)
-    raw = _read_toml(p, text)
+    raw = read_toml(p, error=ScenarioError, fix=_TOML_FIX)
     return _parse(ParseContext(p, text, RENAMED_KEYS), raw)

@@ -38,8 +38,10 @@ from proximity.scenario.model import NetworkSpec, Scenario
 from proximity.scenario.network import NetworkOrigin, network_provenance, resolve_network
 from proximity.scenario.outputs import (
     check_maps_target,
-    open_up,
+    check_target,
+    missing_folders,
     publish,
+    remove_empty,
     stage_dir,
     stage_maps,
     write_outputs,
@@ -418,6 +420,7 @@ def _run_staged(
     """Compute and write into staging folders; publish them only when all is written."""
     staging: Path | None = None
     maps_staging: Path | None = None
+    created = missing_folders(target, *([maps_target] if maps_target is not None else []))
     try:
         staging = stage_dir(target)  # fails fast on an unwritable output folder
         if maps_target is not None:
@@ -426,11 +429,12 @@ def _run_staged(
         steps.step("publishing outputs")
         if maps_target is not None and res.maps:
             maps_staging = stage_maps(res.maps, maps_target)
-        open_up(staging)
-        publish(staging, target)
+        if maps_staging is not None and maps_target is not None:
+            check_target(maps_target, "maps")  # before the run folder is replaced
+        publish(staging, target, "run")
         done, staging = staging, None
         if maps_staging is not None and maps_target is not None:
-            publish(maps_staging, maps_target)
+            publish(maps_staging, maps_target, "maps")
             maps_staging = None
             res.published_maps = [maps_target / p.name for p in res.maps]
         steps.close()
@@ -442,6 +446,7 @@ def _run_staged(
             shutil.rmtree(staging, ignore_errors=True)
         if maps_staging is not None:
             shutil.rmtree(maps_staging, ignore_errors=True)
+        remove_empty(created)  # a failed run leaves no new (empty) parent folders behind
 
 
 def run(
@@ -459,10 +464,15 @@ def run(
 
     Everything is written into a hidden staging folder next to the output folder and renamed
     into place at the end; an interrupted run (Ctrl-C) or an error removes the staging
-    folder, leaving any previous output untouched and no half-written files.
+    folder, leaving any previous output untouched and no half-written files (a killed run's
+    staging folder is removed by the next run). An existing output folder is replaced only
+    when its ``manifest.json`` vouches for every file in it: a folder holding anything else
+    (a user's file, an edited table, an older output without a manifest) is refused, naming
+    the files, before anything is computed.
 
     Output folder layout::
 
+        manifest.json            every file written, with its sha256 (see proximity._manifest)
         run.json                 scenario, date, distance method, provenance, file hashes
         tables/areas.csv         per area × category × profile × threshold (+ gini_min)
         tables/sites.csv         ranked sites (with a siting request)
