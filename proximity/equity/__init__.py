@@ -18,6 +18,22 @@ of the toolkit), :mod:`~proximity.equity.tables` the tables.
 
 from __future__ import annotations
 
+from proximity.equity.group_tables import (  # noqa: F401 (re-exported, see groups)
+    NORRA_HISINGEN,
+    SOCIOEK_CLASS,
+    GroupEquity,
+    GroupSpec,
+    area_groups,
+    group_equity,
+    write_group_equity,
+)
+from proximity.equity.groups import (  # noqa: F401 (group equity, issue 14)
+    ConcentrationIndex,
+    TheilDecomposition,
+    concentration_index,
+    theil_decomposition,
+    theil_t,
+)
 from proximity.equity.measures import (
     WORST_TIE_TOL_PP,
     access_poverty,
