@@ -194,7 +194,7 @@ def test_group_table_counts_everyone_once(tmp_path) -> None:
 
 
 def test_named_group_and_unknown_member() -> None:
-    access, city = _toy()
+    _, city = _toy()
     spec = GroupSpec("north", "district", members={"Norr": ("N",)}, rest="Resten")
     g = area_groups(city.areas, spec)
     assert list(g["group"]) == ["Norr", "Norr", "Resten", "Resten"]
