@@ -7,6 +7,7 @@ See :mod:`proximity.equity.groups` for the measures and the counting rules. Entr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +30,15 @@ from proximity.sources.city import TOTAL_AREA_ID, UNASSIGNED_AREA
 __all__ = [
     "NORRA_HISINGEN",
     "SOCIOEK_CLASS",
+    "STADSOMRADE",
     "GroupEquity",
     "GroupSpec",
     "area_groups",
+    "default_specs",
     "group_equity",
     "group_table",
     "residents",
+    "run_group_equity",
     "write_group_equity",
 ]
 
@@ -85,6 +89,8 @@ class GroupSpec:
 
 #: Göteborg's socio-economic classes, ranked 1 (stora utmaningar) .. 6 (särskilt goda).
 SOCIOEK_CLASS = GroupSpec("socioek_klass", "socioek_klass", rank_column="socioek_rank")
+#: Göteborg's four stadsområden (Nordost, Centrum, Sydväst, Hisingen).
+STADSOMRADE = GroupSpec("stadsomrade", "stadsomrade")
 #: Norra Hisingen (mellanområden Backa, Kärra-Rödbo, Tuve-Säve) against the rest of Göteborg.
 NORRA_HISINGEN = GroupSpec(
     "norra_hisingen",
@@ -394,9 +400,78 @@ def write_group_equity(results: Sequence[GroupEquity], out_dir: str | Path) -> d
         "theil": out / "equity_groups_theil.csv",
         "summary": out / "equity_groups_summary.csv",
     }
-    pd.concat(tables, ignore_index=True).to_csv(paths["groups"], index=False, float_format="%.6g")
-    pd.concat(theils, ignore_index=True).to_csv(paths["theil"], index=False, float_format="%.6g")
+    pd.concat(tables, ignore_index=True).to_csv(paths["groups"], index=False, float_format="%.9g")
+    pd.concat(theils, ignore_index=True).to_csv(paths["theil"], index=False, float_format="%.9g")
     pd.DataFrame([r.summary for r in results]).to_csv(
-        paths["summary"], index=False, float_format="%.6g"
+        paths["summary"], index=False, float_format="%.9g"
     )
     return paths
+
+
+def default_specs(areas: pd.DataFrame) -> list[GroupSpec]:
+    """The default groupings that ``areas`` supports.
+
+    :data:`SOCIOEK_CLASS` and :data:`STADSOMRADE` when their columns exist,
+    :data:`NORRA_HISINGEN` when the areas have its three mellanområden.
+    """
+    specs = [s for s in (SOCIOEK_CLASS, STADSOMRADE) if s.column in areas.columns]
+    if "mellanomrade" in areas.columns:
+        wanted = set(NORRA_HISINGEN.members["Norra Hisingen"])  # type: ignore[index]
+        if wanted <= set(areas["mellanomrade"].astype(str)):
+            specs.append(NORRA_HISINGEN)
+    return specs
+
+
+@dataclass(frozen=True)
+class _RunAccess:
+    """The part of an :class:`~proximity.coverage.Access` a run folder holds."""
+
+    points: pd.DataFrame
+    categories: tuple[str, ...]
+    profiles: tuple[str, ...]
+    distance_method: str
+
+
+def run_group_equity(
+    run_dir: str | Path, *, city: Any = None, specs: Sequence[GroupSpec] | None = None
+) -> dict[str, Path]:
+    """Group tables of a finished scenario run, written into its ``tables/`` folder.
+
+    The scenario format has no grouping key yet; this reads what a run wrote
+    (``run.json`` and ``data/access_points.csv``) and adds ``tables/equity_groups*.csv`` for
+    every grouping, category, profile and threshold of the run.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        The output folder of ``proximity run``.
+    city : proximity.sources.City, optional
+        Default: the run's city, loaded by name (``run.json`` ``scenario.city``).
+    specs : sequence of GroupSpec, optional
+        Default: :func:`default_specs` of the city's areas.
+
+    Returns
+    -------
+    dict
+        File role -> path (see :func:`write_group_equity`).
+    """
+    from proximity.sources import load_city
+
+    run = Path(run_dir)
+    meta = json.loads((run / "run.json").read_text(encoding="utf-8"))["scenario"]
+    city = load_city(meta["city"]) if city is None else city
+    pts = pd.read_csv(run / "data" / "access_points.csv", dtype={"area_id": str, "demand_id": str})
+    access = _RunAccess(
+        pts,
+        tuple(pd.unique(pts["category"])),
+        tuple(pd.unique(pts["profile"])),
+        str(pts["distance_method"].iloc[0]),
+    )
+    results = [
+        group_equity(access, city, spec, category=c, profile=p, threshold_min=float(t))
+        for spec in (default_specs(city.areas) if specs is None else specs)
+        for c in access.categories
+        for p in access.profiles
+        for t in meta["thresholds_min"]
+    ]
+    return write_group_equity(results, run / "tables")
