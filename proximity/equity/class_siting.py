@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from proximity.distance_method import DistanceMethod
 from proximity.equity.group_tables import SOCIOEK_CLASS, GroupSpec, group_equity
 from proximity.errors import ParameterError
 
@@ -127,7 +128,7 @@ def _coverage(city: Any, network: Any, sites: gpd.GeoDataFrame | None, opts: dic
     cat, prof = opts["category"], opts["profile"]
     has = (city.services["category"] == cat).any() or (sites is not None and len(sites))
     if not has:
-        method = "network" if network is not None else f"crowfly×{opts['detour_factor']:g}"
+        method = DistanceMethod.of(network, opts["detour_factor"]).label
         return _nobody_covered(city, cat, prof, method)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
