@@ -303,7 +303,7 @@ CASES = [
         id="published-maps-without-manifest-refused",
     ),
     pytest.param(
-        Case(maps_dir_is_a_file, 2, ("Cannot write the maps folder", "Fix: ", "--maps-dir")),
+        Case(maps_dir_is_a_file, 2, ("maps folder", "Fix: ", "--maps-dir")),
         id="maps-dir-is-a-file",
     ),
     pytest.param(
