@@ -57,6 +57,21 @@ def test_run_maps_dir_publishes_the_maps(light, tmp_path, capsys):
     assert published and f"maps published to: {shared / 'light'}" in cap.out
 
 
+def test_run_publishes_into_maps_only_with_publish(light, tmp_path, capsys, monkeypatch):
+    light.write_text(
+        light.read_text(encoding="utf-8").replace("maps = false", 'maps = true\nmaps_dir = "maps"'),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", str(light), "--out", "o1", "-q"]) == 0
+    assert not (tmp_path / "maps").exists()  # the README's main job never rewrites maps/
+    assert cli.main(["run", str(light), "--out", "o2", "--publish", "-q"]) == 0
+    cap = capsys.readouterr()
+    published = sorted((tmp_path / "maps" / "light").glob("*.html"))
+    assert published and "maps published to: maps/light" in cap.out
+    assert (tmp_path / "maps" / "light" / "manifest.json").is_file()
+
+
 def test_run_verbose_and_default_print_steps(light, tmp_path, capsys):
     assert cli.main(["run", str(light), "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err

@@ -9,13 +9,30 @@ from _scenario import SCENARIOS
 from proximity import scenario as sc
 
 
-def test_shipped_scenarios_publish_to_the_repos_maps_folder():
+def test_shipped_scenarios_publish_to_the_repos_maps_folder_only_when_asked():
     for p in sorted(SCENARIOS.glob("*.toml")):
         s = sc.load_scenario(p)
         assert s.outputs.maps_dir == "maps", p.name
-        assert s.published_maps_dir() == Path("maps") / s.name
+        assert not s.outputs.publish, p.name  # a plain run never rewrites the committed maps/
+        assert s.published_maps_dir() is None
         assert s.published_maps_dir(out_dir="x") is None
+        assert s.published_maps_dir(publish=True) == Path("maps") / s.name
+        assert s.published_maps_dir(out_dir="x", publish=True) == Path("maps") / s.name
         assert s.published_maps_dir(out_dir="x", maps_dir="m") == Path("m") / s.name
+
+
+def test_publish_key_and_default_maps_folder(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('name = "s"\ncity = "helsingborg"\n[outputs]\npublish = true\n', "utf-8")
+    s = sc.load_scenario(p)
+    assert s.outputs.publish and s.published_maps_dir() == Path("maps") / "s"
+    p.write_text('name = "s"\ncity = "helsingborg"\n[outputs]\npublish = "yes"\n', "utf-8")
+    import pytest
+
+    from proximity.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="publish"):
+        sc.load_scenario(p)
 
 
 def test_run_json_summary_keeps_the_candidates_as_written(tmp_path):

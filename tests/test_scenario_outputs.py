@@ -127,9 +127,12 @@ def test_maps_are_published_to_maps_dir(tmp_path, offline_env, monkeypatch):
     )
     assert (pub / r.maps[0].name).read_bytes() == r.maps[0].read_bytes()
     assert not [x for x in (tmp_path / "shared").iterdir() if x.name.startswith(".")]
-    # the scenario's own outputs.dir and maps_dir, relative to the current folder
+    # the scenario's own outputs.dir: a plain run does not publish ...
     r = sc.run(s, quiet=True)
-    assert r.out_dir == Path("out/mapped")
+    assert r.out_dir == Path("out/mapped") and r.published_maps == []
+    assert not (tmp_path / "maps").exists()
+    # ... publish=True (--publish) publishes to outputs.maps_dir, relative to the current folder
+    r = sc.run(s, quiet=True, publish=True)
     assert (tmp_path / "maps" / "mapped" / r.maps[0].name).exists()
     run_json = json.loads((tmp_path / "out/mapped/run.json").read_text("utf-8"))
     assert run_json["published_maps"] == [f"maps/mapped/{r.maps[0].name}"]

@@ -149,15 +149,19 @@ def _add_run(sub: _Subparsers) -> None:
         "--out",
         metavar="DIR",
         default=None,
-        help="output folder (default: the scenario's outputs.dir or out/<name>); with --out "
-        "the maps are not published to the scenario's outputs.maps_dir",
+        help="output folder (default: the scenario's outputs.dir or out/<name>)",
+    )
+    r.add_argument(
+        "--publish",
+        action="store_true",
+        help="also publish the maps to the scenario's outputs.maps_dir (default maps/)/<name>/; "
+        "without it a run never writes into maps/",
     )
     r.add_argument(
         "--maps-dir",
         metavar="DIR",
         default=None,
-        help="also publish the maps to DIR/<name>/ (default: the scenario's outputs.maps_dir, "
-        "e.g. maps/, unless --out is given)",
+        help="publish the maps to DIR/<name>/ (implies --publish)",
     )
     _common(r)
     r.set_defaults(func=cmd_run)

@@ -42,7 +42,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_folder_option(args.out, "--out", what="output folder")
     check_folder_option(args.maps_dir, "--maps-dir", what="maps folder")
     scenario = load_scenario(args.scenario)
-    res = run(scenario, out_dir=args.out, maps_dir=args.maps_dir, quiet=args.quiet)
+    res = run(
+        scenario,
+        out_dir=args.out,
+        maps_dir=args.maps_dir,
+        quiet=args.quiet,
+        publish=bool(getattr(args, "publish", False)),
+    )
     out(f"{scenario.title or scenario.name}")
     out(
         f"distance method: {res.distance_method}"

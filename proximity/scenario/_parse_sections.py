@@ -58,6 +58,7 @@ OUTPUT_KEYS = (
     "map_threshold_min",
     "map_profile",
     "maps_dir",
+    "publish",
     "area_profiles",
 )
 INTERVENTION_KEYS: dict[str, tuple[str, ...]] = {
@@ -408,5 +409,6 @@ def parse_outputs(ctx: ParseContext, raw: Raw) -> OutputSpec:
         ),
         map_profile=get_str(ctx, table, "map_profile", section, None),
         maps_dir=get_str(ctx, table, "maps_dir", section, None),
+        publish=get_bool(ctx, table, "publish", section, False),
         area_profiles=get_strs(ctx, table, "area_profiles", section) or (),
     )

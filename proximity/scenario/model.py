@@ -210,8 +210,12 @@ class OutputSpec:
         at the end of a successful run the map HTML files are also published, atomically, to
         ``<maps_dir>/<name>/`` with a ``manifest.json`` (the previous maps of the scenario
         are replaced as a whole when the manifest vouches for every file there, else the run
-        is refused; nothing is published when the run fails). ``run(out_dir=...)`` / ``--out`` skip it
-        unless ``maps_dir=`` / ``--maps-dir`` is given explicitly.
+        is refused; nothing is published when the run fails). Only when asked: with
+        ``publish = true``, ``run(publish=True)`` / ``--publish``, or an explicit
+        ``maps_dir=`` / ``--maps-dir``; never as a side effect of an ordinary run.
+    publish
+        Publish the maps to ``<maps_dir>/<name>/`` (``maps_dir`` default ``"maps"``) at the
+        end of every run of this scenario. Default false.
     area_profiles
         Area or subarea (stadsdel) ids to write an area profile of
         (:func:`proximity.report.area_profile`): ``omrade_<id>.md`` and ``.html`` in the
@@ -226,6 +230,7 @@ class OutputSpec:
     map_threshold_min: float | None = None
     map_profile: str | None = None
     maps_dir: str | None = None
+    publish: bool = False
     area_profiles: tuple[str, ...] = ()
 
 
@@ -264,18 +269,22 @@ class Scenario:
         self,
         out_dir: str | os.PathLike[str] | None = None,
         maps_dir: str | os.PathLike[str] | None = None,
+        *,
+        publish: bool = False,
     ) -> Path | None:
         """Where :func:`~proximity.scenario.run` publishes the maps: ``<maps_dir>/<name>/``.
 
-        ``maps_dir`` (``--maps-dir``) wins; else ``outputs.maps_dir``, but only when no
-        explicit ``out_dir`` (``--out``) is given, so that runs into a chosen folder (tests,
-        notebooks) never write into the shared maps folder unless asked to. None: the maps
-        are not published.
+        Maps are published only when asked: an explicit ``maps_dir`` (``--maps-dir``), or
+        ``publish`` (``--publish``) / the scenario's ``outputs.publish``, into
+        ``outputs.maps_dir`` (default ``"maps"``). None: the maps are not published, so an
+        ordinary run never rewrites the shared (committed) maps folder. ``out_dir`` is
+        accepted for symmetry with :meth:`output_dir` and does not change the answer.
         """
+        del out_dir
         if maps_dir is not None:
             return Path(maps_dir) / self.name
-        if out_dir is None and self.outputs.maps_dir:
-            return Path(self.outputs.maps_dir) / self.name
+        if publish or self.outputs.publish:
+            return Path(self.outputs.maps_dir or "maps") / self.name
         return None
 
     def to_dict(self) -> dict[str, JSONValue]:

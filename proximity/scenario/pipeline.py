@@ -455,6 +455,7 @@ def run(
     out_dir: str | os.PathLike[str] | None = None,
     maps_dir: str | os.PathLike[str] | None = None,
     quiet: bool = False,
+    publish: bool = False,
 ) -> RunResult:
     """Run a scenario end to end and write its outputs.
 
@@ -496,8 +497,11 @@ def run(
     out_dir
         Output folder (default: the scenario's ``outputs.dir`` or ``out/<name>``).
     maps_dir
-        Shared maps folder to publish the maps to (as ``<maps_dir>/<name>/``). Default: the
-        scenario's ``outputs.maps_dir`` when ``out_dir`` is not given, else none.
+        Shared maps folder to publish the maps to (as ``<maps_dir>/<name>/``). Default: none,
+        unless ``publish`` or the scenario's ``outputs.publish`` asks for it (then
+        ``outputs.maps_dir``, default ``"maps"``).
+    publish
+        Publish the maps (``--publish``): see ``maps_dir``.
     quiet
         No step messages or progress bars (warnings are still printed).
 
@@ -513,7 +517,9 @@ def run(
     scenario = _as_scenario(scenario)
     target = scenario.output_dir(out_dir)
     o = scenario.outputs
-    maps_target = scenario.published_maps_dir(out_dir, maps_dir) if o.maps else None
+    maps_target = (
+        scenario.published_maps_dir(out_dir, maps_dir, publish=publish) if o.maps else None
+    )
     total = 6 + sum(
         map(bool, (scenario.siting, scenario.baseline, o.maps, o.report, o.area_profiles))
     )
