@@ -28,7 +28,6 @@ from proximity.maps.labels import (
     category_label,
     distance_method_text,
     fmt_int,
-    fmt_num,
     is_crowfly,
     profile_label,
     quality_detail_html,
@@ -36,12 +35,13 @@ from proximity.maps.labels import (
     snap_quality_text,
 )
 from proximity.maps.views import (
+    AREA_FILL_OPACITY,
     NO_DATA_COLOUR,
-    SHARE_BREAKS,
     SHARE_COLOURS,
     categories_without_service,
     data_dates,
     quality_counts,
+    share_class_labels,
     unlocated_services,
 )
 
@@ -49,12 +49,10 @@ __all__: list[str] = []
 
 
 def _add_layer_control(ctx: MapContext, fmap: ProximityMap) -> None:
-    """The layer switcher (expanded on wide screens), the scale bar and hidden failed tiles."""
-    lc = folium.LayerControl(collapsed=True, position="topright")
-    lc.add_to(fmap)
+    """The layer switcher (collapsed: it would cover the map), scale bar, hidden failed tiles."""
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     fmap.add_child(
         MapScript(
-            f"if (window.innerWidth >= 900) {{ {lc.get_name()}.expand(); }}\n"
             "if (window.innerWidth < 640) { map.attributionControl.setPrefix(false); }\n"
             "if (window.innerWidth >= 640) {"
             " L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map); }\n"
@@ -103,21 +101,23 @@ def _add_title_box(ctx: MapContext, fmap: ProximityMap) -> None:
     )
 
 
+def _swatch(colour: str, cls: str) -> str:
+    """A legend swatch painted like an area: same fill colour and opacity, same background."""
+    return (
+        f"<span class='px-swatch {cls}'><span class='px-swatch-fill' "
+        f"style='background:{colour};opacity:{AREA_FILL_OPACITY}'></span></span>"
+    )
+
+
 def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mapping[str, int]) -> str:
     """Share classes, service pins of the drawn categories, sites and residents."""
     tx, lang = ctx.tx, ctx.lang
     rows = [f"<div><b>{html_text(ctx.measure)}</b><br>{html_text(ctx.cat_label)}</div>"]
-    for i, colour in enumerate(SHARE_COLOURS):
-        lo = fmt_num(100 * SHARE_BREAKS[i], 0, lang)
-        hi = fmt_num(100 * SHARE_BREAKS[i + 1], 0, lang)
-        rng = f"{lo}–{hi}\u00a0%" if i < len(SHARE_COLOURS) - 1 else f"≥\u00a0{lo}\u00a0%"
-        rows.append(
-            f"<div class='px-legend-row'><span class='px-swatch' style='background:{colour}'>"
-            f"</span>{rng}</div>"
-        )
+    for i, (colour, text) in enumerate(zip(SHARE_COLOURS, share_class_labels(lang), strict=True)):
+        rows.append(f"<div class='px-legend-row'>{_swatch(colour, f'px-class-{i}')}{text}</div>")
     rows.append(
-        f"<div class='px-legend-row'><span class='px-swatch' style='background:{NO_DATA_COLOUR}'>"
-        f"</span>{html_text(tx['no_data'])}</div>"
+        f"<div class='px-legend-row'>{_swatch(NO_DATA_COLOUR, 'px-class-none')}"
+        f"{html_text(tx['no_data'])}</div>"
     )
     for cat in used_categories:
         icon, colour = CATEGORY_STYLE.get(cat, DEFAULT_STYLE)

@@ -55,13 +55,25 @@ from proximity.maps.site_views import (
     site_table,
     siting_area_effect,
 )
-from proximity.maps.views import finite_or_none, share_colour, to_wgs84
+from proximity.maps.views import (
+    AREA_FILL_OPACITY,
+    finite_or_none,
+    share_class,
+    share_colour,
+    to_wgs84,
+)
 
 __all__: list[str] = []
 
 
 def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _class_token(share: float | None) -> str:
+    """The class suffix of an area's CSS class (``0``…``5`` or ``none``), as in the legend."""
+    k = share_class(share)
+    return "none" if k is None else str(k)
 
 
 def _layer_name(text: str) -> str:
@@ -170,8 +182,8 @@ def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
             "fillColor": share_colour(share),
             "color": "#444444",
             "weight": 1.5,
-            "fillOpacity": 0.6,
-            "className": "px-area",
+            "fillOpacity": AREA_FILL_OPACITY,
+            "className": f"px-area px-class-{_class_token(share)}",
         }
         props = {
             "area_id": aid,

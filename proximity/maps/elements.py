@@ -201,7 +201,9 @@ CSS = """
 .px-box ul { margin: 4px 0; padding-left: 18px; }
 .px-title { font-size: 15px; font-weight: 600; max-width: min(520px, 75vw); }
 .px-legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
-.px-swatch { width: 18px; height: 14px; border: 1px solid #777; flex: none; }
+.px-swatch { width: 18px; height: 14px; border: 1.5px solid #444444; flex: none;
+  background: #f4f2ee; display: inline-block; box-sizing: border-box; }
+.px-swatch-fill { display: block; width: 100%; height: 100%; }
 .px-flag { color: #8a1c00; background: #fff1e6; border-left: 4px solid #d94801;
   padding: 3px 6px; margin: 4px 0; font-weight: 600; }
 .px-pin { width: 26px; height: 26px; border-radius: 50%; border: 2px solid #fff;

@@ -230,6 +230,20 @@ def _new_map(ctx: MapContext) -> ProximityMap:
     return fmap
 
 
+def _stable_ids(root: Any) -> None:
+    """Give every element of the page a deterministic id, in tree order.
+
+    folium's ids are random (``uuid4``); these make the same map render to the same bytes.
+    """
+    stack = [root]
+    n = 0
+    while stack:
+        el = stack.pop()
+        el._id = f"{n:04d}"
+        n += 1
+        stack.extend(reversed(list(getattr(el, "_children", {}).values())))
+
+
 def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
     """Render a map to one HTML string.
 
@@ -250,6 +264,7 @@ def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
     if offline is None:
         offline = bool(getattr(m, "offline", True))
     fig = m.get_root()
+    _stable_ids(fig)
     page = fig.render()
     lang = getattr(m, "lang", "sv")
     page = page.replace("<html>", f'<html lang="{lang}">', 1)
