@@ -65,7 +65,11 @@ def _add_layer_control(ctx: MapContext, fmap: ProximityMap) -> None:
 def _title_html(ctx: MapContext) -> str:
     """The title with flag lines: crow-fly distances, floor-area proxy, unlocated services."""
     tx, access = ctx.tx, ctx.access
-    title_html = f"<div>{html_text(ctx.page_title)}</div>"
+    title_html = f"<h1 class='px-heading'>{html_text(ctx.page_title)}</h1>"
+    if ctx.subtitle:
+        title_html += f"<div class='px-subtitle'>{html_text(ctx.subtitle)}</div>"
+    if ctx.headline:
+        title_html += f"<div class='px-headline' id='px-headline'>{html_text(ctx.headline)}</div>"
     if is_crowfly(access):
         title_html += (
             f"<div class='px-flag' id='px-crowfly-title'>⚠ {html_text(tx['method'])}: "

@@ -108,6 +108,10 @@ class GeoJsonFeatures(MacroElement):
                 pointToLayer: function (f, latlng) {
                     var p = f.properties;
                     if (p._icon) {
+                        if (p._static) {
+                            return L.marker(latlng, {icon: L.divIcon(p._icon),
+                                interactive: false, keyboard: false, zIndexOffset: -500});
+                        }
                         return L.marker(latlng, {icon: L.divIcon(p._icon),
                             title: p._title || "", alt: p._title || "",
                             riseOnHover: true, zIndexOffset: p._z || 0});
@@ -200,6 +204,10 @@ CSS = """
 .px-box summary { cursor: pointer; font-weight: 600; }
 .px-box ul { margin: 4px 0; padding-left: 18px; }
 .px-title { font-size: 15px; font-weight: 600; max-width: min(520px, 75vw); }
+.px-heading { font-size: inherit; margin: 0; }
+.px-subtitle { font-weight: 400; font-size: 13px; color: #444; }
+.px-headline { margin-top: 4px; padding: 3px 6px; background: #eef3fb; border-left: 4px solid #2a788e;
+  font-weight: 600; }
 .px-legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
 .px-swatch { width: 18px; height: 14px; border: 1.5px solid #444444; flex: none;
   background: #f4f2ee; display: inline-block; box-sizing: border-box; }
@@ -214,6 +222,15 @@ CSS = """
   display: flex; align-items: center; justify-content: center; box-sizing: border-box; }
 .px-site-pin span { transform: rotate(45deg); color: #fff; font-weight: 700; font-size: 15px; }
 .px-office-pin { border-radius: 4px; }
+.px-site-label { position: absolute; left: 36px; top: 0; white-space: nowrap; font-weight: 700;
+  font-size: 13px; color: #1a1a1a; background: rgba(255,255,255,0.92); padding: 1px 5px;
+  border: 1px solid #c51b7d; border-radius: 3px; pointer-events: none; }
+.px-site-leader { position: absolute; left: 35px; top: 10px; width: 0; display: none;
+  border-left: 2px solid #c51b7d; pointer-events: none; }
+.px-area-label span { position: absolute; transform: translate(-50%, -50%); }
+.px-area-label { background: transparent; border: none; color: #111; font-size: 12px;
+  font-weight: 600; white-space: nowrap; text-align: center; pointer-events: none;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
 .px-popup table { border-collapse: collapse; font-size: 13px; }
 .px-popup td, .px-popup th { padding: 1px 6px 1px 0; text-align: left; vertical-align: top; }
 .px-popup td.num { text-align: right; }
