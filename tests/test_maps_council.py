@@ -41,7 +41,7 @@ def test_title_says_what_the_map_shows():
 
 
 def test_headline_in_swedish_number_format(map_inputs):
-    rows, total = select_coverage(
+    rows, _total = select_coverage(
         map_inputs["access"], category="library", threshold_min=10, profile="adult"
     )
     rows = rows.assign(population=[30000.0, 22000.0, 40000.0, 10000.0])
