@@ -363,7 +363,7 @@ def test_payloads_in_the_map_never_run(poisoned, name, tmp_path):
     assert any(t["text"].startswith(f"{area} <img src=x") for t in r["popups"])
     assert f"{inj.bad('mkservices1')}" in r["marker_titles"]
     if name == "map":
-        assert r["title"] == inj.bad("mktitle")
+        assert r["title"].endswith(" – " + inj.bad("mktitle"))
         assert any("mknonprofitlabel <img src=x" in p["text"] for p in r["popups"])
         assert "mkcategory <img src=x" in r["boxes"]  # layer control and legend
         assert "mkunlocated1 <img src=x" in r["boxes"]  # the info box

@@ -57,7 +57,10 @@ def test_headline_in_swedish_number_format(map_inputs):
 
 def test_map_has_title_subtitle_and_headline(map_inputs):
     page = _page(map_inputs, title="Motion 2026")
-    assert "<title>Andel som når ett bibliotek inom 10 minuters promenad (vuxen)</title>" in page
+    assert (
+        "<title>Andel som når ett bibliotek inom 10 minuters promenad (vuxen) – Motion 2026</title>"
+        in page
+    )
     assert "<div class='px-subtitle'>Motion 2026</div>" in page
     assert "id='px-headline'>" in page and "av invånarna" in page and ", i dag " in page
 

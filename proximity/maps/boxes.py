@@ -20,6 +20,7 @@ from proximity.maps.elements import (
     Control,
     MapScript,
     ProximityMap,
+    panel_html,
     pin_html,
 )
 from proximity.maps.labels import (
@@ -142,11 +143,7 @@ def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mappin
             "<div class='px-legend-row'><span class='px-swatch' style='background:#f16913;"
             f"border-radius:50%;width:14px'></span>{html_text(tx['residents'])}</div>"
         )
-    return (
-        f"<details open data-collapse-narrow><summary>{html_text(tx['legend'])}</summary>"
-        + "".join(rows)
-        + "</details>"
-    )
+    return panel_html(tx["legend"], "".join(rows), "px-legend-body")
 
 
 def _add_legend(ctx: MapContext, fmap: ProximityMap, used_categories: Sequence[str]) -> None:
@@ -274,10 +271,7 @@ def _info_html(ctx: MapContext) -> str:
     items.append(f"<li>{html_text(tx['approx'])}:<ul>{''.join(_approx_items(ctx))}</ul></li>")
     items.extend(_gaps_html(ctx.city, lang, ctx.category))
     items.append(f"<li>{html_text(OSM_ATTRIBUTION[lang])}</li>")
-    return (
-        f"<details open data-collapse-narrow><summary>{html_text(tx['info'])}</summary>"
-        f"<ul>{''.join(items)}</ul></details>"
-    )
+    return panel_html(tx["info"], f"<ul>{''.join(items)}</ul>", "px-info-body")
 
 
 def _add_info_box(ctx: MapContext, fmap: ProximityMap) -> None:

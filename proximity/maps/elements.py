@@ -33,6 +33,7 @@ __all__ = [
     "collection",
     "feature",
     "js_json",
+    "panel_html",
     "pin_html",
     "popup_table",
 ]
@@ -153,9 +154,22 @@ class Control(MacroElement):
                 div.innerHTML = {{ this.html_json }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
-                if (window.innerWidth < 640) {
-                    var d = div.querySelector("details[data-collapse-narrow]");
-                    if (d) { d.open = false; }
+                var b = div.querySelector("button.px-toggle");
+                if (b) {
+                    var body = b.nextElementSibling;
+                    var set = function (open) {
+                        b.setAttribute("aria-expanded", open ? "true" : "false");
+                        body.hidden = !open;
+                    };
+                    b.addEventListener("click", function () {
+                        var open = b.getAttribute("aria-expanded") !== "true";
+                        if (open && window.innerWidth < 640) {  // one panel at a time
+                            document.querySelectorAll("button.px-toggle[aria-expanded=true]")
+                                .forEach(function (o) { if (o !== b) { o.click(); } });
+                        }
+                        set(open);
+                    });
+                    if (window.innerWidth < 640) { set(false); }
                 }
                 return div;
             };
@@ -201,7 +215,11 @@ CSS = """
 .px-box { background: rgba(255,255,255,0.95); padding: 6px 10px; border-radius: 6px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 14px; line-height: 1.35;
   max-width: min(340px, 70vw); max-height: 55vh; overflow-y: auto; color: #222; }
-.px-box summary { cursor: pointer; font-weight: 600; }
+.px-toggle { font: inherit; font-weight: 600; background: none; border: none; padding: 2px 0;
+  cursor: pointer; color: #222; }
+.px-toggle::before { content: "▾ "; }
+.px-toggle[aria-expanded=false]::before { content: "▸ "; }
+.px-toggle:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
 .px-box ul { margin: 4px 0; padding-left: 18px; }
 .px-title { font-size: 15px; font-weight: 600; max-width: min(520px, 75vw); }
 .px-heading { font-size: inherit; margin: 0; }
@@ -250,6 +268,19 @@ def pin_html(icon: str, colour: str, extra_class: str = "") -> str:
     return (
         f'<div class="px-pin {extra_class}" style="background:{colour}">'
         f'<i class="fa-solid fa-{icon}" aria-hidden="true"></i></div>'
+    )
+
+
+def panel_html(label: str, body: str, body_id: str) -> str:
+    """A panel that opens and closes from the keyboard: a button with ``aria-expanded``.
+
+    ``label`` is plain text (escaped here), ``body`` is HTML. Open at start, closed on
+    narrow screens (see :class:`Control`).
+    """
+    return (
+        f"<button type='button' class='px-toggle' aria-expanded='true' "
+        f"aria-controls='{body_id}'>{html_text(label)}</button>"
+        f"<div class='px-panel-body' id='{body_id}'>{body}</div>"
     )
 
 

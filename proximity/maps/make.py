@@ -241,7 +241,8 @@ def _new_map(ctx: MapContext) -> ProximityMap:
     fmap.counts = {}
     fig = fmap.get_root()
     assert isinstance(fig, Figure)
-    fig.header.add_child(Raw(f"<title>{html_text(ctx.page_title)}</title>"), name="px_title")
+    doc_title = f"{ctx.page_title} – {ctx.subtitle}" if ctx.subtitle else ctx.page_title
+    fig.header.add_child(Raw(f"<title>{html_text(doc_title)}</title>"), name="px_title")
     if ctx.offline:
         fmap.default_js = []
         fmap.default_css = []
