@@ -126,13 +126,18 @@ def _chromium_cmd(profile_dir: Path, *extra: str) -> list[str]:
     ]
 
 
-def _probe(page: Path, tmp_path: Path, tail: str = PROBE_TAIL) -> dict:
+def _probe(page: Path, tmp_path: Path, tail: str = PROBE_TAIL, window: str | None = None) -> dict:
     html = page.read_text("utf-8")
     probed = html.replace("<head>", "<head>" + PROBE_HEAD, 1).replace("</html>", tail + "</html>")
     probe_file = tmp_path / "probe.html"
     probe_file.write_text(probed, "utf-8")
     out = subprocess.run(
-        _chromium_cmd(tmp_path / "profile-dom", "--dump-dom", probe_file.as_uri()),
+        _chromium_cmd(
+            tmp_path / "profile-dom",
+            *([f"--window-size={window}"] if window else []),
+            "--dump-dom",
+            probe_file.as_uri(),
+        ),
         capture_output=True,
         text=True,
         timeout=120,

@@ -59,21 +59,28 @@ SPREAD_LABELS_JS = """
 function pxSpread() {
   var labels = Array.prototype.slice.call(document.querySelectorAll(".px-site-label"));
   labels.sort(function (a, b) { return (+a.dataset.rank) - (+b.dataset.rank); });
-  var taken = Array.prototype.map.call(document.querySelectorAll(".px-site-pin"),
+  var edge = map.getContainer().getBoundingClientRect();
+  var taken = Array.prototype.map.call(document.querySelectorAll(".leaflet-marker-icon.px-site"),
     function (p) { return p.getBoundingClientRect(); });
   var hit = function (r, o) { return r.left < o.right && o.left < r.right &&
     r.top < o.bottom && o.top < r.bottom; };
   labels.forEach(function (el) {
-    el.style.top = "0px";
+    el.style.top = "0px"; el.style.left = ""; el.style.right = "";
     var leader = el.parentNode.querySelector(".px-site-leader");
-    var dy = 0, r = el.getBoundingClientRect(), h = r.height + 2;
-    for (var i = 0; i < 40 && taken.some(function (o) { return hit(
-        {left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy}, o); }); i++) {
+    var r = el.getBoundingClientRect();
+    if (r.right > edge.right - 4) {  // no room on the right: put the label left of the pin
+      el.style.left = "auto"; el.style.right = "36px"; r = el.getBoundingClientRect();
+      if (leader) { leader.style.left = "-1px"; }
+    } else if (leader) { leader.style.left = ""; }
+    var dy = 0, h = r.height + 2;
+    var at = function (d) { return {left: r.left, right: r.right, top: r.top + d,
+      bottom: r.bottom + d}; };
+    for (var i = 0; i < 40 && taken.some(function (o) { return hit(at(dy), o); }); i++) {
       dy += h;
     }
     el.style.top = dy + "px";
     if (leader) { leader.style.height = dy + "px"; leader.style.display = dy ? "block" : "none"; }
-    taken.push({left: r.left, right: r.right, top: r.top + dy, bottom: r.bottom + dy});
+    taken.push(at(dy));
   });
 }
 map.whenReady(function () { setTimeout(pxSpread, 0); });

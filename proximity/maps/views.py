@@ -57,7 +57,7 @@ SHARE_BREAKS = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
 SHARE_COLOURS = ("#440154", "#414487", "#2a788e", "#22a884", "#7ad151", "#fde725")
 NO_DATA_COLOUR = "#bdbdbd"
 #: Fill opacity of the areas; the legend swatches use the same.
-AREA_FILL_OPACITY = 0.6
+AREA_FILL_OPACITY = 0.7
 
 
 def share_class(share: float | None) -> int | None:
