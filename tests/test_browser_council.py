@@ -154,7 +154,8 @@ def _overlap(a: dict, b: dict) -> bool:
 
 
 def _composite(s: dict) -> tuple[float, ...]:
-    return tuple(s["opacity"] * f + (1 - s["opacity"]) * u for f, u in zip(s["fill"], s["under"]))
+    pairs = zip(s["fill"], s["under"], strict=True)
+    return tuple(s["opacity"] * f + (1 - s["opacity"]) * u for f, u in pairs)
 
 
 @pytest.mark.parametrize("kind", list(SIZES))
