@@ -44,6 +44,7 @@ from proximity.maps.views import (
 from proximity.report.blocks import Block, render_html, render_md, write_files
 from proximity.report.charts import bar_chart, lorenz_chart, lorenz_points
 from proximity.report.method import gap_items, method_items
+from proximity.report.overview import INEQUALITY_SV, matrix_blocks, minutes_text
 from proximity.report.wording import (
     PROXY_FLAG_SV,
     WORDS,
@@ -178,6 +179,7 @@ def write_report(
     blocks = [
         *_heading_blocks(r),
         *_summary_blocks(r),
+        *matrix_blocks(access, float(threshold_min), r.whole),
         *_coverage_blocks(r),
         *_lorenz_blocks(r),
         *_site_blocks(r),
@@ -349,7 +351,7 @@ def _coverage_cells(r: _Report, row: pd.Series) -> list[str]:
         fmt_int(cov),
         fmt_int(pop - cov),
         fmt_pct(share),
-        fmt_num(row.get("mean_min", float("nan"))),
+        minutes_text(row.get("mean_min", float("nan"))),
     ]
     if r.base is not None:
         base = r.base
@@ -368,7 +370,7 @@ def _total_cells(r: _Report) -> list[str]:
         fmt_int(tot["covered"]),
         fmt_int(tot["uncovered"]),
         fmt_pct(tot["covered_share"]),
-        fmt_num(total_row.get("mean_min", float("nan")) if total_row is not None else float("nan")),
+        minutes_text(total_row.get("mean_min") if total_row is not None else None),
     ]
     if r.base is not None:
         cells.append(_total_change(r))
@@ -431,7 +433,7 @@ def _lorenz_blocks(r: _Report) -> list[Block]:
         f"Kurvan visar hur den sammanlagda gångtiden till {r.cat.lower()} fördelar sig på "
         f"{r.w['lorenz_of'].format(n=fmt_int(reach_pop))} som kan nå en sådan "
         f"(gångprofil: {r.prof}). "
-        f"Gini för gångtid: {fmt_num(g, 2)} (0 = alla har lika lång väg)."
+        f"{INEQUALITY_SV['walk_time'][0]}: {fmt_num(g, 2)}. {INEQUALITY_SV['walk_time'][1]}"
     )
     return [
         *blocks,
@@ -505,9 +507,8 @@ def _site_table_blocks(r: _Report) -> list[Block]:
         last = ginis[str(sites["site_id"].iloc[-1])]
         if first is not None and last is not None:
             text = (
-                f"{gini_label} (befolkningsviktad; 0 = samma andel täckta i alla "
-                f"områden): {fmt_num(first[0], 3)} utan förslagen, {fmt_num(last[1], 3)} "
-                "med alla förslag. Detta är inte Gini för gångtid ovan."
+                f"{INEQUALITY_SV['covered_share'][0]}: {fmt_num(first[0], 3)} utan förslagen, "
+                f"{fmt_num(last[1], 3)} med alla förslag. {INEQUALITY_SV['covered_share'][1]}"
             )
             blocks.append(Block("p", text))
     return blocks

@@ -1,0 +1,52 @@
+"""Tests of proximity.report.overview: the category × profile matrix, minutes, inequality."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from proximity.report.overview import INEQUALITY_SV, matrix_blocks, minutes_text
+from proximity.sources.city import TOTAL_AREA_ID
+from tests import _maps_common as mc
+
+
+def test_minutes_text():
+    assert minutes_text(0.0) == "<\u00a01"
+    assert minutes_text(0.99) == "<\u00a01"
+    assert minutes_text(12.34) == "12,3"
+    assert minutes_text(None) == minutes_text(float("nan")) == "–"
+
+
+def test_inequality_measures_say_which_direction_is_better():
+    for name, sentence in INEQUALITY_SV.values():
+        assert name.startswith("Ojämlikhet i ")
+        assert "lägre är jämlikare" in sentence
+
+
+def test_matrix_every_category_and_profile(report_inputs):
+    access = report_inputs["access"]
+    blocks = matrix_blocks(access, 10, "Hela kommunen")
+    table = next(b for b in blocks if b.kind == "table")
+    t = pd.DataFrame(access.areas)
+    cats = t["category"].unique()
+    profiles = t["profile"].unique()
+    assert len(table.rows) == len(cats)
+    assert list(table.header)[0] == "Kategori" and len(table.header) == 1 + len(profiles)
+    assert table.header[1] == "Vuxen"  # the adult profile first
+    lib = next(r for r in table.rows if r[0] == "Bibliotek")
+    tot = t.loc[
+        (t["category"] == "library")
+        & (t["profile"] == "adult")
+        & (t["threshold_min"] == 10)
+        & (t["area_id"] == TOTAL_AREA_ID)
+    ]
+    tot = tot.loc[tot["group"] == "all"] if "group" in tot else tot
+    share = float(tot["covered"].iloc[0]) / float(tot["population"].iloc[0])
+    assert lib[1] == f"{round(100 * share)}\u00a0%"
+
+
+def test_report_has_the_matrix_and_no_zero_minutes(report_inputs, tmp_path):
+    _, paths = mc.default_report(report_inputs, tmp_path)
+    md = paths["report.md"].read_text("utf-8")
+    assert "## Översikt: alla kategorier och gångprofiler" in md
+    assert "| Kategori | Vuxen |" in md
+    assert "0,0 min" not in md
