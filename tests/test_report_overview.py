@@ -30,7 +30,7 @@ def test_matrix_every_category_and_profile(report_inputs):
     cats = t["category"].unique()
     profiles = t["profile"].unique()
     assert len(table.rows) == len(cats)
-    assert list(table.header)[0] == "Kategori" and len(table.header) == 1 + len(profiles)
+    assert table.header[0] == "Kategori" and len(table.header) == 1 + len(profiles)
     assert table.header[1] == "Vuxen"  # the adult profile first
     lib = next(r for r in table.rows if r[0] == "Bibliotek")
     tot = t.loc[
