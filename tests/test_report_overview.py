@@ -70,3 +70,31 @@ def test_sources_grouped_and_deduplicated():
         "sv.wikipedia.org (2 sidor)",
         "bibliotekfh.se (1 sida)",
     ]
+
+
+def test_report_robustness_and_swedish_model_names(report_inputs, tmp_path):
+    import dataclasses
+
+    siting = report_inputs["siting"]
+    rob = pd.DataFrame(
+        {
+            "candidate_id": ["c7", "c2", "c5"],
+            "times_chosen": [9, 4, 0],
+            "n_scenarios": 9,
+            "in_solution": True,
+            "share": [1.0, 4 / 9, 0.0],
+        }
+    )
+    inputs = dict(report_inputs, siting=dataclasses.replace(siting, robustness=rob))
+    _, paths = mc.default_report(inputs, tmp_path)
+    md = paths["report.md"].read_text("utf-8")
+    assert "## Robusthet" in md
+    assert "| 1 | Biblioteket Öster | vald i 9 av 9 beräkningar" in md
+    assert "Lösare: girig algoritm med utbyten (heuristik)" in md
+    assert "greedy+interchange" not in md
+    assert "Modell: maximal täckning (MCLP)" in md
+
+
+def test_report_without_robustness_says_so(report_inputs, tmp_path):
+    _, paths = mc.default_report(report_inputs, tmp_path)
+    assert "Robusthet (om samma platser väljs" in paths["report.md"].read_text("utf-8")

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,16 @@ from proximity.maps.labels import category_label, fmt_num, fmt_pct, profile_labe
 from proximity.report.blocks import Block
 from proximity.sources.city import TOTAL_AREA_ID
 
-__all__ = ["INEQUALITY_SV", "MINUTES_NOTE_SV", "matrix_blocks", "minutes_text"]
+__all__ = [
+    "INEQUALITY_SV",
+    "MINUTES_NOTE_SV",
+    "MODEL_VALUES_SV",
+    "matrix_blocks",
+    "minutes_text",
+    "model_blocks",
+    "model_value_sv",
+    "robustness_blocks",
+]
 
 #: Inequality measures by what they measure, and which direction is better.
 INEQUALITY_SV = {
@@ -101,3 +111,79 @@ def matrix_blocks(access: Any, threshold_min: float, whole: str) -> list[Block]:
             numeric=[False, *([True] * len(profiles))],
         ),
     ]
+
+
+#: Swedish wording of siting models and solvers (the report's "Modell" / "Lösare").
+MODEL_VALUES_SV = {
+    "mclp": "maximal täckning (MCLP)",
+    "p-median": "p-median (kortast sammanlagd gångtid)",
+    "p_median": "p-median (kortast sammanlagd gångtid)",
+    "greedy": "girig algoritm (heuristik)",
+    "greedy+interchange": "girig algoritm med utbyten (heuristik)",
+    "interchange": "utbytesheuristik",
+    "lagrangian": "Lagrange-relaxation (heuristik med gräns)",
+    "highs": "HiGHS (exakt heltalsoptimering)",
+    "exact": "exakt heltalsoptimering",
+}
+
+
+def model_value_sv(value: Any) -> str:
+    """A model or solver name in Swedish (unknown names as they are)."""
+    return MODEL_VALUES_SV.get(str(value).lower(), str(value))
+
+
+def robustness_blocks(
+    siting: Any, sites: pd.DataFrame | None, names: dict[str, str]
+) -> list[Block]:
+    """How often each proposed site is chosen across walking profiles and thresholds."""
+    from proximity.maps.site_views import site_display_name, site_robustness
+    from proximity.maps.sites import robustness_text
+
+    if sites is None or not len(sites):
+        return []
+    if all(site_robustness(siting, str(s)) is None for s in sites["site_id"]):
+        return [
+            Block(
+                "p",
+                "Robusthet (om samma platser väljs med andra gångprofiler och "
+                "tidsgränser) är inte beräknad för detta förslag.",
+            )
+        ]
+    rows = [
+        [
+            str(int(s["rank"])),
+            site_display_name(s["name"], int(s["rank"]), names.get(str(s["area_id"]))),
+            robustness_text(siting, str(s["site_id"])),
+        ]
+        for _, s in sites.iterrows()
+    ]
+    return [
+        Block("h2", "Robusthet"),
+        Block(
+            "p",
+            "Hur ofta varje föreslagen plats väljs när beräkningen görs om med andra "
+            "gångprofiler och tidsgränser. En plats som väljs i alla beräkningar är ett säkrare "
+            "förslag.",
+        ),
+        Block(
+            "table", header=["Rang", "Plats", "Robusthet"], rows=rows, numeric=[True, False, False]
+        ),
+    ]
+
+
+def model_blocks(siting: Any, *, proxy: bool = False) -> list[Block]:
+    """Model, solver, objective and optimality gap of the siting result, in Swedish."""
+    from proximity.report.wording import objective_unit
+
+    extra = []
+    for attr, label in (
+        ("model", "Modell"),
+        ("solver", "Lösare"),
+        ("objective", "Målfunktion" + (f" ({objective_unit(siting)})" if proxy else "")),
+        ("gap", "Optimalitetsgap"),
+    ):
+        v = getattr(siting, attr, None)
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            continue
+        extra.append(f"{label}: {fmt_num(v, 3) if isinstance(v, float) else model_value_sv(v)}")
+    return [Block("p", "; ".join(extra) + ".")] if extra else []

@@ -7,7 +7,6 @@ the proposed sites, the known data gaps, and the method and data.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from proximity.maps.labels import (
 )
 from proximity.maps.site_views import (
     site_area_impact,
+    site_display_name,
     site_gini,
     site_nonprofits,
     site_table,
@@ -44,14 +44,19 @@ from proximity.maps.views import (
 from proximity.report.blocks import Block, render_html, render_md, write_files
 from proximity.report.charts import bar_chart, lorenz_chart, lorenz_points
 from proximity.report.method import gap_items, method_items
-from proximity.report.overview import INEQUALITY_SV, matrix_blocks, minutes_text
+from proximity.report.overview import (
+    INEQUALITY_SV,
+    matrix_blocks,
+    minutes_text,
+    model_blocks,
+    robustness_blocks,
+)
 from proximity.report.wording import (
     PROXY_FLAG_SV,
     WORDS,
     area_names,
     join_sv,
     nonprofit_cell,
-    objective_unit,
     site_unit,
     siting_scope,
     words,
@@ -461,7 +466,7 @@ def _site_row(r: _Report, s: pd.Series, site_label: str) -> list[str]:
     return [
         str(int(s["rank"])),
         site_label.format(n=int(s["rank"])),
-        str(s["name"] or "–"),
+        site_display_name(s["name"], int(s["rank"]), names.get(str(s["area_id"]))),
         str(s["site_id"]),
         names.get(str(s["area_id"]), str(s["area_id"])),
         fmt_int(s["marginal_gain"]),
@@ -547,23 +552,6 @@ def _effect_blocks(r: _Report) -> list[Block]:
     ]
 
 
-def _model_blocks(r: _Report) -> list[Block]:
-    """Model, solver, objective and optimality gap of the siting result."""
-    siting = r.siting
-    extra = []
-    for attr, label in (
-        ("model", "Modell"),
-        ("solver", "Lösare"),
-        ("objective", "Målfunktion" + (f" ({objective_unit(siting)})" if r.proxy else "")),
-        ("gap", "Optimalitetsgap"),
-    ):
-        v = getattr(siting, attr, None)
-        if v is None or (isinstance(v, float) and not math.isfinite(v)):
-            continue
-        extra.append(f"{label}: {fmt_num(v, 3) if isinstance(v, float) else v}")
-    return [Block("p", "; ".join(extra) + ".")] if extra else []
-
-
 def _site_blocks(r: _Report) -> list[Block]:
     """The proposed sites: table, Gini, effect per area and the model (if there are sites)."""
     if r.sites is None:
@@ -572,8 +560,9 @@ def _site_blocks(r: _Report) -> list[Block]:
     return [
         Block("h2", sites_name),
         *_site_table_blocks(r),
+        *robustness_blocks(r.siting, r.sites, r.names),
         *_effect_blocks(r),
-        *_model_blocks(r),
+        *model_blocks(r.siting, proxy=r.proxy),
     ]
 
 
