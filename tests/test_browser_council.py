@@ -50,7 +50,25 @@ window.addEventListener("load", function () { setTimeout(function () {
   var labels = Array.prototype.map.call(document.querySelectorAll(".px-site-label"), function (l) {
     var r = rect(l); r.text = l.textContent;
     r.visible = r.w > 0 && r.h > 0 && getComputedStyle(l).visibility !== "hidden"; return r; });
-  var r = {panels: panels, study_area: box, swatches: swatches, fills: fills, site_labels: labels,
+  var lum = function (c) { c = c.map(function (v) { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]; };
+  var ground = function (el) { while (el) { var m = getComputedStyle(el).backgroundColor
+      .match(/[\\d.]+/g).map(Number); if (m.length < 4 || m[3] > 0.5) { return m.slice(0, 3); }
+      el = el.parentElement; } return [255, 255, 255]; };
+  var low = [], checked = 0;
+  document.querySelectorAll(".px-box, .px-box *, .px-site-label, .leaflet-control-attribution, " +
+      ".leaflet-control-attribution *").forEach(function (el) {
+    var own = Array.prototype.some.call(el.childNodes, function (n) {
+      return n.nodeType === 3 && n.textContent.trim(); });
+    if (!own || !el.getClientRects().length) { return; }
+    checked += 1;
+    var a = lum(rgb(getComputedStyle(el).color)), b = lum(ground(el));
+    var ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) { low.push([el.textContent.trim().slice(0, 40), ratio]); }
+  });
+  var r = {low_contrast: low, contrast_checked: checked, aria_label: document.querySelector(".leaflet-container")
+      .getAttribute("aria-label"), panels: panels, study_area: box, swatches: swatches, fills: fills, site_labels: labels,
     area_labels: Array.prototype.map.call(document.querySelectorAll(".px-area-label"),
       function (l) { return l.textContent; }),
     viewport: [window.innerWidth, window.innerHeight],
@@ -191,6 +209,10 @@ def test_council_map_layout_legend_and_labels(council_page, tmp_path, kind):
         sw = r["swatches"][k]
         assert sw["fill"] == fill["fill"] and sw["opacity"] == pytest.approx(fill["opacity"])
         assert _composite(sw) == pytest.approx(_composite(fill), abs=0.5), (k, sw, fill)
+    # WCAG AA contrast (4.5:1) of every text in the panels, site labels and attribution
+    assert r["low_contrast"] == [], r["low_contrast"]
+    assert r["contrast_checked"] >= (8 if kind == "phone" else 30), r["contrast_checked"]
+    assert r["aria_label"].startswith("Karta: Andel som når ett bibliotek inom 10 minuters")
     # panels are keyboard buttons; closed on a phone, open on a desktop
     assert r["toggles"] == (["false", "false"] if kind == "phone" else ["true", "true"])
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from proximity.maps.elements import (
     Control,
     MapScript,
     ProximityMap,
+    js_json,
     panel_html,
     pin_html,
 )
@@ -95,7 +96,14 @@ def _title_html(ctx: MapContext) -> str:
 
 
 def _add_title_box(ctx: MapContext, fmap: ProximityMap) -> None:
-    """The title box (top left)."""
+    """The title box (top left); the map itself is labelled with the title and headline."""
+    label = js_json(f"Karta: {ctx.page_title}. {ctx.headline}".strip())
+    fmap.add_child(
+        MapScript(
+            "map.getContainer().setAttribute('role', 'region');\n"
+            f"map.getContainer().setAttribute('aria-label', {label});"
+        )
+    )
     fmap.add_child(
         Control(
             _title_html(ctx),
