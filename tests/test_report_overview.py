@@ -98,3 +98,17 @@ def test_report_robustness_and_swedish_model_names(report_inputs, tmp_path):
 def test_report_without_robustness_says_so(report_inputs, tmp_path):
     _, paths = mc.default_report(report_inputs, tmp_path)
     assert "Robusthet (om samma platser väljs" in paths["report.md"].read_text("utf-8")
+
+
+def test_minutes_below_one_are_explained(report_inputs, tmp_path):
+    import dataclasses
+
+    access = report_inputs["access"]
+    areas = access.areas.copy()
+    first = areas["area_id"] == "A1"
+    areas.loc[first, "mean_min"] = 0.0
+    inputs = dict(report_inputs, access=dataclasses.replace(access, areas=areas))
+    _, paths = mc.default_report(inputs, tmp_path)
+    md = paths["report.md"].read_text("utf-8")
+    assert "| Norr | 472 | 114 | 358 | 24,2\u00a0% | &lt;\u00a01 |" in md  # "< 1", escaped
+    assert "anslutningssträckan" in md

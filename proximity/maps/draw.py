@@ -62,6 +62,13 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _minutes(mean: float | None, lang: str) -> str:
+    """A mean time as shown: ``12,3``; ``< 1`` below a minute (the access leg is the trip)."""
+    if mean is None:
+        return "–"
+    return "<\u00a01" if mean < 1.0 else fmt_num(mean, 1, lang)
+
+
 def _class_token(share: float | None) -> str:
     """The class suffix of an area's CSS class (``0``…``5`` or ``none``), as in the legend."""
     k = share_class(share)
@@ -124,7 +131,7 @@ def _coverage_rows(
         (tx["covered"], fmt_int(cov, lang)),
         (tx["uncovered"], fmt_int(pop - cov, lang)),
         (tx["share"], fmt_pct(share, 1, lang) if share is not None else tx["no_data"]),
-        (tx["mean_min"], fmt_num(mean, 1, lang) if mean is not None else "–"),
+        (tx["mean_min"], _minutes(mean, lang)),
     ]
     if ctx.proxy:  # floor area is a relative weight: the share is the main figure
         prow.insert(0, prow.pop(3))

@@ -46,6 +46,7 @@ from proximity.report.charts import bar_chart, lorenz_chart, lorenz_points
 from proximity.report.method import gap_items, method_items
 from proximity.report.overview import (
     INEQUALITY_SV,
+    MINUTES_NOTE_SV,
     matrix_blocks,
     minutes_text,
     model_blocks,
@@ -412,9 +413,12 @@ def _coverage_blocks(r: _Report) -> list[Block]:
         f"{r.w['measure']} inom {r.t_txt} min gång till {r.cat.lower()} (%)",
         total_name=r.whole,
     )
+    means = pd.to_numeric(r.rows.get("mean_min", pd.Series(dtype=float)), errors="coerce")
+    note = [Block("p", MINUTES_NOTE_SV)] if bool((means < 1.0).any()) else []
     return [
         Block("h2", "Täckning per område"),
         _coverage_table(r),
+        *note,
         Block(
             "img",
             text=f"Stapeldiagram: {r.measure}",
