@@ -16,13 +16,20 @@ from typing import Any
 import folium
 
 from proximity._text import html_text
-from proximity.maps.elements import GeoJsonFeatures, ProximityMap, collection, feature
+from proximity.maps.elements import (
+    GeoJsonFeatures,
+    MapScript,
+    ProximityMap,
+    collection,
+    feature,
+)
 from proximity.maps.labels import category_label, fmt_int, fmt_pct, profile_label, threshold_text
 from proximity.maps.views import municipality_total
 from proximity.sources.city import is_municipality
 
 __all__ = [
     "CATEGORY_INDEFINITE_SV",
+    "DECLUTTER_JS",
     "add_area_labels",
     "add_boundary",
     "category_phrase",
@@ -139,6 +146,27 @@ def add_boundary(city: Any, areas_wgs84: Any, fmap: ProximityMap, lang: str = "s
     fmap.counts["boundary"] = 1
 
 
+#: Hides an area name that would overlap a site label, a site pin or an area name already
+#: shown (in page order); recomputed after each zoom, so names reappear when zooming in.
+DECLUTTER_JS = """
+function pxDeclutter() {
+  var box = function (e) { return e.getBoundingClientRect(); };
+  var hit = function (r, o) { return r.left < o.right && o.left < r.right &&
+    r.top < o.bottom && o.top < r.bottom; };
+  var taken = Array.prototype.map.call(
+    document.querySelectorAll(".px-site-label, .leaflet-marker-icon.px-site"), box);
+  document.querySelectorAll(".px-area-label span").forEach(function (el) {
+    el.style.visibility = "";
+    var r = box(el);
+    if (taken.some(function (o) { return hit(r, o); })) { el.style.visibility = "hidden"; }
+    else { taken.push(r); }
+  });
+}
+map.whenReady(function () { setTimeout(pxDeclutter, 10); });
+map.on("zoomend moveend", function () { setTimeout(pxDeclutter, 10); });
+"""
+
+
 def add_area_labels(areas_wgs84: Any, fmap: ProximityMap, lang: str = "sv") -> None:
     """Each area's name as a permanent label at a point inside it."""
     feats = []
@@ -154,4 +182,5 @@ def add_area_labels(areas_wgs84: Any, fmap: ProximityMap, lang: str = "sv") -> N
         }
         feats.append(feature(a.geometry.representative_point(), {"_icon": icon, "_static": 1}))
     _add_static_layer(fmap, feats, _TEXT[lang]["area_names"])
+    fmap.add_child(MapScript(DECLUTTER_JS))
     fmap.counts["area_labels"] = len(feats)
