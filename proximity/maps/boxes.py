@@ -20,7 +20,6 @@ from proximity.maps.elements import (
     Control,
     MapScript,
     ProximityMap,
-    js_json,
     panel_html,
     pin_html,
 )
@@ -97,19 +96,21 @@ def _title_html(ctx: MapContext) -> str:
 
 def _add_title_box(ctx: MapContext, fmap: ProximityMap) -> None:
     """The title box (top left); the map itself is labelled with the title and headline."""
-    label = js_json(f"Karta: {ctx.page_title}. {ctx.headline}".strip())
-    fmap.add_child(
-        MapScript(
-            "map.getContainer().setAttribute('role', 'region');\n"
-            f"map.getContainer().setAttribute('aria-label', {label});"
-        )
-    )
     fmap.add_child(
         Control(
             _title_html(ctx),
             element_id="px-title",
             position="topleft",
             css_class="px-box px-title",
+        )
+    )
+    fmap.add_child(  # the label is read from the box's text: no data in the script
+        MapScript(
+            "var t = document.querySelector('#px-title .px-heading');\n"
+            "var h = document.getElementById('px-headline');\n"
+            "map.getContainer().setAttribute('role', 'region');\n"
+            "map.getContainer().setAttribute('aria-label', 'Karta: ' + (t ? t.textContent : '')"
+            " + (h ? '. ' + h.textContent : ''));"
         )
     )
 
