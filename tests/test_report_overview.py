@@ -112,3 +112,15 @@ def test_minutes_below_one_are_explained(report_inputs, tmp_path):
     md = paths["report.md"].read_text("utf-8")
     assert "| Norr | 472 | 114 | 358 | 24,2\u00a0% | &lt;\u00a01 |" in md  # "< 1", escaped
     assert "anslutningssträckan" in md
+
+
+def test_report_html_accessible_basics(report_inputs, tmp_path):
+    import re
+
+    _, paths = mc.default_report(report_inputs, tmp_path)
+    page = paths["report.html"].read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>\n<html lang='sv'>")
+    alts = re.findall(r"<img [^>]*alt='([^']*)'", page)
+    assert len(alts) == page.count("<img ") >= 2 and all(a.strip() for a in alts)
+    # scrollable tables can be reached from the keyboard
+    assert page.count("<div class='table-wrap' tabindex='0'>") == page.count("<table>")
