@@ -130,3 +130,49 @@ def test_boundary_and_area_names_are_drawn(map_inputs):
     assert '"className":"px-boundary"' in page
     for name in ("Norr", "Öster", "Söder", "Väster"):
         assert f'"html":"<span>{name}</span>"' in page
+
+
+def test_walking_network_as_a_light_layer(map_inputs):
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    syn = mc_synthetic()
+    x0, y0 = syn.X0, syn.Y0
+    edges = gpd.GeoDataFrame(
+        geometry=[
+            LineString([(x0 + 100, y0 + 100), (x0 + 2000, y0 + 100)]),
+            LineString([(x0 + 2000, y0 + 100), (x0 + 2000, y0 + 3000)]),
+        ],
+        crs=3006,
+    )
+
+    class FakeNetwork:
+        def edges_gdf(self):
+            return edges
+
+    m = make_map(
+        map_inputs["city"],
+        map_inputs["access"],
+        category="library",
+        threshold_min=10,
+        profile="adult",
+        network=FakeNetwork(),
+    )
+    page = text(render_html(m))
+    assert m.counts["network_edges"] == 2
+    assert '"className":"px-network"' in page and "Gångnätverk (OpenStreetMap)" in page
+    assert page.index("px-network") < page.index('"className":"px-area')  # under the areas
+    plain = make_map(
+        map_inputs["city"],
+        map_inputs["access"],
+        category="library",
+        threshold_min=10,
+        profile="adult",
+    )
+    assert "network_edges" not in plain.counts
+
+
+def mc_synthetic():
+    from tests._maps_common import synthetic
+
+    return synthetic()

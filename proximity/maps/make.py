@@ -32,7 +32,13 @@ from proximity.maps.labels import (
     threshold_text,
     unit_text,
 )
-from proximity.maps.overlays import add_area_labels, add_boundary, headline_text, map_title
+from proximity.maps.overlays import (
+    add_area_labels,
+    add_boundary,
+    add_network,
+    headline_text,
+    map_title,
+)
 from proximity.maps.views import area_geometries, municipality_total, select_coverage, to_wgs84
 
 __all__ = ["make_map", "render_html", "save_map"]
@@ -57,6 +63,7 @@ def make_map(
     service_categories: Iterable[str] | None = None,
     all_services: bool = False,
     title: str | None = None,
+    network: Any = None,
 ) -> ProximityMap:
     """Build the coverage map of one category, threshold and walking profile.
 
@@ -100,6 +107,10 @@ def make_map(
     all_services
         Show every service layer at start; by default only ``category`` and the existing
         district offices are switched on (the others are in the layer control).
+    network
+        The walking network (a ``Network`` or a GeoDataFrame of lines), drawn as a light
+        layer under the areas so that the streets show when the background tiles cannot
+        load (offline). Default: not drawn (``Access`` does not carry the network).
     title
         A subtitle shown under the map's title (default: the city name). The title itself
         always says what the map shows ("Andel som når ett bibliotek inom 15 minuters
@@ -169,6 +180,8 @@ def make_map(
     )
     fmap = _new_map(ctx)
     _add_tiles(ctx, fmap)
+    if network is not None:
+        add_network(network, fmap, lang)
     _add_areas(ctx, fmap)
     add_boundary(city, areas, fmap, lang)
     add_area_labels(areas, fmap, lang)

@@ -32,6 +32,7 @@ __all__ = [
     "DECLUTTER_JS",
     "add_area_labels",
     "add_boundary",
+    "add_network",
     "category_phrase",
     "headline_text",
     "map_title",
@@ -184,3 +185,31 @@ def add_area_labels(areas_wgs84: Any, fmap: ProximityMap, lang: str = "sv") -> N
     _add_static_layer(fmap, feats, _TEXT[lang]["area_names"])
     fmap.add_child(MapScript(DECLUTTER_JS))
     fmap.counts["area_labels"] = len(feats)
+
+
+def add_network(network: Any, fmap: ProximityMap, lang: str = "sv") -> None:
+    """The walking network as a light layer, so that streets show when tiles cannot load.
+
+    ``network`` is anything with ``edges_gdf()`` (a :class:`proximity.network.Network`) or a
+    GeoDataFrame of lines. The lines are merged and coordinates rounded to about 1 m (6
+    decimals) to keep the page small.
+    """
+    import shapely
+
+    edges = network.edges_gdf() if hasattr(network, "edges_gdf") else network
+    if edges is None or len(edges) == 0:
+        fmap.counts["network_edges"] = 0
+        return
+    lines = edges.to_crs(4326) if edges.crs is not None else edges
+    merged = shapely.line_merge(shapely.union_all(lines.geometry.to_numpy()))
+    merged = shapely.set_precision(merged, 1e-6)
+    style = {
+        "color": "#7a7a7a",
+        "weight": 1,
+        "opacity": 0.7,
+        "className": "px-network",
+        "interactive": False,
+    }
+    name = "Gångnätverk (OpenStreetMap)" if lang == "sv" else "Walking network (OpenStreetMap)"
+    _add_static_layer(fmap, [feature(merged, {"_style": style})], name)
+    fmap.counts["network_edges"] = len(edges)
