@@ -75,6 +75,20 @@ window.addEventListener("load", function () { setTimeout(function () {
     toggles: Array.prototype.map.call(document.querySelectorAll("button.px-toggle"),
       function (b) { return b.getAttribute("aria-expanded"); }),
     lang: document.documentElement.lang, js_errors: window.__jsErrors};
+  // open the legend, then "Om kartan" (as a keyboard user does: the buttons get focus and
+  // are activated); on a phone only one stays open
+  var state = function () { return Array.prototype.map.call(
+    document.querySelectorAll("button.px-toggle"), function (b) {
+      return b.getAttribute("aria-expanded") + "/" + (b.nextElementSibling.hidden ? "hidden" : "shown");
+    }); };
+  var buttons = document.querySelectorAll("button.px-toggle");
+  buttons[0].focus(); r.focused = document.activeElement === buttons[0];
+  if (buttons[0].getAttribute("aria-expanded") === "false") { buttons[0].click(); }
+  r.after_legend = state();
+  if (buttons[1].getAttribute("aria-expanded") === "false") { buttons[1].click(); }
+  r.after_info = state();
+  r.open_panels = {legend: rect(document.querySelector("#px-legend")),
+                   info: rect(document.querySelector("#px-info"))};
   var pre = document.createElement("pre"); pre.id = "test-result";
   pre.textContent = JSON.stringify(r); document.body.appendChild(pre);
   if (window.parent !== window) { window.parent.postMessage(JSON.stringify(r), "*"); }
@@ -215,6 +229,13 @@ def test_council_map_layout_legend_and_labels(council_page, tmp_path, kind):
     assert r["aria_label"].startswith("Karta: Andel som når ett bibliotek inom 10 minuters")
     # panels are keyboard buttons; closed on a phone, open on a desktop
     assert r["toggles"] == (["false", "false"] if kind == "phone" else ["true", "true"])
+    assert r["focused"] is True
+    assert r["after_legend"][0] == "true/shown"
+    if kind == "phone":  # one panel at a time
+        assert r["after_info"] == ["false/hidden", "true/shown"], r["after_info"]
+    else:
+        assert r["after_info"] == ["true/shown", "true/shown"], r["after_info"]
+        assert not _overlap(r["open_panels"]["legend"], r["open_panels"]["info"])
     SHOTS.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots folder: {SHOTS}")
     shot = _screenshot(shot_page, SHOTS / f"map-{kind}.png", window, tmp_path)
