@@ -124,3 +124,11 @@ def test_report_html_accessible_basics(report_inputs, tmp_path):
     assert len(alts) == page.count("<img ") >= 2 and all(a.strip() for a in alts)
     # scrollable tables can be reached from the keyboard
     assert page.count("<div class='table-wrap' tabindex='0'>") == page.count("<table>")
+
+
+def test_report_has_the_headline(report_inputs, tmp_path):
+    _, paths = mc.default_report(report_inputs, tmp_path)
+    md = paths["report.md"].read_text("utf-8")
+    line = next(ln for ln in md.splitlines() if "av invånarna (" in ln)
+    assert line.startswith("12\u00a0% av invånarna (220 personer) når ett bibliotek inom 10 min")
+    assert line.endswith(", i dag 6\u00a0%.")

@@ -23,6 +23,7 @@ __all__ = [
     "INEQUALITY_SV",
     "MINUTES_NOTE_SV",
     "MODEL_VALUES_SV",
+    "headline",
     "matrix_blocks",
     "minutes_text",
     "model_blocks",
@@ -187,3 +188,27 @@ def model_blocks(siting: Any, *, proxy: bool = False) -> list[Block]:
             continue
         extra.append(f"{label}: {fmt_num(v, 3) if isinstance(v, float) else model_value_sv(v)}")
     return [Block("p", "; ".join(extra) + ".")] if extra else []
+
+
+def headline(
+    rows: pd.DataFrame,
+    total: pd.Series | None,
+    category: str,
+    threshold_min: float,
+    baseline_share: float | None = None,
+    *,
+    proxy: bool = False,
+) -> str:
+    """The map's headline as a report line: "35 % av invånarna (…) når …, i dag 2 %"."""
+    from proximity.maps.overlays import headline_text
+
+    return (
+        headline_text(
+            rows,
+            total,
+            category=category,
+            threshold_min=threshold_min,
+            baseline_share=baseline_share,
+        )
+        + "."
+    )

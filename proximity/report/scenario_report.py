@@ -47,6 +47,7 @@ from proximity.report.method import gap_items, method_items
 from proximity.report.overview import (
     INEQUALITY_SV,
     MINUTES_NOTE_SV,
+    headline,
     matrix_blocks,
     minutes_text,
     model_blocks,
@@ -210,6 +211,9 @@ def _heading_blocks(r: _Report) -> list[Block]:
             f"{r.measure} (gångprofil: {r.prof}). Beräknad {data_dates(r.city, r.access)['date']}.",
         ),
     ]
+    base = None if r.baseline is None else municipality_total(*_base_rows(r))["covered_share"]
+    line = headline(r.rows, r.total_row, r.category, r.threshold_min, base, proxy=r.proxy)
+    blocks.append(Block("p", line))
     if is_crowfly(r.access):
         blocks.append(
             Block(
@@ -228,13 +232,15 @@ def _heading_blocks(r: _Report) -> list[Block]:
 # ---- "Vad betyder detta?" ----------------------------------------------------------------
 
 
+def _base_rows(r: _Report) -> tuple[pd.DataFrame, pd.Series | None]:
+    return select_coverage(
+        r.baseline, category=r.category, threshold_min=r.threshold_min, profile=r.profile
+    )
+
+
 def _total_change(r: _Report) -> str:
     """The change of the total covered share against the baseline (percentage points)."""
-    bt = municipality_total(
-        *select_coverage(
-            r.baseline, category=r.category, threshold_min=r.threshold_min, profile=r.profile
-        )
-    )
+    bt = municipality_total(*_base_rows(r))
     d = 100.0 * (r.tot["covered_share"] - bt["covered_share"])
     return ("+" if d > 0 else "") + fmt_num(d)
 
