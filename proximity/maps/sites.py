@@ -84,7 +84,7 @@ function pxSpread() {
   });
 }
 map.whenReady(function () { setTimeout(pxSpread, 0); });
-map.on("zoomend moveend", pxSpread);
+map.on("zoomend moveend", function () { setTimeout(pxSpread, 0); });
 """
 
 
