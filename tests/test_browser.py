@@ -126,13 +126,18 @@ def _chromium_cmd(profile_dir: Path, *extra: str) -> list[str]:
     ]
 
 
-def _probe(page: Path, tmp_path: Path, tail: str = PROBE_TAIL) -> dict:
+def _probe(page: Path, tmp_path: Path, tail: str = PROBE_TAIL, window: str | None = None) -> dict:
     html = page.read_text("utf-8")
     probed = html.replace("<head>", "<head>" + PROBE_HEAD, 1).replace("</html>", tail + "</html>")
     probe_file = tmp_path / "probe.html"
     probe_file.write_text(probed, "utf-8")
     out = subprocess.run(
-        _chromium_cmd(tmp_path / "profile-dom", "--dump-dom", probe_file.as_uri()),
+        _chromium_cmd(
+            tmp_path / "profile-dom",
+            *([f"--window-size={window}"] if window else []),
+            "--dump-dom",
+            probe_file.as_uri(),
+        ),
         capture_output=True,
         text=True,
         timeout=120,
@@ -363,7 +368,7 @@ def test_payloads_in_the_map_never_run(poisoned, name, tmp_path):
     assert any(t["text"].startswith(f"{area} <img src=x") for t in r["popups"])
     assert f"{inj.bad('mkservices1')}" in r["marker_titles"]
     if name == "map":
-        assert r["title"] == inj.bad("mktitle")
+        assert r["title"].endswith(" – " + inj.bad("mktitle"))
         assert any("mknonprofitlabel <img src=x" in p["text"] for p in r["popups"])
         assert "mkcategory <img src=x" in r["boxes"]  # layer control and legend
         assert "mkunlocated1 <img src=x" in r["boxes"]  # the info box

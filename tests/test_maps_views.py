@@ -11,6 +11,8 @@ from proximity.maps.views import (
     categories_without_service,
     municipality_total,
     select_coverage,
+    share_class,
+    share_class_labels,
     share_colour,
     unlocated_services,
 )
@@ -20,9 +22,26 @@ from proximity.sources.city import TOTAL_AREA_ID
 def test_share_colour_classes():
     assert share_colour(None) == share_colour(float("nan")) == NO_DATA_COLOUR
     assert share_colour(0.0) == SHARE_COLOURS[0]
-    assert share_colour(0.5) == SHARE_COLOURS[1]
-    assert share_colour(0.94) == SHARE_COLOURS[3]
-    assert share_colour(0.95) == share_colour(1.0) == SHARE_COLOURS[-1]
+    assert share_colour(0.001) == SHARE_COLOURS[1]  # > 0 is not the 0 % class
+    assert share_colour(0.25) == share_colour(0.49) == SHARE_COLOURS[2]
+    assert share_colour(0.5) == SHARE_COLOURS[3]
+    assert share_colour(0.89) == SHARE_COLOURS[4]
+    assert share_colour(0.9) == share_colour(1.0) == SHARE_COLOURS[-1]
+    assert len(set(SHARE_COLOURS)) == 6 and NO_DATA_COLOUR not in SHARE_COLOURS
+
+
+def test_share_class_labels_are_swedish():
+    labels = [s.replace("\u00a0", " ") for s in share_class_labels("sv")]
+    assert labels == ["0 %", "> 0–25 %", "25–50 %", "50–75 %", "75–90 %", "90–100 %"]
+    assert [share_class(v) for v in (0.0, 0.1, 0.3, 0.6, 0.8, 0.95, None)] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        None,
+    ]
 
 
 def test_select_coverage_splits_off_the_total_row(map_inputs):

@@ -48,3 +48,24 @@ def test_area_profile_candidates_by_keyword_or_by_position(report_inputs, tmp_pa
     assert pos == kw
     with pytest.raises(TypeError, match="candidates"):
         area_profile(tmp_path / "both", *args, cands, candidates=cands)
+
+
+def test_area_profile_consistent_with_its_own_tables(report_inputs, tmp_path):
+    """A chosen site located in the area is listed even when its area_id is of another level;
+    without nearest-service data the profile does not claim there are no walking times."""
+    import dataclasses
+
+    siting = report_inputs["siting"]
+    other_level = dataclasses.replace(
+        siting, per_site=siting.per_site.assign(area_id=["S9", "S8", "S7"])
+    )
+    access = report_inputs["access"]
+    access = dataclasses.replace(access, points=access.points.drop(columns=["service_id"]))
+    md = area_profile(tmp_path, report_inputs["city"], access, "A2", other_level)[
+        "omrade_A2.md"
+    ].read_text("utf-8")
+    assert "Inga kandidatplatser" not in md
+    assert "| c7 | Biblioteket Öster |  | Föreslaget stadsdelskontor nr 1 |" in md
+    assert "Inga gångtider" not in md
+    assert "gångtiderna per kategori står i tabellen ovan" in md
+    assert "| 0,0 |" not in md.split("Luckor")[0]

@@ -258,7 +258,10 @@ def test_site_table_gini_of_coverage_share(report, report_inputs, tmp_path):
     rows = mc.table(md, "Rang")
     assert rows[0][9] == "0,420 → 0,310 (-0,110)"
     assert "0,420 utan förslagen, 0,150 med alla förslag" in md
-    assert "Gini för gångtid" in md and "Gini-koefficient" not in md
+    # each inequality measure named by what it measures, with the better direction
+    assert "Ojämlikhet i gångtid (Gini-koefficient för gångtiden" in md
+    assert "Ojämlikhet i andel som når en tjänst mellan områden" in md
+    assert md.count("lägre är jämlikare") == 2
     # results from before the rename: gini_before / gini_after / delta_gini
     old = report_inputs["siting"].per_site.rename(
         columns={

@@ -20,6 +20,7 @@ from proximity.maps.elements import (
     Control,
     MapScript,
     ProximityMap,
+    panel_html,
     pin_html,
 )
 from proximity.maps.labels import (
@@ -28,7 +29,6 @@ from proximity.maps.labels import (
     category_label,
     distance_method_text,
     fmt_int,
-    fmt_num,
     is_crowfly,
     profile_label,
     quality_detail_html,
@@ -36,12 +36,13 @@ from proximity.maps.labels import (
     snap_quality_text,
 )
 from proximity.maps.views import (
+    AREA_FILL_OPACITY,
     NO_DATA_COLOUR,
-    SHARE_BREAKS,
     SHARE_COLOURS,
     categories_without_service,
     data_dates,
     quality_counts,
+    share_class_labels,
     unlocated_services,
 )
 
@@ -49,12 +50,10 @@ __all__: list[str] = []
 
 
 def _add_layer_control(ctx: MapContext, fmap: ProximityMap) -> None:
-    """The layer switcher (expanded on wide screens), the scale bar and hidden failed tiles."""
-    lc = folium.LayerControl(collapsed=True, position="topright")
-    lc.add_to(fmap)
+    """The layer switcher (collapsed: it would cover the map), scale bar, hidden failed tiles."""
+    folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
     fmap.add_child(
         MapScript(
-            f"if (window.innerWidth >= 900) {{ {lc.get_name()}.expand(); }}\n"
             "if (window.innerWidth < 640) { map.attributionControl.setPrefix(false); }\n"
             "if (window.innerWidth >= 640) {"
             " L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map); }\n"
@@ -67,7 +66,11 @@ def _add_layer_control(ctx: MapContext, fmap: ProximityMap) -> None:
 def _title_html(ctx: MapContext) -> str:
     """The title with flag lines: crow-fly distances, floor-area proxy, unlocated services."""
     tx, access = ctx.tx, ctx.access
-    title_html = f"<div>{html_text(ctx.page_title)}</div>"
+    title_html = f"<h1 class='px-heading'>{html_text(ctx.page_title)}</h1>"
+    if ctx.subtitle:
+        title_html += f"<div class='px-subtitle'>{html_text(ctx.subtitle)}</div>"
+    if ctx.headline:
+        title_html += f"<div class='px-headline' id='px-headline'>{html_text(ctx.headline)}</div>"
     if is_crowfly(access):
         title_html += (
             f"<div class='px-flag' id='px-crowfly-title'>⚠ {html_text(tx['method'])}: "
@@ -92,7 +95,7 @@ def _title_html(ctx: MapContext) -> str:
 
 
 def _add_title_box(ctx: MapContext, fmap: ProximityMap) -> None:
-    """The title box (top left)."""
+    """The title box (top left); the map itself is labelled with the title and headline."""
     fmap.add_child(
         Control(
             _title_html(ctx),
@@ -101,23 +104,34 @@ def _add_title_box(ctx: MapContext, fmap: ProximityMap) -> None:
             css_class="px-box px-title",
         )
     )
+    fmap.add_child(  # the label is read from the box's text: no data in the script
+        MapScript(
+            "var t = document.querySelector('#px-title .px-heading');\n"
+            "var h = document.getElementById('px-headline');\n"
+            "map.getContainer().setAttribute('role', 'region');\n"
+            "map.getContainer().setAttribute('aria-label', 'Karta: ' + (t ? t.textContent : '')"
+            " + (h ? '. ' + h.textContent : ''));"
+        )
+    )
+
+
+def _swatch(colour: str, cls: str) -> str:
+    """A legend swatch painted like an area: same fill colour and opacity, same background."""
+    return (
+        f"<span class='px-swatch {cls}'><span class='px-swatch-fill' "
+        f"style='background:{colour};opacity:{AREA_FILL_OPACITY}'></span></span>"
+    )
 
 
 def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mapping[str, int]) -> str:
     """Share classes, service pins of the drawn categories, sites and residents."""
     tx, lang = ctx.tx, ctx.lang
     rows = [f"<div><b>{html_text(ctx.measure)}</b><br>{html_text(ctx.cat_label)}</div>"]
-    for i, colour in enumerate(SHARE_COLOURS):
-        lo = fmt_num(100 * SHARE_BREAKS[i], 0, lang)
-        hi = fmt_num(100 * SHARE_BREAKS[i + 1], 0, lang)
-        rng = f"{lo}–{hi}\u00a0%" if i < len(SHARE_COLOURS) - 1 else f"≥\u00a0{lo}\u00a0%"
-        rows.append(
-            f"<div class='px-legend-row'><span class='px-swatch' style='background:{colour}'>"
-            f"</span>{rng}</div>"
-        )
+    for i, (colour, text) in enumerate(zip(SHARE_COLOURS, share_class_labels(lang), strict=True)):
+        rows.append(f"<div class='px-legend-row'>{_swatch(colour, f'px-class-{i}')}{text}</div>")
     rows.append(
-        f"<div class='px-legend-row'><span class='px-swatch' style='background:{NO_DATA_COLOUR}'>"
-        f"</span>{html_text(tx['no_data'])}</div>"
+        f"<div class='px-legend-row'>{_swatch(NO_DATA_COLOUR, 'px-class-none')}"
+        f"{html_text(tx['no_data'])}</div>"
     )
     for cat in used_categories:
         icon, colour = CATEGORY_STYLE.get(cat, DEFAULT_STYLE)
@@ -138,11 +152,7 @@ def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mappin
             "<div class='px-legend-row'><span class='px-swatch' style='background:#f16913;"
             f"border-radius:50%;width:14px'></span>{html_text(tx['residents'])}</div>"
         )
-    return (
-        f"<details open data-collapse-narrow><summary>{html_text(tx['legend'])}</summary>"
-        + "".join(rows)
-        + "</details>"
-    )
+    return panel_html(tx["legend"], "".join(rows), "px-legend-body")
 
 
 def _add_legend(ctx: MapContext, fmap: ProximityMap, used_categories: Sequence[str]) -> None:
@@ -270,10 +280,7 @@ def _info_html(ctx: MapContext) -> str:
     items.append(f"<li>{html_text(tx['approx'])}:<ul>{''.join(_approx_items(ctx))}</ul></li>")
     items.extend(_gaps_html(ctx.city, lang, ctx.category))
     items.append(f"<li>{html_text(OSM_ATTRIBUTION[lang])}</li>")
-    return (
-        f"<details open data-collapse-narrow><summary>{html_text(tx['info'])}</summary>"
-        f"<ul>{''.join(items)}</ul></details>"
-    )
+    return panel_html(tx["info"], f"<ul>{''.join(items)}</ul>", "px-info-body")
 
 
 def _add_info_box(ctx: MapContext, fmap: ProximityMap) -> None:

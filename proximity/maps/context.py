@@ -32,7 +32,11 @@ class MapContext:
     areas, area_names, crs
         The area polygons in EPSG:4326 (``area_id`` as text), their names, the city's CRS.
     measure, cat_label, page_title
-        "Andel invånare inom 10 minuters gång", the category label and the page title.
+        "Andel invånare inom 10 minuters gång", the category label and the map's title
+        ("Andel som når ett bibliotek inom 15 minuters promenad (vuxen)").
+    subtitle, headline
+        The line under the title (scenario title or city name) and the answer in one line
+        ("35 % av invånarna (52 337 personer) når …, i dag 2 %").
     offline, tiles, show_residents, isochrones, candidates, cluster_services,
     service_categories, all_services
         The options of :func:`~proximity.maps.make_map`.
@@ -55,6 +59,8 @@ class MapContext:
     measure: str
     cat_label: str
     page_title: str
+    subtitle: str = ""
+    headline: str = ""
     offline: bool = True
     tiles: bool = True
     show_residents: bool = False

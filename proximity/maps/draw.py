@@ -36,32 +36,43 @@ from proximity.maps.elements import (
     popup_table,
 )
 from proximity.maps.labels import (
-    GAP_TEXT,
     OSM_ATTRIBUTION,
     category_label,
     fmt_int,
     fmt_num,
     fmt_pct,
     quality_label,
-    site_labels,
     threshold_text,
 )
 from proximity.maps.site_views import (
-    nonprofit_absence_text,
-    site_area_impact,
-    site_gini,
-    site_nonprofit_label,
-    site_nonprofits,
-    site_table,
     siting_area_effect,
 )
-from proximity.maps.views import finite_or_none, share_colour, to_wgs84
+from proximity.maps.views import (
+    AREA_FILL_OPACITY,
+    finite_or_none,
+    share_class,
+    share_colour,
+    to_wgs84,
+)
 
 __all__: list[str] = []
 
 
 def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _minutes(mean: float | None, lang: str) -> str:
+    """A mean time as shown: ``12,3``; ``< 1`` below a minute (the access leg is the trip)."""
+    if mean is None:
+        return "–"
+    return "<\u00a01" if mean < 1.0 else fmt_num(mean, 1, lang)
+
+
+def _class_token(share: float | None) -> str:
+    """The class suffix of an area's CSS class (``0``…``5`` or ``none``), as in the legend."""
+    k = share_class(share)
+    return "none" if k is None else str(k)
 
 
 def _layer_name(text: str) -> str:
@@ -120,7 +131,7 @@ def _coverage_rows(
         (tx["covered"], fmt_int(cov, lang)),
         (tx["uncovered"], fmt_int(pop - cov, lang)),
         (tx["share"], fmt_pct(share, 1, lang) if share is not None else tx["no_data"]),
-        (tx["mean_min"], fmt_num(mean, 1, lang) if mean is not None else "–"),
+        (tx["mean_min"], _minutes(mean, lang)),
     ]
     if ctx.proxy:  # floor area is a relative weight: the share is the main figure
         prow.insert(0, prow.pop(3))
@@ -170,8 +181,8 @@ def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
             "fillColor": share_colour(share),
             "color": "#444444",
             "weight": 1.5,
-            "fillOpacity": 0.6,
-            "className": "px-area",
+            "fillOpacity": AREA_FILL_OPACITY,
+            "className": f"px-area px-class-{_class_token(share)}",
         }
         props = {
             "area_id": aid,
@@ -401,123 +412,11 @@ def _add_services(ctx: MapContext, fmap: ProximityMap) -> list[str]:
     return used_categories
 
 
-# ---- proposed sites ------------------------------------------------------------------------
-
-
-def _located_sites(ctx: MapContext) -> pd.DataFrame:
-    """:func:`~proximity.maps.site_views.site_table`; every site must have a location.
-
-    Raises
-    ------
-    ParameterError
-        When a chosen site cannot be located.
-    """
-    table = site_table(ctx.siting, ctx.city, ctx.candidates)
-    located = table.dropna(subset=["lon", "lat"])
-    if len(located) < len(table):
-        missing = table.loc[table["lon"].isna(), "site_id"].tolist()
-        raise ParameterError(
-            f"Cannot locate proposed sites: {', '.join(missing)}.",
-            fix="Pass candidates= (a GeoDataFrame with the candidate ids and geometry) or "
-            "a SitingResult whose per_site table has coordinates.",
-        )
-    return table
-
-
-def _impact_html(ctx: MapContext, site_id: str) -> str:
-    """The newly covered population per area of one site (largest first)."""
-    names = ctx.area_names
-    impact = [(names.get(a, a), v) for a, v in site_area_impact(ctx.siting, site_id)]
-    if not impact:
-        return ""
-    return (
-        f"<b>{html_text(ctx.tx['impact'])}</b><ul>"
-        + "".join(
-            f"<li>{html_text(a)}: +{fmt_int(v, ctx.lang)}{ctx.tx['count_suffix']}</li>"
-            for a, v in impact
-        )
-        + "</ul>"
-    )
-
-
-def _gini_html(ctx: MapContext, site_id: str) -> str:
-    """The Gini of the covered share between areas before → after the site, if known."""
-    gini = site_gini(ctx.siting, site_id)
-    if gini is None:
-        return ""
-    gb, ga, gd = gini
-    lang = ctx.lang
-    return (
-        f"<div class='px-gini-share'><b>{html_text(GAP_TEXT[lang]['gini_share'])}"
-        f"</b>: {fmt_num(gb, 3, lang)} → {fmt_num(ga, 3, lang)} "
-        f"({'+' if gd > 0 else ''}{fmt_num(gd, 3, lang)})</div>"
-    )
-
-
-def _nonprofits_html(ctx: MapContext, site: pd.Series) -> str:
-    """Non-profits near one site, or a wording that claims no absence the data lacks."""
-    siting, city, lang, sid = ctx.siting, ctx.city, ctx.lang, site["site_id"]
-    orgs = site_nonprofits(siting, city, sid, (site["lon"], site["lat"]))
-    np_label = site_nonprofit_label(siting, city, sid, lang)
-    out = f"<b>{html_text(ctx.tx['nonprofits'])}</b>"
-    if not orgs:
-        absent = nonprofit_absence_text(siting, city, sid, lang)
-        return out + f": <span class='px-nonprofits-absent'>{html_text(absent)}</span>"
-    if np_label:
-        out += f": {html_text(np_label)}"
-    return (
-        out
-        + "<ul>"
-        + "".join(
-            f"<li>{html_text(nm)}"
-            + (f" ({html_text(kind)})" if kind else "")
-            + (f", {fmt_int(d, lang)} m" if d is not None else "")
-            + "</li>"
-            for nm, kind, d in orgs
-        )
-        + "</ul>"
-    )
-
-
-def _site_feature(ctx: MapContext, s: pd.Series, site_label: str, unit: str) -> dict[str, Any]:
-    """The numbered pin of one proposed site with its popup."""
-    from shapely.geometry import Point
-
-    tx, lang = ctx.tx, ctx.lang
-    n = int(s["rank"])
-    label = site_label.format(n=n)
-    prow = [(tx["rank"], str(n)), (unit, fmt_int(s["marginal_gain"], lang))]
-    if s["area_id"]:
-        prow.append((tx["area"], ctx.area_names.get(str(s["area_id"]), str(s["area_id"]))))
-    extra = (
-        _impact_html(ctx, s["site_id"]) + _gini_html(ctx, s["site_id"]) + _nonprofits_html(ctx, s)
-    )
-    marker = {
-        "className": "px-marker px-site",
-        "html": f'<div class="px-site-pin"><span>{n}</span></div>',
-        "iconSize": [34, 34],
-        "iconAnchor": [17, 34],
-        "popupAnchor": [0, -30],
-    }
-    props = {
-        "_icon": marker,
-        "_title": label,
-        "_popup": popup_table(label, prow, extra),
-        "_z": 1000 - n,
-    }
-    return feature(Point(float(s["lon"]), float(s["lat"])), props)
+# ---- proposed sites (proximity.maps.sites) -------------------------------------------------
 
 
 def _add_sites(ctx: MapContext, fmap: ProximityMap) -> None:
-    """The proposed sites, numbered by rank (if there is a siting result with sites)."""
-    fmap.counts["sites"] = 0
-    siting = ctx.siting
-    if siting is None or not len(list(getattr(siting, "chosen", []) or [])):
-        return
-    table = _located_sites(ctx)
-    site_label, sites_name = site_labels(siting, ctx.lang)
-    mclp = str(getattr(siting, "model", "mclp")) == "mclp"
-    unit = ctx.tx["site_cover"] if mclp else ctx.tx["gain"]
-    feats = [_site_feature(ctx, s, site_label, unit) for _, s in table.iterrows()]
-    _add_layer(fmap, feats, name=sites_name, show=True)
-    fmap.counts["sites"] = len(feats)
+    """The proposed sites, numbered by rank and named (see :mod:`proximity.maps.sites`)."""
+    from proximity.maps.sites import add_sites
+
+    add_sites(ctx, fmap, _add_layer)

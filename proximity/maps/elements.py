@@ -33,6 +33,7 @@ __all__ = [
     "collection",
     "feature",
     "js_json",
+    "panel_html",
     "pin_html",
     "popup_table",
 ]
@@ -108,6 +109,10 @@ class GeoJsonFeatures(MacroElement):
                 pointToLayer: function (f, latlng) {
                     var p = f.properties;
                     if (p._icon) {
+                        if (p._static) {
+                            return L.marker(latlng, {icon: L.divIcon(p._icon),
+                                interactive: false, keyboard: false, zIndexOffset: -500});
+                        }
                         return L.marker(latlng, {icon: L.divIcon(p._icon),
                             title: p._title || "", alt: p._title || "",
                             riseOnHover: true, zIndexOffset: p._z || 0});
@@ -149,9 +154,22 @@ class Control(MacroElement):
                 div.innerHTML = {{ this.html_json }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
-                if (window.innerWidth < 640) {
-                    var d = div.querySelector("details[data-collapse-narrow]");
-                    if (d) { d.open = false; }
+                var b = div.querySelector("button.px-toggle");
+                if (b) {
+                    var body = b.nextElementSibling;
+                    var set = function (open) {
+                        b.setAttribute("aria-expanded", open ? "true" : "false");
+                        body.hidden = !open;
+                    };
+                    b.addEventListener("click", function () {
+                        var open = b.getAttribute("aria-expanded") !== "true";
+                        if (open && window.innerWidth < 640) {  // one panel at a time
+                            document.querySelectorAll("button.px-toggle[aria-expanded=true]")
+                                .forEach(function (o) { if (o !== b) { o.click(); } });
+                        }
+                        set(open);
+                    });
+                    if (window.innerWidth < 640) { set(false); }
                 }
                 return div;
             };
@@ -197,11 +215,21 @@ CSS = """
 .px-box { background: rgba(255,255,255,0.95); padding: 6px 10px; border-radius: 6px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 14px; line-height: 1.35;
   max-width: min(340px, 70vw); max-height: 55vh; overflow-y: auto; color: #222; }
-.px-box summary { cursor: pointer; font-weight: 600; }
+.px-toggle { font: inherit; font-weight: 600; background: none; border: none; padding: 2px 0;
+  cursor: pointer; color: #222; }
+.px-toggle::before { content: "▾ "; }
+.px-toggle[aria-expanded=false]::before { content: "▸ "; }
+.px-toggle:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
 .px-box ul { margin: 4px 0; padding-left: 18px; }
 .px-title { font-size: 15px; font-weight: 600; max-width: min(520px, 75vw); }
+.px-heading { font-size: inherit; margin: 0; }
+.px-subtitle { font-weight: 400; font-size: 13px; color: #444; }
+.px-headline { margin-top: 4px; padding: 3px 6px; background: #eef3fb; border-left: 4px solid #2a788e;
+  font-weight: 600; }
 .px-legend-row { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
-.px-swatch { width: 18px; height: 14px; border: 1px solid #777; flex: none; }
+.px-swatch { width: 18px; height: 14px; border: 1.5px solid #444444; flex: none;
+  background: #f4f2ee; display: inline-block; box-sizing: border-box; }
+.px-swatch-fill { display: block; width: 100%; height: 100%; }
 .px-flag { color: #8a1c00; background: #fff1e6; border-left: 4px solid #d94801;
   padding: 3px 6px; margin: 4px 0; font-weight: 600; }
 .px-pin { width: 26px; height: 26px; border-radius: 50%; border: 2px solid #fff;
@@ -212,6 +240,15 @@ CSS = """
   display: flex; align-items: center; justify-content: center; box-sizing: border-box; }
 .px-site-pin span { transform: rotate(45deg); color: #fff; font-weight: 700; font-size: 15px; }
 .px-office-pin { border-radius: 4px; }
+.px-site-label { position: absolute; left: 36px; top: 0; white-space: nowrap; font-weight: 700;
+  font-size: 13px; color: #1a1a1a; background: rgba(255,255,255,0.92); padding: 1px 5px;
+  border: 1px solid #c51b7d; border-radius: 3px; pointer-events: none; }
+.px-site-leader { position: absolute; left: 35px; top: 10px; width: 0; display: none;
+  border-left: 2px solid #c51b7d; pointer-events: none; }
+.px-area-label span { position: absolute; transform: translate(-50%, -50%); }
+.px-area-label { background: transparent; border: none; color: #111; font-size: 12px;
+  font-weight: 600; white-space: nowrap; text-align: center; pointer-events: none;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
 .px-popup table { border-collapse: collapse; font-size: 13px; }
 .px-popup td, .px-popup th { padding: 1px 6px 1px 0; text-align: left; vertical-align: top; }
 .px-popup td.num { text-align: right; }
@@ -231,6 +268,19 @@ def pin_html(icon: str, colour: str, extra_class: str = "") -> str:
     return (
         f'<div class="px-pin {extra_class}" style="background:{colour}">'
         f'<i class="fa-solid fa-{icon}" aria-hidden="true"></i></div>'
+    )
+
+
+def panel_html(label: str, body: str, body_id: str) -> str:
+    """A panel that opens and closes from the keyboard: a button with ``aria-expanded``.
+
+    ``label`` is plain text (escaped here), ``body`` is HTML. Open at start, closed on
+    narrow screens (see :class:`Control`).
+    """
+    return (
+        f"<button type='button' class='px-toggle' aria-expanded='true' "
+        f"aria-controls='{body_id}'>{html_text(label)}</button>"
+        f"<div class='px-panel-body' id='{body_id}'>{body}</div>"
     )
 
 

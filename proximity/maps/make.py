@@ -29,11 +29,17 @@ from proximity.maps.labels import (
     category_label,
     check_lang,
     is_population_proxy,
-    profile_label,
     threshold_text,
     unit_text,
 )
-from proximity.maps.views import area_geometries, select_coverage, to_wgs84
+from proximity.maps.overlays import (
+    add_area_labels,
+    add_boundary,
+    add_network,
+    headline_text,
+    map_title,
+)
+from proximity.maps.views import area_geometries, municipality_total, select_coverage, to_wgs84
 
 __all__ = ["make_map", "render_html", "save_map"]
 
@@ -57,6 +63,7 @@ def make_map(
     service_categories: Iterable[str] | None = None,
     all_services: bool = False,
     title: str | None = None,
+    network: Any = None,
 ) -> ProximityMap:
     """Build the coverage map of one category, threshold and walking profile.
 
@@ -100,8 +107,14 @@ def make_map(
     all_services
         Show every service layer at start; by default only ``category`` and the existing
         district offices are switched on (the others are in the layer control).
+    network
+        The walking network (a ``Network`` or a GeoDataFrame of lines), drawn as a light
+        layer under the areas so that the streets show when the background tiles cannot
+        load (offline). Default: not drawn (``Access`` does not carry the network).
     title
-        Title shown on the map (default: city name and the measure).
+        A subtitle shown under the map's title (default: the city name). The title itself
+        always says what the map shows ("Andel som når ett bibliotek inom 15 minuters
+        promenad (vuxen)"), with a headline of the municipal total below it.
 
     Returns
     -------
@@ -117,22 +130,24 @@ def make_map(
     lang = check_lang(lang)
     proxy = is_population_proxy(access, city)
     tx = unit_text(lang, proxy)  # floor-area wording when the population is a proxy
-    rows, _total = select_coverage(
+    rows, total = select_coverage(
         access, category=category, threshold_min=threshold_min, profile=profile
     )
-    base_rows = None
-    if baseline is not None:
-        base_rows, _ = select_coverage(
-            baseline, category=category, threshold_min=threshold_min, profile=profile
-        )
-        base_rows = base_rows.set_index("area_id")
+    base_rows, base_share = _baseline(baseline, category, threshold_min, profile)
     crs = getattr(city, "crs", None)
     areas = _areas_wgs84(city, access, crs)
     measure = tx["share_title"].format(t=threshold_text(threshold_min))
     cat_label = category_label(category, lang)
-    measure_full = (
-        f"{measure} {tx['to']} {cat_label.lower()} "
-        f"({tx['profile']}: {profile_label(profile, lang)})"
+    heading = map_title(category, threshold_min, profile, lang=lang, proxy=proxy)
+    subtitle = title or str(getattr(city, "name", "") or "")
+    headline = headline_text(
+        rows,
+        total,
+        category=category,
+        threshold_min=threshold_min,
+        lang=lang,
+        proxy=proxy,
+        baseline_share=base_share,
     )
     ctx = MapContext(
         city=city,
@@ -151,7 +166,9 @@ def make_map(
         crs=crs,
         measure=measure,
         cat_label=cat_label,
-        page_title=title or f"{getattr(city, 'name', '') or ''}: {measure_full}".strip(": "),
+        page_title=heading,
+        subtitle=subtitle,
+        headline=headline,
         offline=offline,
         tiles=tiles,
         show_residents=show_residents,
@@ -163,7 +180,11 @@ def make_map(
     )
     fmap = _new_map(ctx)
     _add_tiles(ctx, fmap)
+    if network is not None:
+        add_network(network, fmap, lang)
     _add_areas(ctx, fmap)
+    add_boundary(city, areas, fmap, lang)
+    add_area_labels(areas, fmap, lang)
     _add_isochrones(ctx, fmap)
     _add_residents(ctx, fmap)
     used_categories = _add_services(ctx, fmap)
@@ -175,6 +196,19 @@ def make_map(
     minx, miny, maxx, maxy = areas.total_bounds
     fmap.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
     return fmap
+
+
+def _baseline(
+    baseline: Any, category: str, threshold_min: float, profile: str
+) -> tuple[Any, float | None]:
+    """The baseline's rows indexed by ``area_id`` and its total covered share (or ``None``)."""
+    if baseline is None:
+        return None, None
+    base_rows, base_total = select_coverage(
+        baseline, category=category, threshold_min=threshold_min, profile=profile
+    )
+    share = municipality_total(base_rows, base_total)["covered_share"]
+    return base_rows.set_index("area_id"), share
 
 
 def _areas_wgs84(city: Any, access: Any, crs: Any) -> Any:
@@ -220,7 +254,8 @@ def _new_map(ctx: MapContext) -> ProximityMap:
     fmap.counts = {}
     fig = fmap.get_root()
     assert isinstance(fig, Figure)
-    fig.header.add_child(Raw(f"<title>{html_text(ctx.page_title)}</title>"), name="px_title")
+    doc_title = f"{ctx.page_title} – {ctx.subtitle}" if ctx.subtitle else ctx.page_title
+    fig.header.add_child(Raw(f"<title>{html_text(doc_title)}</title>"), name="px_title")
     if ctx.offline:
         fmap.default_js = []
         fmap.default_css = []
@@ -228,6 +263,20 @@ def _new_map(ctx: MapContext) -> ProximityMap:
             fig.header.add_child(Raw(asset_comment(asset)), name=f"px_{asset}")
     fig.header.add_child(Raw(CSS), name="px_css")
     return fmap
+
+
+def _stable_ids(root: Any) -> None:
+    """Give every element of the page a deterministic id, in tree order.
+
+    folium's ids are random (``uuid4``); these make the same map render to the same bytes.
+    """
+    stack = [root]
+    n = 0
+    while stack:
+        el = stack.pop()
+        el._id = f"{n:04d}"
+        n += 1
+        stack.extend(reversed(list(getattr(el, "_children", {}).values())))
 
 
 def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
@@ -250,6 +299,7 @@ def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
     if offline is None:
         offline = bool(getattr(m, "offline", True))
     fig = m.get_root()
+    _stable_ids(fig)
     page = fig.render()
     lang = getattr(m, "lang", "sv")
     page = page.replace("<html>", f'<html lang="{lang}">', 1)

@@ -6,6 +6,7 @@ non-profits (and what to say when none is listed) and the Gini of the covered sh
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -13,13 +14,18 @@ import pandas as pd
 
 from proximity.maps.labels import GAP_TEXT, fmt_int
 from proximity.maps.views import finite_or_none, to_wgs84
+from proximity.sources.city import TOTAL_AREA_ID
 
 __all__ = [
+    "GRID_NAME",
+    "cumulative_shares",
     "nonprofit_absence_text",
     "site_area_impact",
+    "site_display_name",
     "site_gini",
     "site_nonprofit_label",
     "site_nonprofits",
+    "site_robustness",
     "site_table",
     "siting_area_effect",
 ]
@@ -285,3 +291,61 @@ def site_gini(siting: Any, site_id: str) -> tuple[float, float, float] | None:
     if b is None or a is None or d is None:
         return None
     return float(b), float(a), float(d)
+
+
+#: The name of a grid candidate without a name: rank and area.
+GRID_NAME = {"sv": "Rutnätspunkt {n} ({a})", "en": "Grid point {n} ({a})"}
+
+
+def site_display_name(name: Any, rank: int, area_name: str | None, lang: str = "sv") -> str:
+    """The name a site is shown by: its own name, else "Rutnätspunkt N (område)"."""
+    text = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name)
+    if text.strip():
+        return text.strip()
+    area = area_name or ("okänt område" if lang == "sv" else "unknown area")
+    return GRID_NAME[lang].format(n=int(rank), a=area)
+
+
+def site_robustness(siting: Any, site_id: str) -> tuple[int, int] | float | None:
+    """How often a site is chosen across the robustness scenarios (profiles × thresholds).
+
+    ``(times chosen, scenarios)`` from ``siting.robustness``, else the share from
+    ``per_site.robustness_share``, else ``None`` (no robustness computed).
+    """
+    rob = getattr(siting, "robustness", None)
+    if isinstance(rob, pd.DataFrame) and {"candidate_id", "times_chosen", "n_scenarios"} <= set(
+        rob.columns
+    ):
+        row = rob.loc[rob["candidate_id"].astype(str) == str(site_id)]
+        if len(row) and int(row.iloc[0]["n_scenarios"]) > 0:
+            return int(row.iloc[0]["times_chosen"]), int(row.iloc[0]["n_scenarios"])
+    ps = getattr(siting, "per_site", None)
+    if ps is not None and len(ps) and "robustness_share" in ps:
+        ps = pd.DataFrame(ps)
+        idc = next((c for c in ("candidate_id", "site_id", "id") if c in ps), None)
+        if idc is not None:
+            row = ps.loc[ps[idc].astype(str) == str(site_id)]
+            if len(row):
+                return finite_or_none(row.iloc[0]["robustness_share"])
+    return None
+
+
+def cumulative_shares(siting: Any, table: pd.DataFrame) -> list[float | None]:
+    """Covered share of the whole population after sites 1…n (MCLP: before + gains).
+
+    From ``per_area``'s total row (``population``, ``covered_before``); ``None`` when the
+    result has no such table or is not a coverage model.
+    """
+    pa = getattr(siting, "per_area", None)
+    mclp = str(getattr(siting, "model", "mclp")) == "mclp"
+    if not mclp or pa is None or len(pa) == 0 or "population" not in pa:
+        return [None] * len(table)
+    pa = pd.DataFrame(pa)
+    total = pa.loc[pa["area_id"].astype(str) == TOTAL_AREA_ID]
+    if len(total) == 0:
+        return [None] * len(table)
+    pop = float(total.iloc[0]["population"])
+    before = float(total.iloc[0].get("covered_before", 0.0) or 0.0)
+    if not pop > 0:
+        return [None] * len(table)
+    return [finite_or_none((before + float(c)) / pop) for c in table["cumulative_gain"]]

@@ -23,6 +23,7 @@ from proximity.sources import CATEGORIES
 from proximity.sources.city import TOTAL_AREA_ID
 
 __all__ = [
+    "AREA_FILL_OPACITY",
     "NO_DATA_COLOUR",
     "PRECISE_QUALITY",
     "SHARE_BREAKS",
@@ -36,6 +37,8 @@ __all__ = [
     "municipality_total",
     "quality_counts",
     "select_coverage",
+    "share_class",
+    "share_class_labels",
     "share_colour",
     "to_wgs84",
     "unlocated_services",
@@ -46,20 +49,43 @@ PRECISE_QUALITY = frozenset(
     {"exact", "official", "surveyed", "address", "authoritative", "precise", "verified", "osm"}
 )
 
-#: Class breaks and colours (ColorBrewer RdYlBu, colour-blind safe) of the choropleth.
-SHARE_BREAKS = (0.0, 0.5, 0.7, 0.85, 0.95, 1.0)
-SHARE_COLOURS = ("#d73027", "#fc8d59", "#fee090", "#91bfdb", "#4575b4")
+#: Class edges of the choropleth: 0 % is a class of its own, then > 0–25, 25–50, 50–75,
+#: 75–90 and 90–100 % (each class includes its lower edge, except 0).
+SHARE_BREAKS = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
+#: One colour per class, 0 % first: viridis (matplotlib / Smith & van der Walt), six
+#: evenly spaced colours; perceptually uniform and colour-blind safe.
+SHARE_COLOURS = ("#440154", "#414487", "#2a788e", "#22a884", "#7ad151", "#fde725")
 NO_DATA_COLOUR = "#bdbdbd"
+#: Fill opacity of the areas; the legend swatches use the same.
+AREA_FILL_OPACITY = 0.7
+
+
+def share_class(share: float | None) -> int | None:
+    """The index in :data:`SHARE_COLOURS` of a covered share (``None`` when missing)."""
+    if share is None or not np.isfinite(share):
+        return None
+    if share <= 0.0:
+        return 0
+    for i in range(1, len(SHARE_BREAKS) - 1):
+        if share < SHARE_BREAKS[i]:
+            return i
+    return len(SHARE_COLOURS) - 1
+
+
+def share_class_labels(lang: str = "sv") -> list[str]:
+    """The legend texts of the classes: "0 %", "> 0–25 %", ..., "90–100 %"."""
+    from proximity.maps.labels import fmt_num
+
+    pct = [fmt_num(100 * b, 0, lang) for b in SHARE_BREAKS]
+    out = ["0\u00a0%", f">\u00a00–{pct[1]}\u00a0%"]
+    out += [f"{pct[i]}–{pct[i + 1]}\u00a0%" for i in range(1, len(SHARE_BREAKS) - 1)]
+    return out
 
 
 def share_colour(share: float | None) -> str:
     """The choropleth colour of a covered share (:data:`NO_DATA_COLOUR` when missing)."""
-    if share is None or not np.isfinite(share):
-        return NO_DATA_COLOUR
-    for i in range(len(SHARE_COLOURS)):
-        if share < SHARE_BREAKS[i + 1] or i == len(SHARE_COLOURS) - 1:
-            return SHARE_COLOURS[i]
-    return SHARE_COLOURS[-1]  # pragma: no cover
+    k = share_class(share)
+    return NO_DATA_COLOUR if k is None else SHARE_COLOURS[k]
 
 
 def _areas_table(access: Any) -> pd.DataFrame:

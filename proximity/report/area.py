@@ -26,13 +26,16 @@ from proximity.maps.labels import (
     site_labels,
     snap_quality_text,
 )
+from proximity.maps.site_views import site_table
 from proximity.maps.views import (
     area_geometries,
     available_values,
     municipality_total,
     select_coverage,
+    to_wgs84,
 )
 from proximity.report.blocks import Block, render_html, render_md, write_files
+from proximity.report.overview import minutes_text
 from proximity.report.wording import PROXY_FLAG_SV, WORDS, safe_name, words
 from proximity.sources.city import TOTAL_AREA_ID, total_area_label
 
@@ -287,7 +290,7 @@ def _category_blocks(a: _Area) -> list[Block]:
         trows.append(
             [category_label(rec["category"])]
             + [fmt_pct(rec.get(t, float("nan"))) for t in a.thresholds]
-            + [fmt_num(rec.get("mean_min", float("nan")))]
+            + [minutes_text(rec.get("mean_min", float("nan")))]
         )
     numeric = [False] + [True] * (len(a.thresholds) + 1)
     return [
@@ -366,11 +369,15 @@ def _nearest_services_block(city: Any, access: Any, area_id: str, profile: str) 
                         f"{names.get(sid, sid)} ({wd['nearest_n'].format(n=fmt_int(n))})"
                         for sid, n in top
                     ),
-                    fmt_num(med),
+                    minutes_text(med),
                 ]
             )
     if not rows:
-        return Block("p", "Inga gångtider till service finns för området.")
+        return Block(
+            "p",
+            "Underlaget anger inte vilken tjänst invånarna i området går till (närmaste tjänst "
+            "per invånare saknas); gångtiderna per kategori står i tabellen ovan.",
+        )
     return Block(
         "table",
         header=["Kategori", wd["nearest_header"], "Mediantid (min)"],
@@ -417,6 +424,7 @@ def _candidate_blocks(
                     site_labels(siting)[0].format(n=rank) if rank else "–",
                 ]
             )
+    rows += _chosen_inside(city, access, area_id, siting, candidates, seen=seen)
     rows.sort(key=lambda r: (r[3] == "–", r[3], r[0]))
     if not rows:
         return [Block("p", "Inga kandidatplatser i området finns i underlaget.")]
@@ -427,6 +435,34 @@ def _candidate_blocks(
             rows=rows,
             numeric=[False, False, False, False],
         )
+    ]
+
+
+def _chosen_inside(
+    city: Any, access: Any, area_id: str, siting: Any, candidates: Any, *, seen: set[str]
+) -> list[list[str]]:
+    """Chosen sites lying inside the area by their location, not yet listed by ``area_id``.
+
+    A site's ``area_id`` may be of another level (area vs. subarea); its point decides.
+    """
+    import geopandas as gpd
+
+    if siting is None or not list(getattr(siting, "chosen", []) or []):
+        return []
+    table = site_table(siting, city, candidates).dropna(subset=["lon", "lat"])
+    table = table.loc[~table["site_id"].isin(seen)]
+    geo = area_geometries(city, access)
+    if not len(table) or geo is None or not len(geo):
+        return []
+    poly = to_wgs84(geo.loc[geo["area_id"].astype(str) == area_id], getattr(city, "crs", None))
+    if poly.empty or poly.crs is None:
+        return []
+    pts = gpd.GeoSeries(gpd.points_from_xy(table["lon"], table["lat"]), crs=4326)
+    inside = table.loc[pts.within(poly.geometry.iloc[0]).to_numpy()]
+    label = site_labels(siting)[0]
+    return [
+        [str(r["site_id"]), str(r["name"] or ""), "", label.format(n=int(r["rank"]))]
+        for _, r in inside.iterrows()
     ]
 
 

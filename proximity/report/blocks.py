@@ -109,7 +109,7 @@ def render_html(blocks: Sequence[Block], title: str) -> str:
                 for r in b.rows
             )
             body.append(
-                f"<div class='table-wrap'><table><thead><tr>{head}</tr></thead>"
+                f"<div class='table-wrap' tabindex='0'><table><thead><tr>{head}</tr></thead>"
                 f"<tbody>{rows}</tbody></table></div>"
             )
         elif b.kind == "img":

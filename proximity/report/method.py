@@ -27,7 +27,7 @@ from proximity.maps.views import (
     quality_counts,
     unlocated_services,
 )
-from proximity.report.wording import PROXY_FLAG_SV, WORDS, compact_sources, words
+from proximity.report.wording import PROXY_FLAG_SV, WORDS, grouped_sources, words
 
 __all__ = ["gap_items", "has_no_age_data", "method_items"]
 
@@ -56,9 +56,12 @@ def _date_items(city: Any, access: Any, w: Mapping[str, str]) -> list[str]:
         items.append(f"OSM-data (gångnätverk) från: {dates['osm_date']}.")
     if isinstance(prov, Mapping):
         if prov.get("data_sources"):
-            items.append("Datakällor: " + ", ".join(compact_sources(prov["data_sources"])) + ".")
-        if prov.get("network_hash"):
-            items.append(f"Gångnätverk (hash): {prov['network_hash']}.")
+            items.append("Datakällor: " + "; ".join(grouped_sources(prov["data_sources"])) + ".")
+        net = str(prov.get("network_hash") or "")
+        if net.startswith("none"):
+            items.append("Gångnätverk: inget (fågelvägsavstånd × omvägsfaktor).")
+        elif net:
+            items.append(f"Gångnätverk (kontrollsumma): {net}.")
     return items
 
 

@@ -7,7 +7,6 @@ the proposed sites, the known data gaps, and the method and data.
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from proximity.maps.labels import (
 )
 from proximity.maps.site_views import (
     site_area_impact,
+    site_display_name,
     site_gini,
     site_nonprofits,
     site_table,
@@ -44,13 +44,21 @@ from proximity.maps.views import (
 from proximity.report.blocks import Block, render_html, render_md, write_files
 from proximity.report.charts import bar_chart, lorenz_chart, lorenz_points
 from proximity.report.method import gap_items, method_items
+from proximity.report.overview import (
+    INEQUALITY_SV,
+    MINUTES_NOTE_SV,
+    headline,
+    matrix_blocks,
+    minutes_text,
+    model_blocks,
+    robustness_blocks,
+)
 from proximity.report.wording import (
     PROXY_FLAG_SV,
     WORDS,
     area_names,
     join_sv,
     nonprofit_cell,
-    objective_unit,
     site_unit,
     siting_scope,
     words,
@@ -178,6 +186,7 @@ def write_report(
     blocks = [
         *_heading_blocks(r),
         *_summary_blocks(r),
+        *matrix_blocks(access, float(threshold_min), r.whole),
         *_coverage_blocks(r),
         *_lorenz_blocks(r),
         *_site_blocks(r),
@@ -202,6 +211,9 @@ def _heading_blocks(r: _Report) -> list[Block]:
             f"{r.measure} (gångprofil: {r.prof}). Beräknad {data_dates(r.city, r.access)['date']}.",
         ),
     ]
+    base = None if r.baseline is None else municipality_total(*_base_rows(r))["covered_share"]
+    line = headline(r.rows, r.total_row, r.category, r.threshold_min, base, proxy=r.proxy)
+    blocks.append(Block("p", line))
     if is_crowfly(r.access):
         blocks.append(
             Block(
@@ -220,13 +232,15 @@ def _heading_blocks(r: _Report) -> list[Block]:
 # ---- "Vad betyder detta?" ----------------------------------------------------------------
 
 
+def _base_rows(r: _Report) -> tuple[pd.DataFrame, pd.Series | None]:
+    return select_coverage(
+        r.baseline, category=r.category, threshold_min=r.threshold_min, profile=r.profile
+    )
+
+
 def _total_change(r: _Report) -> str:
     """The change of the total covered share against the baseline (percentage points)."""
-    bt = municipality_total(
-        *select_coverage(
-            r.baseline, category=r.category, threshold_min=r.threshold_min, profile=r.profile
-        )
-    )
+    bt = municipality_total(*_base_rows(r))
     d = 100.0 * (r.tot["covered_share"] - bt["covered_share"])
     return ("+" if d > 0 else "") + fmt_num(d)
 
@@ -349,7 +363,7 @@ def _coverage_cells(r: _Report, row: pd.Series) -> list[str]:
         fmt_int(cov),
         fmt_int(pop - cov),
         fmt_pct(share),
-        fmt_num(row.get("mean_min", float("nan"))),
+        minutes_text(row.get("mean_min", float("nan"))),
     ]
     if r.base is not None:
         base = r.base
@@ -368,7 +382,7 @@ def _total_cells(r: _Report) -> list[str]:
         fmt_int(tot["covered"]),
         fmt_int(tot["uncovered"]),
         fmt_pct(tot["covered_share"]),
-        fmt_num(total_row.get("mean_min", float("nan")) if total_row is not None else float("nan")),
+        minutes_text(total_row.get("mean_min") if total_row is not None else None),
     ]
     if r.base is not None:
         cells.append(_total_change(r))
@@ -405,9 +419,12 @@ def _coverage_blocks(r: _Report) -> list[Block]:
         f"{r.w['measure']} inom {r.t_txt} min gång till {r.cat.lower()} (%)",
         total_name=r.whole,
     )
+    means = pd.to_numeric(r.rows.get("mean_min", pd.Series(dtype=float)), errors="coerce")
+    note = [Block("p", MINUTES_NOTE_SV)] if bool((means < 1.0).any()) else []
     return [
         Block("h2", "Täckning per område"),
         _coverage_table(r),
+        *note,
         Block(
             "img",
             text=f"Stapeldiagram: {r.measure}",
@@ -431,7 +448,7 @@ def _lorenz_blocks(r: _Report) -> list[Block]:
         f"Kurvan visar hur den sammanlagda gångtiden till {r.cat.lower()} fördelar sig på "
         f"{r.w['lorenz_of'].format(n=fmt_int(reach_pop))} som kan nå en sådan "
         f"(gångprofil: {r.prof}). "
-        f"Gini för gångtid: {fmt_num(g, 2)} (0 = alla har lika lång väg)."
+        f"{INEQUALITY_SV['walk_time'][0]}: {fmt_num(g, 2)}. {INEQUALITY_SV['walk_time'][1]}"
     )
     return [
         *blocks,
@@ -459,7 +476,7 @@ def _site_row(r: _Report, s: pd.Series, site_label: str) -> list[str]:
     return [
         str(int(s["rank"])),
         site_label.format(n=int(s["rank"])),
-        str(s["name"] or "–"),
+        site_display_name(s["name"], int(s["rank"]), names.get(str(s["area_id"]))),
         str(s["site_id"]),
         names.get(str(s["area_id"]), str(s["area_id"])),
         fmt_int(s["marginal_gain"]),
@@ -505,9 +522,8 @@ def _site_table_blocks(r: _Report) -> list[Block]:
         last = ginis[str(sites["site_id"].iloc[-1])]
         if first is not None and last is not None:
             text = (
-                f"{gini_label} (befolkningsviktad; 0 = samma andel täckta i alla "
-                f"områden): {fmt_num(first[0], 3)} utan förslagen, {fmt_num(last[1], 3)} "
-                "med alla förslag. Detta är inte Gini för gångtid ovan."
+                f"{INEQUALITY_SV['covered_share'][0]}: {fmt_num(first[0], 3)} utan förslagen, "
+                f"{fmt_num(last[1], 3)} med alla förslag. {INEQUALITY_SV['covered_share'][1]}"
             )
             blocks.append(Block("p", text))
     return blocks
@@ -546,23 +562,6 @@ def _effect_blocks(r: _Report) -> list[Block]:
     ]
 
 
-def _model_blocks(r: _Report) -> list[Block]:
-    """Model, solver, objective and optimality gap of the siting result."""
-    siting = r.siting
-    extra = []
-    for attr, label in (
-        ("model", "Modell"),
-        ("solver", "Lösare"),
-        ("objective", "Målfunktion" + (f" ({objective_unit(siting)})" if r.proxy else "")),
-        ("gap", "Optimalitetsgap"),
-    ):
-        v = getattr(siting, attr, None)
-        if v is None or (isinstance(v, float) and not math.isfinite(v)):
-            continue
-        extra.append(f"{label}: {fmt_num(v, 3) if isinstance(v, float) else v}")
-    return [Block("p", "; ".join(extra) + ".")] if extra else []
-
-
 def _site_blocks(r: _Report) -> list[Block]:
     """The proposed sites: table, Gini, effect per area and the model (if there are sites)."""
     if r.sites is None:
@@ -571,8 +570,9 @@ def _site_blocks(r: _Report) -> list[Block]:
     return [
         Block("h2", sites_name),
         *_site_table_blocks(r),
+        *robustness_blocks(r.siting, r.sites, r.names),
         *_effect_blocks(r),
-        *_model_blocks(r),
+        *model_blocks(r.siting, proxy=r.proxy),
     ]
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "WORDS",
     "area_names",
     "compact_sources",
+    "grouped_sources",
     "join_sv",
     "nonprofit_cell",
     "objective_unit",
@@ -194,3 +195,51 @@ def nonprofit_cell(siting: Any, city: Any, site_id: str, orgs: Sequence[Any]) ->
         label = site_nonprofit_label(siting, city, site_id)
         return f"{label}: {names}" if label else names
     return nonprofit_absence_text(siting, city, site_id)
+
+
+#: English phrases in source citations, in Swedish.
+_SOURCE_SV = (
+    ("point = locality reference point", "punkt = tätortens referenspunkt"),
+    ("open data", "öppna data"),
+    ("Wikipedia infoboxes", "Wikipedias faktarutor"),
+)
+
+
+def _source_parts(src: str) -> list[str]:
+    """One citation split into its parts: ``"a; location: b"`` → ``["a", "b"]``."""
+    parts = []
+    for part in str(src).split("; "):
+        part = re.sub(r"^(location|läge|tätorter|stadsdelar):\s*", "", part.strip())
+        for en, sv in _SOURCE_SV:
+            part = part.replace(en, sv)
+        if part:
+            parts.append(part)
+    return parts
+
+
+def grouped_sources(sources: Any) -> list[str]:
+    """Source citations grouped and deduplicated, for a reader.
+
+    OSM objects are folded per licence (:func:`compact_sources`); web pages are counted per
+    site ("sv.wikipedia.org: 24 sidor"); every other citation appears once, in its order.
+    """
+    texts: list[str] = []
+    hosts: dict[str, set[str]] = {}
+    for src in compact_sources(sources):
+        for part in _source_parts(src):
+            m = re.match(r"^https?://([^/\s]+)(\S*)", part)
+            if m:
+                host = m.group(1).lower().removeprefix("www.").replace(".m.wikipedia", ".wikipedia")
+                if host not in hosts:
+                    texts.append("\x00" + host)
+                hosts.setdefault(host, set()).add(m.group(2))
+            elif part not in texts:
+                texts.append(part)
+    out = []
+    for t in texts:
+        if t.startswith("\x00"):
+            n = len(hosts[t[1:]])
+            out.append(f"{t[1:]} ({fmt_int(n)} {'sida' if n == 1 else 'sidor'})")
+        else:
+            out.append(t)
+    return out
