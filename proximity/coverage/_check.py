@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from proximity.errors import GeometryError, ParameterError, SchemaError
-from proximity.sources.categories import CATEGORIES
+from proximity.sources.categories import known_categories
 from proximity.sources.city import UNASSIGNED_AREA
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -268,14 +268,15 @@ def check_city(city: Any) -> None:
 def declared_categories(city: Any) -> list[str]:
     """The categories valid for ``city``: the built-in ones plus any the city declares.
 
-    Declared: ``city.declared_categories`` if the city has such an attribute, and
+    Declared: ``city.declared_categories`` (``[categories.<id>]`` of the city TOML or the
+    scenario; :func:`proximity.sources.categories.known_categories`), and
     ``city.provenance["categories_known"]`` (written by the file-based city builder).
     """
     prov = getattr(city, "provenance", None) or {}
-    extra = list(getattr(city, "declared_categories", None) or [])
+    extra = known_categories(city)
     if isinstance(prov, dict):
         extra += [str(c) for c in prov.get("categories_known", None) or []]
-    return list(dict.fromkeys([*CATEGORIES, *extra]))
+    return list(dict.fromkeys(extra))
 
 
 def check_categories(

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from proximity.sources.categories import Category
+
 __all__ = [
     "DEFAULT_PROFILES",
     "DEFAULT_THRESHOLDS_MIN",
@@ -248,6 +250,7 @@ class Scenario:
     outputs: OutputSpec = field(default_factory=OutputSpec)
     baseline: Path | None = None
     path: Path | None = field(default=None, compare=False)
+    declared_categories: tuple[Category, ...] = ()
 
     @property
     def city_is_path(self) -> bool:

@@ -16,7 +16,7 @@ from typing import cast
 
 from proximity._io import slug
 from proximity._toml import read_toml
-from proximity.errors import ScenarioError
+from proximity.errors import ScenarioError, SchemaError
 from proximity.scenario._common import did_you_mean
 from proximity.scenario._parse_fields import (
     ParseContext,
@@ -42,6 +42,7 @@ from proximity.scenario.model import (
     Scenario,
     SitingSpec,
 )
+from proximity.sources.categories import Category, parse_declared
 from proximity.sources.registry import builtin_cities
 
 __all__ = ["RENAMED_KEYS", "SCHEMA_VERSION", "TOP_KEYS", "load_scenario"]
@@ -227,6 +228,28 @@ def _parse_thresholds(ctx: ParseContext, raw: Mapping[str, Raw]) -> tuple[float,
     return v
 
 
+def _parse_categories(
+    ctx: ParseContext, raw: Mapping[str, Raw]
+) -> tuple[tuple[str, ...] | None, tuple[Category, ...]]:
+    """``categories``: a list, ``"all"``, or a table of declarations with optional ``compute``.
+
+    ``[categories.grocery] label_sv = "Livsmedelsbutik"`` declares a category (as a city TOML
+    may); ``[categories] compute = [...]`` then lists those to compute (default: all).
+    """
+    value = raw.get("categories", "all")
+    if not isinstance(value, Mapping):
+        return (None if value == "all" else get_strs(ctx, raw, "categories", "")), ()
+    tables = {k: v for k, v in value.items() if k != "compute"}
+    try:
+        declared = parse_declared(tables, file=ctx.path)
+    except SchemaError as exc:
+        first = next(iter(tables), None)
+        raise ctx.error(exc.message, section="categories", key=first, fix=exc.fix) from None
+    compute = value.get("compute", "all")
+    cats = None if compute == "all" else get_strs(ctx, value, "compute", "categories")
+    return cats, tuple(declared.values())
+
+
 def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
     """The validated scenario of a parsed TOML file."""
     _check_schema(ctx, raw)  # first: a newer file's keys are not "unknown", it is too new
@@ -234,9 +257,7 @@ def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
     name = _parse_name(ctx, raw)
     city = _resolve_city(ctx, require_str(ctx, raw, "city", ""))
     net = parse_network(ctx, raw.get("network", {}))
-    cats = None
-    if "categories" in raw and raw["categories"] != "all":
-        cats = get_strs(ctx, raw, "categories", "")
+    cats, declared = _parse_categories(ctx, raw)
     thresholds = _parse_thresholds(ctx, raw)
     profiles = get_strs(ctx, raw, "profiles", "")
     interventions = parse_interventions(ctx, raw.get("interventions", []))
@@ -251,6 +272,7 @@ def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
         description=get_str(ctx, raw, "description", "", "") or "",
         network=net,
         categories=cats,
+        declared_categories=declared,
         thresholds_min=thresholds or DEFAULT_THRESHOLDS_MIN,
         profiles=profiles or DEFAULT_PROFILES,
         max_snap_m=float(get_num(ctx, raw, "max_snap_m", "", 300.0, positive=True)),

@@ -9,6 +9,8 @@ range of numbers (``grid_size_m > 0``).
 
 The tables ``[provenance]``, ``[boundary] where = {...}`` and ``[services.category_map]`` are
 free-form: their keys are the user's own (column names, category labels, notes).
+``[categories.<id>]`` (declared categories: ``label_sv``, ``icon``) is checked by
+:func:`proximity.sources.categories.parse_declared`.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ FILES_SECTIONS: dict[str, dict[str, Key] | None] = {
     "area_stats": _options(),
     "network": NETWORK,
     "provenance": None,
+    "categories": None,  # [categories.<id>]: checked by categories.parse_declared
 }
 
 #: Sections of a ``builder = "osm_pbf"`` city and their keys (``None``: free-form).

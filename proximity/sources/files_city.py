@@ -27,7 +27,13 @@ from proximity._io import file_sha256
 from proximity.crs import check_metric_crs
 from proximity.errors import SchemaError
 from proximity.sources.boundaries import read_boundary
-from proximity.sources.categories import CATEGORIES, suggest_category
+from proximity.sources.categories import (
+    Category,
+    declare_categories,
+    known_categories,
+    parse_declared,
+    suggest_category,
+)
 from proximity.sources.city import (
     AREA_STATS_COLUMNS,
     NONPROFIT_COLUMNS,
@@ -68,6 +74,7 @@ class _Build:
     crs: str
     boundary: Any = None
     files: dict[str, str] = field(default_factory=dict)
+    declared_categories: dict[str, Category] = field(default_factory=dict)
 
     def file(self, key: str, *, required: bool = True) -> tuple[dict[str, Any], Path | None]:
         """The ``[key]`` section and its file (recorded in :attr:`files`); ``({}, None)``."""
@@ -117,6 +124,8 @@ def city_from_files_config(cfg: dict[str, Any], path: Path) -> City:
     what = f"the city {cfg.get('name', path.parent.name)!r}"
     check_metric_crs(crs, None, what=what, file=path, row=key_where(path, "", "crs"))
     b = _Build(cfg=cfg, path=path, crs=crs)
+    b.declared_categories = parse_declared(cfg.get("categories", {}), file=path)
+    declare_categories(b.declared_categories)
     sec, p = b.file("boundary")
     b.boundary, bounds = read_boundary(p, sec, crs=crs, toml=path)
     check_metric_crs(crs, bounds, what=what, file=path, row=key_where(path, "", "crs"))
@@ -147,6 +156,7 @@ def city_from_files_config(cfg: dict[str, Any], path: Path) -> City:
         services_unlocated=services_unlocated,
         kind=kind,
         kommun_code=kommun_code,
+        declared_categories=b.declared_categories,
     )
 
 
@@ -222,6 +232,7 @@ def _read_services(b: _Build) -> gpd.GeoDataFrame:
         p,
         **b.study_area(),
         category_map=sec.get("category_map"),
+        categories=known_categories(b),
         **_options(sec, SERVICES_OPTIONS),
     )
 
@@ -275,6 +286,6 @@ def _provenance(b: _Build) -> dict[str, Any]:
         config=str(b.path),
         files=b.files,
         sha256={k: file_sha256(v) for k, v in b.files.items()},
-        categories_known=list(CATEGORIES),
+        categories_known=known_categories(b),
     )
     return prov
