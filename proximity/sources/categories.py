@@ -280,8 +280,11 @@ def slug_id(value: object) -> str:
     --------
     >>> slug_id("Bus stop")
     'bus_stop'
+    >>> slug_id("Hållplats")
+    'hallplats'
     """
-    text = re.sub(r"[^a-z0-9_]+", "_", str(value).strip().lower()).strip("_")
+    text = str(value).strip().lower().translate(str.maketrans("åäöéü", "aaoeu"))
+    text = re.sub(r"[^a-z0-9_]+", "_", text).strip("_")
     return text if text[:1].isalpha() else f"c_{text}"
 
 
@@ -333,8 +336,8 @@ def category_label(category: str, city: Any = None) -> str:
     --------
     >>> category_label("library")
     'Bibliotek'
-    >>> category_label("bus_stop")
-    'bus stop'
+    >>> category_label("not_declared_anywhere")
+    'not declared anywhere'
     """
     cat = str(category)
     if cat in CATEGORY_LABELS_SV:
