@@ -181,8 +181,7 @@ def _messages(rec: dict[str, Any], demand_bad: float) -> tuple[str, str]:
     limit = rec["warn_unsnapped_share"]
     bad_cats = {c: v for c, v in rec["services"].items() if v["share"] > limit}
     sv_cats = "".join(
-        f"; {category_label(c)}: {v['unsnapped'] + v['island']} av {v['n']} "
-        "servicepunkter"
+        f"; {category_label(c)}: {v['unsnapped'] + v['island']} av {v['n']} servicepunkter"
         for c, v in bad_cats.items()
     )
     en_cats = "".join(

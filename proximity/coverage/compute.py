@@ -15,6 +15,7 @@ from proximity.coverage._check import (
     check_inputs,
     check_options,
     check_thresholds,
+    check_thresholds_m,
     resolve_profiles,
     unit_index,
 )
@@ -67,6 +68,7 @@ def compute_access(
     extra_services: gpd.GeoDataFrame | None = None,
     warn_unsnapped_share: float = WARN_UNSNAPPED_SHARE,
     max_unsnapped_share: float = MAX_UNSNAPPED_SHARE,
+    thresholds_m: Sequence[float] = (),
 ) -> Access:
     """Walking access from every demand point to the nearest service of each category.
 
@@ -109,6 +111,14 @@ def compute_access(
         ``max_unsnapped_share`` (default 50 %) a :class:`NetworkError` is raised. The shares
         are recorded in ``provenance["snap_quality"]``. ``0 ≤ warn ≤ max ≤ 1``.
 
+    thresholds_m
+        Thresholds in walking metres along the network (e.g. ``(300, 600, 1000, 1500)``:
+        SCB's distance bands and Trafikanalys's 1 km), computed beside the minutes: their
+        rows have ``threshold_m`` set and ``threshold_min`` missing (see :class:`Access`).
+        A resident is covered when the profile's ``distance_m`` is at most the threshold,
+        whatever the speed; so ``m = min × speed × 60`` gives the same counts as ``min``.
+        Crow-fly mode: the straight line × ``detour_factor``.
+
     Returns
     -------
     Access
@@ -150,6 +160,7 @@ def compute_access(
         area_level=area_level,
         areas=areas,
     )
+    inputs.thresholds_m = check_thresholds_m(thresholds_m)
     if network is None:
         warnings.warn(
             f"No walking network given: distances are straight lines × {detour_factor:g} "
@@ -175,6 +186,7 @@ def compute_access(
         profiles=tuple(p.name for p in profs),
         categories=tuple(inputs.cats),
         thresholds_min=tuple(thresholds),
+        thresholds_m=tuple(inputs.thresholds_m),
         groups=tuple(groups),
         area_level=area_level,
         demand_geometry=demand.set_index(demand["demand_id"].to_numpy()).geometry,
@@ -258,5 +270,6 @@ def _tables(inputs: CheckedInputs, routes: Routes) -> tuple[pd.DataFrame, pd.Dat
         weights=weights,
         status_codes=routes.status_codes,
         distance_method=inputs.method.label,
+        thresholds_m=inputs.thresholds_m,
     )
     return points, area_rows, groups

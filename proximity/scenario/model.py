@@ -285,6 +285,8 @@ class Scenario:
         """A JSON-friendly summary (for ``run.json``)."""
         out = _jsonable(self)
         assert isinstance(out, dict)
+        if not self.declared_categories:  # recorded only when the scenario declares some
+            out.pop("declared_categories", None)
         out["file"] = None if self.path is None else self.path.name
         return out
 
