@@ -108,3 +108,33 @@ def test_crowfly_metres_are_the_detour_distance():
     by_min = a[a["threshold_min"] == 10].reset_index(drop=True)
     by_m = a[a["threshold_m"].notna()].reset_index(drop=True)
     pd.testing.assert_series_equal(by_min["covered"], by_m["covered"])
+
+
+SCENARIO = """
+name = "metres"
+city = "helsinki-demo"
+thresholds_min = [10]
+thresholds_m = [300, 600, 1000, 1500]
+profiles = ["adult"]
+[outputs]
+maps = false
+report = false
+"""
+
+
+def test_a_scenario_computes_metre_thresholds(tmp_path):
+    from proximity import scenario as sc
+
+    p = tmp_path / "s.toml"
+    p.write_text(SCENARIO, encoding="utf-8")
+    s = sc.load_scenario(p)
+    assert s.thresholds_m == (300, 600, 1000, 1500)
+    assert s.to_dict()["thresholds_m"] == [300, 600, 1000, 1500]
+    res = sc.run(s, out_dir=tmp_path / "out", quiet=True)
+    a = res.access.areas
+    assert set(a["threshold_m"].dropna().astype(int)) == {300, 600, 1000, 1500}
+    written = pd.read_csv(tmp_path / "out" / "tables" / "areas.csv")
+    assert "threshold_m" in written.columns
+    p.write_text(SCENARIO.replace("1500]", "150000]"), encoding="utf-8")
+    with pytest.raises(Exception, match="thresholds_m"):
+        sc.load_scenario(p)

@@ -242,6 +242,7 @@ class Scenario:
     network: NetworkSpec = field(default_factory=NetworkSpec)
     categories: tuple[str, ...] | None = None
     thresholds_min: tuple[float, ...] = DEFAULT_THRESHOLDS_MIN
+    thresholds_m: tuple[float, ...] = ()
     profiles: tuple[str, ...] = DEFAULT_PROFILES
     max_snap_m: float = 300.0
     detour_factor: float = 1.3
@@ -285,8 +286,9 @@ class Scenario:
         """A JSON-friendly summary (for ``run.json``)."""
         out = _jsonable(self)
         assert isinstance(out, dict)
-        if not self.declared_categories:  # recorded only when the scenario declares some
-            out.pop("declared_categories", None)
+        for key in ("declared_categories", "thresholds_m"):  # recorded only when given
+            if not getattr(self, key):
+                out.pop(key, None)
         out["file"] = None if self.path is None else self.path.name
         return out
 

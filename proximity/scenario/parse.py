@@ -16,6 +16,7 @@ from typing import cast
 
 from proximity._io import slug
 from proximity._toml import read_toml
+from proximity.coverage._check import MAX_THRESHOLD_M
 from proximity.errors import ScenarioError, SchemaError
 from proximity.scenario._common import did_you_mean
 from proximity.scenario._parse_fields import (
@@ -59,6 +60,7 @@ TOP_KEYS = (
     "network",
     "categories",
     "thresholds_min",
+    "thresholds_m",
     "profiles",
     "max_snap_m",
     "detour_factor",
@@ -250,6 +252,22 @@ def _parse_categories(
     return cats, tuple(declared.values())
 
 
+def _parse_thresholds_m(ctx: ParseContext, raw: Mapping[str, Raw]) -> tuple[float, ...] | None:
+    """``thresholds_m``: walking metres along the network, computed beside the minutes."""
+    v = cast(
+        "tuple[float, ...] | None", get_list(ctx, raw, "thresholds_m", "", float, positive=True)
+    )
+    for t in v or ():
+        if t > MAX_THRESHOLD_M:
+            raise ctx.error(
+                f"'thresholds_m' holds {t!r}: a walking-distance threshold must be at most "
+                f"{MAX_THRESHOLD_M:g} metres.",
+                key="thresholds_m",
+                fix="Give thresholds in metres, e.g. thresholds_m = [300, 600, 1000, 1500].",
+            )
+    return v
+
+
 def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
     """The validated scenario of a parsed TOML file."""
     _check_schema(ctx, raw)  # first: a newer file's keys are not "unknown", it is too new
@@ -259,6 +277,7 @@ def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
     net = parse_network(ctx, raw.get("network", {}))
     cats, declared = _parse_categories(ctx, raw)
     thresholds = _parse_thresholds(ctx, raw)
+    thresholds_m = _parse_thresholds_m(ctx, raw)
     profiles = get_strs(ctx, raw, "profiles", "")
     interventions = parse_interventions(ctx, raw.get("interventions", []))
     siting = parse_siting(ctx, raw["siting"]) if "siting" in raw else None
@@ -274,6 +293,7 @@ def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
         categories=cats,
         declared_categories=declared,
         thresholds_min=thresholds or DEFAULT_THRESHOLDS_MIN,
+        thresholds_m=thresholds_m or (),
         profiles=profiles or DEFAULT_PROFILES,
         max_snap_m=float(get_num(ctx, raw, "max_snap_m", "", 300.0, positive=True)),
         detour_factor=float(get_num(ctx, raw, "detour_factor", "", 1.3, lo=1.0, hi=5.0)),
