@@ -289,3 +289,27 @@ def test_offline_without_local_files_names_the_local_file_options(tmp_path, caps
     err = capsys.readouterr().err
     assert "could not be reached" in err and "--osm" in err and "--population" in err
     assert not (tmp_path / "g").exists()
+
+
+def test_the_area_tables_carry_the_bundle_age_groups(built):
+    """compute_access on the bundle: the six age groups, rebuilt from the per-point table."""
+    import warnings
+
+    from test_coverage_groups import rebuild_from_points
+
+    from proximity.coverage import compute_access
+
+    _, out, _ = built
+    city = load_city(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        acc = compute_access(
+            city, None, categories=["library"], profiles=["adult"], thresholds_min=[15]
+        )
+    ages = ["0_19", "20_64", "65_79", "80_plus", "65_plus", "75_plus"]
+    assert list(acc.groups) == ["all", *ages]
+    expect = rebuild_from_points(acc, 15, acc.groups)
+    got = acc.areas.set_index(["area_id", "category", "profile", "group"]).loc[expect.index]
+    pd.testing.assert_series_equal(
+        got["covered"], expect["covered"], check_names=False, check_exact=False
+    )

@@ -42,12 +42,19 @@ def _toml_str(v: Any) -> str:
 
 
 def city_toml(
-    muni: Municipality, *, year: int | None, notes: list[str], declared: list[str] | None = None
+    muni: Municipality,
+    *,
+    year: int | None,
+    notes: list[str],
+    declared: list[str] | None = None,
+    groups: list[str] | None = None,
 ) -> str:
     """The bundle's ``city.toml`` (``builder = "files"``, paths relative to it).
 
     ``declared``: categories beyond the built-in ones (:data:`~proximity.bundle.tags.EXTRA_CATEGORIES`)
     that the services hold; each gets a ``[categories.<id>]`` with its Swedish label and icon.
+    ``groups``: the population's group columns; those not named ``pop_*`` (which are groups
+    anyway) are listed as ``[demand] group_cols``.
     """
     lines = [
         f"# City bundle of {muni.name} ({muni.code}), written by `proximity city build`.",
@@ -71,6 +78,9 @@ def city_toml(
     ]
     if year is not None:
         lines.append(f"year = {int(year)}")
+    extra = [g for g in groups or () if not str(g).startswith("pop_")]
+    if extra:
+        lines.append("group_cols = [" + ", ".join(_toml_str(g) for g in extra) + "]")
     lines += [
         "",
         "[services]",
@@ -167,7 +177,13 @@ def write_bundle(
         npz = Path(layers["network"])
         shutil.copyfile(npz, staging / "network.npz")
         shutil.copyfile(npz.with_suffix(".json"), staging / "network.json")
-        text = city_toml(muni, year=layers.get("population_year"), notes=notes, declared=declared)
+        text = city_toml(
+            muni,
+            year=layers.get("population_year"),
+            notes=notes,
+            declared=declared,
+            groups=list(layers.get("population_groups") or []),
+        )
         write_text_atomic(staging / "city.toml", text)
         write_text_atomic(staging / "scenario.toml", scenario_toml(muni, slug(out.name)))
         replace_folder(staging, out, "bundle", sources=sources)

@@ -13,37 +13,68 @@ import numpy as np
 import pandas as pd
 
 from proximity.coverage._route import TOO_FAR, PerCategory
-from proximity.coverage.access import AGE_GROUPS, COUNT_COLUMNS, TOTAL_AREA_ID, TOTAL_AREA_NAME
+from proximity.coverage.access import COUNT_COLUMNS, GROUP_ORDER, TOTAL_AREA_ID, TOTAL_AREA_NAME
 from proximity.errors import SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
     from proximity.profiles import WalkingProfile
 
 
-def group_weights(demand: Any) -> tuple[list[str], np.ndarray, str | None]:
+def group_columns(demand: Any, extra: Sequence[str] = ()) -> dict[str, str]:
+    """The population groups of ``demand``: group name -> column, in reporting order.
+
+    Every ``pop_<group>`` column is a group (``pop_0_19`` -> ``0_19``): the known age groups
+    first (:data:`~proximity.coverage.access.GROUP_ORDER`), then the others in column order;
+    then ``extra`` columns by their own names (a local population file's ``men``,
+    ``women``, ...; :func:`declared_group_columns`). Missing ``extra`` columns are skipped.
+    """
+    found = {str(c)[4:]: str(c) for c in demand.columns if str(c).startswith("pop_")}
+    found.pop("area_id", None)  # pop_area_id: the area that carried the population, no group
+    ordered = {g: found[g] for g in GROUP_ORDER if g in found}
+    ordered.update({g: c for g, c in found.items() if g not in ordered})
+    for c in extra:
+        if c in demand.columns and c not in ordered.values() and c not in ordered:
+            ordered[str(c)] = str(c)
+    return ordered
+
+
+def declared_group_columns(city: Any) -> list[str]:
+    """Extra group columns a city declares (``provenance["group_columns"]``; ``[]`` if none)."""
+    prov = getattr(city, "provenance", None) or {}
+    got = prov.get("group_columns") if isinstance(prov, dict) else None
+    return [str(c) for c in got or ()]
+
+
+def group_weights(
+    demand: Any, extra: Sequence[str] = ()
+) -> tuple[list[str], np.ndarray, str | None]:
+    """The groups reported (``"all"`` first) and the weight of each point in each group.
+
+    Groups: :func:`group_columns`. Without any, only ``"all"`` (and a "no age data" note).
+    """
     pop = demand["population"].to_numpy(dtype=float)
-    cols = [c for c in AGE_GROUPS.values() if c in demand.columns]
-    if len(cols) < len(AGE_GROUPS):
+    cols = group_columns(demand, extra)
+    if not cols:
         return ["all"], pop[:, None], "no age data: only the group 'all' is reported"
     w = [pop]
     note = None
-    for col in AGE_GROUPS.values():
+    for col in cols.values():
         v = pd.to_numeric(demand[col], errors="coerce").to_numpy(dtype=float)
         if (v < 0).any():
             raise SchemaError(
-                f"Negative values in age column {col!r}.",
+                f"Negative values in group column {col!r}.",
                 row=demand["demand_id"].iloc[int(np.flatnonzero(v < 0)[0])],
                 fix="Correct the population by age.",
             )
         missing = ~np.isfinite(v)
         if missing.any():
             note = (
-                f"age data missing for {int(missing.sum())} demand rows: counted as 0 in the "
-                "age groups (they are in 'all')"
+                f"group data missing for {int(missing.sum())} demand rows: counted as 0 in "
+                "the groups (they are in 'all')"
             )
             v = np.where(missing, 0.0, v)
         w.append(v)
-    return ["all", *AGE_GROUPS], np.column_stack(w), note
+    return ["all", *cols], np.column_stack(w), note
 
 
 def repeat_categorical(values: Any, m: int) -> pd.Categorical:
@@ -61,8 +92,11 @@ def points_table(
     service_ids: np.ndarray,
     status_names: np.ndarray,
     distance_method: str,
+    group_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Long per-point table sorted by demand_id, category, profile.
+
+    ``group_cols``: the demand's group columns to carry (default: the ``pop_*`` columns).
 
     String columns are pandas Categoricals (900k rows build in milliseconds); ``service_id``
     is ``""`` where no service is reachable.
@@ -100,7 +134,7 @@ def points_table(
         "snap_status": repeat_categorical(status_names, m),
         "population": np.repeat(demand["population"].to_numpy(dtype=float), m),
     }
-    for col in AGE_GROUPS.values():
+    for col in group_columns(demand).values() if group_cols is None else group_cols:
         if col in demand.columns:
             data[col] = np.repeat(pd.to_numeric(demand[col], errors="coerce").to_numpy(float), m)
     data["distance_method"] = pd.Categorical.from_codes(
@@ -127,7 +161,7 @@ def unlocated_population(
         )
     cols = [pop]
     for g in groups[1:]:
-        col = AGE_GROUPS[g]
+        col = f"pop_{g}" if f"pop_{g}" in tab.columns else g
         cols.append(
             pd.to_numeric(tab[col], errors="coerce").fillna(0.0).to_numpy(float)
             if col in tab.columns

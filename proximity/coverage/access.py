@@ -22,6 +22,7 @@ from proximity.sources.city import TOTAL_AREA_ID, TOTAL_LABELS_SV
 __all__ = [
     "AGE_GROUPS",
     "COUNT_COLUMNS",
+    "GROUP_ORDER",
     "TOTAL_AREA_ID",
     "TOTAL_AREA_NAME",
     "Access",
@@ -36,6 +37,10 @@ TOTAL_AREA_NAME = TOTAL_LABELS_SV["municipality"]
 
 #: Age groups reported when the demand has these population columns: group -> column.
 AGE_GROUPS: dict[str, str] = {"0_19": "pop_0_19", "20_64": "pop_20_64", "65_plus": "pop_65_plus"}
+
+#: Order of the known age groups in the area tables (any ``pop_<group>`` column of the demand
+#: is a group; these first): SCB's bands summed as in city bundles, 65+ and 75+ as sums.
+GROUP_ORDER: tuple[str, ...] = ("0_19", "20_64", "65_79", "80_plus", "65_plus", "75_plus")
 
 #: The population counts of an area row: covered + uncovered + unsnapped + unreachable +
 #: unlocated = population (the conservation rule every table keeps).

@@ -37,6 +37,8 @@ from proximity.coverage._route import (
 from proximity.coverage._tables import (
     UnitTable,
     area_table,
+    declared_group_columns,
+    group_columns,
     group_weights,
     points_table,
     unlocated_population,
@@ -233,7 +235,7 @@ def _route(inputs: CheckedInputs, *, max_snap_m: float, limits: tuple[float, flo
 def _tables(inputs: CheckedInputs, routes: Routes) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The per-point table, the per-area table and the population groups reported."""
     demand = inputs.demand
-    groups, weights, age_note = group_weights(demand)
+    groups, weights, age_note = group_weights(demand, declared_group_columns(inputs.city))
     if age_note:
         inputs.notes.append(age_note)
     status_names = np.array(STATUS_NAMES, dtype=object)[routes.status_codes]
@@ -245,6 +247,7 @@ def _tables(inputs: CheckedInputs, routes: Routes) -> tuple[pd.DataFrame, pd.Dat
         service_ids=inputs.services["service_id"].to_numpy(),
         status_names=status_names,
         distance_method=inputs.method.label,
+        group_cols=group_columns(demand, groups[1:]).values(),
     )
     unit_idx, unit_ids = unit_index(demand, inputs.unit_col, inputs.unit_names)
     unl_units, unl_total, unl_note = unlocated_population(

@@ -104,7 +104,10 @@ FILES_SECTIONS: dict[str, dict[str, Key] | None] = {
     "boundary": {"path": TEXT, "crs": CRS_KEY, "layer": TEXT, "where": WHERE, "repair": BOOL},
     "areas": _options(*AREAS_OPTIONS),
     "subareas": _options(*SUBAREAS_OPTIONS),
-    "demand": _options(*DEMAND_OPTIONS),
+    "demand": {
+        **_options(*DEMAND_OPTIONS),
+        "group_cols": Key((list,), "a list of column names", example='["men", "women"]'),
+    },
     "unlocated": _options(),
     "services": {**_options(*SERVICES_OPTIONS), "category_map": CATEGORY_MAP},
     "services_unlocated": _options(),

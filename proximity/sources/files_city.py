@@ -75,6 +75,7 @@ class _Build:
     boundary: Any = None
     files: dict[str, str] = field(default_factory=dict)
     declared_categories: dict[str, Category] = field(default_factory=dict)
+    group_cols: list[str] = field(default_factory=list)
 
     def file(self, key: str, *, required: bool = True) -> tuple[dict[str, Any], Path | None]:
         """The ``[key]`` section and its file (recorded in :attr:`files`); ``({}, None)``."""
@@ -206,7 +207,34 @@ def _check_area_refs(
 
 def _read_demand(b: _Build, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sec, p = b.file("demand")
-    return load_population(p, **b.study_area(), areas=areas, **_options(sec, DEMAND_OPTIONS))
+    demand = load_population(p, **b.study_area(), areas=areas, **_options(sec, DEMAND_OPTIONS))
+    b.group_cols = _group_cols(demand, sec.get("group_cols") or [], p)
+    return demand
+
+
+def _group_cols(demand: gpd.GeoDataFrame, cols: list[Any], p: Path) -> list[str]:
+    """``[demand] group_cols``: extra population-group columns, checked (numbers >= 0).
+
+    ``pop_<group>`` columns are groups without being named here (coverage.group_columns).
+    """
+    out: list[str] = []
+    for c in cols:
+        if not isinstance(c, str) or c not in demand.columns:
+            raise SchemaError(
+                f"[demand] group_cols names {c!r}, which the population file does not have.",
+                file=p,
+                fix=f"Use column names of the file: {', '.join(map(str, demand.columns[:20]))}.",
+            )
+        v = pd.to_numeric(demand[c], errors="coerce")
+        if v.isna().any() or (v < 0).any():
+            raise SchemaError(
+                f"Group column {c!r} must hold numbers >= 0 on every row.",
+                file=p,
+                fix="Correct the column, or leave it out of group_cols.",
+            )
+        demand[c] = v.astype(float)
+        out.append(c)
+    return out
 
 
 def _read_unlocated(b: _Build, areas: gpd.GeoDataFrame, located: float) -> pd.DataFrame:
@@ -288,4 +316,6 @@ def _provenance(b: _Build) -> dict[str, Any]:
         sha256={k: file_sha256(v) for k, v in b.files.items()},
         categories_known=known_categories(b),
     )
+    if b.group_cols:
+        prov["group_columns"] = list(b.group_cols)
     return prov
