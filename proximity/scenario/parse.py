@@ -159,6 +159,8 @@ def _resolve_city(ctx: ParseContext, city: str) -> str:
         cpath = cpath / "city.toml"
     if cpath.is_file():
         return str(cpath)
+    if looks_like_path and not city.endswith(".toml"):
+        raise _missing_bundle(ctx, city, cpath)
     known = builtin_cities()
     hint = did_you_mean(city, known)
     raise ctx.error(
@@ -167,6 +169,20 @@ def _resolve_city(ctx: ParseContext, city: str) -> str:
         fix=(f"Did you mean {hint!r}? " if hint else "")
         + f"Use one of {', '.join(known)}, or a path to a city TOML (relative to the scenario "
         "file; see data/helsingborg/city.toml for the format).",
+    )
+
+
+def _missing_bundle(ctx: ParseContext, city: str, folder: Path) -> ScenarioError:
+    """A city bundle folder that is missing (or has no city.toml): the build command as fix."""
+    rel = os.path.normpath(os.path.relpath(folder))
+    shown = rel if not rel.startswith("..") else os.path.normpath(folder.absolute())
+    what = "has no city.toml" if folder.is_dir() else "does not exist"
+    return ctx.error(
+        f"city {city!r} names a city bundle folder that {what} ({shown}).",
+        key="city",
+        fix=f"Build the bundle first (online, once; then it runs offline): "
+        f"proximity city build {folder.name} --out {shown} (other sources, e.g. --areas "
+        "for your own reporting areas: proximity city build --help).",
     )
 
 
