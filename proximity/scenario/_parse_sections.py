@@ -59,6 +59,8 @@ OUTPUT_KEYS = (
     "map_profile",
     "maps_dir",
     "area_profiles",
+    "nonprofits_near",
+    "nonprofits_threshold_min",
 )
 INTERVENTION_KEYS: dict[str, tuple[str, ...]] = {
     "add_service": (
@@ -409,4 +411,14 @@ def parse_outputs(ctx: ParseContext, raw: Raw) -> OutputSpec:
         map_profile=get_str(ctx, table, "map_profile", section, None),
         maps_dir=get_str(ctx, table, "maps_dir", section, None),
         area_profiles=get_strs(ctx, table, "area_profiles", section) or (),
+        nonprofits_near=get_str(ctx, table, "nonprofits_near", section, None),
+        nonprofits_threshold_min=get_num(
+            ctx,
+            table,
+            "nonprofits_threshold_min",
+            section,
+            None,
+            positive=True,
+            hi=MAX_THRESHOLD_MIN,
+        ),
     )

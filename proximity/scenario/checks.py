@@ -45,6 +45,7 @@ def check_against_city(scenario: Scenario, city: City) -> None:
         _check_intervention(scenario, city, iv)
     _check_area_profiles(scenario, city)
     _check_categories_left(scenario, city)
+    _check_districts(scenario, city)
 
 
 def _bad_category(
@@ -254,3 +255,13 @@ def _check_area_profiles(scenario: Scenario, city: City) -> None:
             + f"Ids (areas and subareas): {shown}.",
             key="outputs.area_profiles",
         )
+
+
+def _check_districts(scenario: Scenario, city: City) -> None:
+    """``areas`` (ids or names) and ``outputs.nonprofits_near`` (a known category)."""
+    from proximity.scenario.districts import resolve_areas
+
+    resolve_areas(scenario, city)
+    cat = scenario.outputs.nonprofits_near
+    if cat is not None and cat not in known_categories(city):
+        raise _bad_category(scenario, city, cat, None, "outputs.nonprofits_near")

@@ -229,6 +229,8 @@ class OutputSpec:
     map_profile: str | None = None
     maps_dir: str | None = None
     area_profiles: tuple[str, ...] = ()
+    nonprofits_near: str | None = None
+    nonprofits_threshold_min: float | None = None
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,7 @@ class Scenario:
     baseline: Path | None = None
     path: Path | None = field(default=None, compare=False)
     declared_categories: tuple[Category, ...] = ()
+    areas: tuple[str, ...] | None = None
 
     @property
     def city_is_path(self) -> bool:
@@ -286,9 +289,13 @@ class Scenario:
         """A JSON-friendly summary (for ``run.json``)."""
         out = _jsonable(self)
         assert isinstance(out, dict)
-        for key in ("declared_categories", "thresholds_m"):  # recorded only when given
+        for key in ("declared_categories", "thresholds_m", "areas"):  # recorded only when given
             if not getattr(self, key):
                 out.pop(key, None)
+        outs = out.get("outputs")
+        if isinstance(outs, dict) and not self.outputs.nonprofits_near:
+            outs.pop("nonprofits_near", None)
+            outs.pop("nonprofits_threshold_min", None)
         out["file"] = None if self.path is None else self.path.name
         return out
 

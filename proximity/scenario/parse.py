@@ -68,6 +68,7 @@ TOP_KEYS = (
     "siting",
     "outputs",
     "baseline",
+    "areas",
 )
 
 #: Keys that were renamed: section (``""`` = top level, ``"interventions"`` = every
@@ -308,6 +309,7 @@ def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
         network=net,
         categories=cats,
         declared_categories=declared,
+        areas=get_strs(ctx, raw, "areas", ""),
         thresholds_min=thresholds or DEFAULT_THRESHOLDS_MIN,
         thresholds_m=thresholds_m or (),
         profiles=profiles or DEFAULT_PROFILES,
