@@ -96,7 +96,7 @@ def nonprofits_near_table(
         by area, service and minutes. A service with none in reach has one row without an
         organisation (``org_id`` empty), so every meeting place is listed.
     """
-    from proximity.siting.distances import _Distances, _xy
+    from proximity.siting.distances import Distances, point_xy
     from proximity.siting.nonprofits import nonprofits_near
 
     out = scenario.outputs
@@ -110,11 +110,11 @@ def nonprofits_near_table(
     names = dict(
         zip(city.areas["area_id"].astype(str), city.areas["name"].astype(str), strict=True)
     )
-    dist = _Distances(network, scenario.max_snap_m, scenario.detour_factor)
+    dist = Distances(network, scenario.max_snap_m, scenario.detour_factor)
     ids = services["service_id"].astype(str).tolist()
     near = pd.DataFrame(columns=["candidate_id", "org_id", "name", "kind", "distance_m", "minutes"])
     if len(services):
-        sites = ("nonprofits_near_services", _xy(services), ids)
+        sites = ("nonprofits_near_services", point_xy(services), ids)
         order = np.arange(len(services))
         near, _ = nonprofits_near(
             city, network, dist, sites, order, profile=prof, threshold_min=threshold
