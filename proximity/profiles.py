@@ -42,6 +42,15 @@ them:
     elderly value above; making steps impassable is a modelling rule, not a literature value.
 
 Access legs (point → edge) are always counted at factor 1.
+
+Metre thresholds (``compute_access(thresholds_m=...)``, scenario key ``thresholds_m``) compare
+a profile's ``distance_m``: its cost in metres, i.e. the edge lengths times the highway
+factors. For ``step_free`` every usable edge has factor 1 and steps and elevators are
+impassable (infinite), so its metres are real walking metres along a route without steps:
+a resident behind a staircase counts as covered only if a step-free route is short enough.
+A custom profile with a finite factor above 1 (e.g. ``{"primary": 1.2}``) counts those edges
+as longer in metres as in minutes. Speeds do not enter metre thresholds, so for every
+profile ``m = min × speed × 60`` covers the same residents as ``min``.
 """
 
 from __future__ import annotations

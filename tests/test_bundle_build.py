@@ -17,7 +17,7 @@ import shapely
 
 from proximity.bundle import BuildOptions, build_bundle
 from proximity.cli import main
-from proximity.sources import load_city
+from proximity.sources import category_label, load_city
 from tests._bundle import BANDS, make_inputs
 
 SCENARIO = """
@@ -118,10 +118,28 @@ def test_areas_without_residential_buildings_fall_back_to_their_point_flagged(bu
 
 def test_every_service_row_has_its_source_and_location_quality(built):
     _, out, _ = built
-    for f in ("services.parquet", "services_other.parquet"):
-        s = gpd.read_parquet(out / f)
-        assert len(s) and s["source"].str.contains("OpenStreetMap").all()
-        assert s["location_quality"].str.len().gt(0).all()
+    s = gpd.read_parquet(out / "services.parquet")
+    assert len(s) and s["source"].str.contains("OpenStreetMap").all()
+    assert s["location_quality"].str.len().gt(0).all()
+    assert not (out / "services_other.parquet").exists()
+
+
+def test_groceries_pharmacies_schools_playgrounds_are_declared_categories(built):
+    """No services_other any more: the bundle declares the PiPoS/everyday categories."""
+    _, out, _ = built
+    s = gpd.read_parquet(out / "services.parquet")
+    present = set(s["category"])
+    extra = [c for c in ("grocery", "pharmacy", "school", "playground") if c in present]
+    assert extra, present
+    text = (out / "city.toml").read_text(encoding="utf-8")
+    labels = {"grocery": "Livsmedelsbutik", "pharmacy": "Apotek", "school": "Skola"}
+    labels["playground"] = "Lekplats"
+    city = load_city(out)
+    for cat in extra:
+        assert f"[categories.{cat}]" in text
+        assert city.declared_categories[cat].label_sv == labels[cat]
+        assert category_label(cat, city) == labels[cat]
+        assert (city.services["category"] == cat).sum() == (s["category"] == cat).sum()
 
 
 def test_a_second_build_reuses_every_step(built, tmp_path):
@@ -250,8 +268,7 @@ def test_the_city_registry_wins_over_osm_within_25_m(built, tmp_path):
     assert s.loc["reg_lib1", "merged_ids"] == "osm_n1007942428"
     assert s.loc["reg_lib1", "name"] == "Stadsbiblioteket"
     assert s.loc["reg_lib1", "source"] == "file registry.geojson"
-    other = gpd.read_parquet(tmp_path / "b" / "services_other.parquet")
-    assert "reg_shop1" in set(other["service_id"])
+    assert s.loc["reg_shop1", "category"] in ("grocery", "pharmacy", "school", "playground")
     assert (
         load_city(tmp_path / "b").services.loc[lambda d: d.service_id == "reg_lib1"].shape[0] == 1
     )
@@ -272,3 +289,27 @@ def test_offline_without_local_files_names_the_local_file_options(tmp_path, caps
     err = capsys.readouterr().err
     assert "could not be reached" in err and "--osm" in err and "--population" in err
     assert not (tmp_path / "g").exists()
+
+
+def test_the_area_tables_carry_the_bundle_age_groups(built):
+    """compute_access on the bundle: the six age groups, rebuilt from the per-point table."""
+    import warnings
+
+    from test_coverage_groups import rebuild_from_points
+
+    from proximity.coverage import compute_access
+
+    _, out, _ = built
+    city = load_city(out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        acc = compute_access(
+            city, None, categories=["library"], profiles=["adult"], thresholds_min=[15]
+        )
+    ages = ["0_19", "20_64", "65_79", "80_plus", "65_plus", "75_plus"]
+    assert list(acc.groups) == ["all", *ages]
+    expect = rebuild_from_points(acc, 15, acc.groups)
+    got = acc.areas.set_index(["area_id", "category", "profile", "group"]).loc[expect.index]
+    pd.testing.assert_series_equal(
+        got["covered"], expect["covered"], check_names=False, check_exact=False
+    )

@@ -492,9 +492,19 @@ def test_helsinki_demo_writes_no_local_paths(tmp_path):
     assert siting["provenance"]["network"]["source"] == pbf
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "scenarios").glob("*.toml")))
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        p.stem
+        for p in (ROOT / "scenarios").glob("*.toml")
+        if '"../bundles/' not in p.read_text(encoding="utf-8")  # bundle scenarios: no maps yet
+    ),
+)
 def test_committed_maps_can_be_republished(name):
-    """The maps in the repository's maps/ carry a manifest that vouches for every file."""
+    """The maps in the repository's maps/ carry a manifest that vouches for every file.
+
+    Scenarios on a city bundle (built online, not committed) have no committed maps.
+    """
     folder = ROOT / "maps" / name
     assert (folder / "manifest.json").is_file()
     assert _manifest.foreign_files(folder) == [] and _manifest.changed_files(folder) == []

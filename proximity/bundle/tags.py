@@ -7,9 +7,9 @@ A municipal housing company's offices are found by operator (or name, or brand):
 ``office=*`` whose ``operator`` is one of the municipality's housing companies
 (:data:`HOUSING_OPERATORS`, or ``--housing-operator NAME``).
 
-Categories outside :data:`proximity.sources.CATEGORIES` (:data:`EXTRA_CATEGORIES`) are written
-to the bundle's ``services_other.parquet``: a city's services table accepts only the known
-categories until categories are open (issue 12, part 3).
+Categories outside :data:`proximity.sources.CATEGORIES` (:data:`EXTRA_CATEGORIES`) are declared
+in the bundle's ``city.toml`` (``[categories.<id>]`` with ``label_sv`` and ``icon``), so they are
+ordinary categories of the bundle's ``services.parquet``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,14 @@ EXTRA_CATEGORIES: dict[str, str] = {
     "pharmacy": "Apotek",
     "school": "Skola",
     "playground": "Lekplats",
+}
+
+#: Font Awesome (solid) icons of :data:`EXTRA_CATEGORIES`.
+EXTRA_ICONS: dict[str, str] = {
+    "grocery": "cart-shopping",
+    "pharmacy": "prescription-bottle-medical",
+    "school": "school",
+    "playground": "children",
 }
 
 #: Extra rules ``(key, value, category)``, checked after the motion's rules.

@@ -23,8 +23,8 @@ from proximity._manifest import (
     replace_folder,
 )
 from proximity.bundle.municipality import Municipality
-from proximity.bundle.tags import TAG_MAPPING_VERSION
-from proximity.sources.categories import CATEGORIES
+from proximity.bundle.tags import EXTRA_CATEGORIES, EXTRA_ICONS, TAG_MAPPING_VERSION
+from proximity.sources.categories import CATEGORIES, DEFAULT_ICON
 from proximity.sources.city_toml import SCHEMA_VERSION
 
 #: The layers written as GeoParquet, ``name -> file``.
@@ -41,8 +41,21 @@ def _toml_str(v: Any) -> str:
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def city_toml(muni: Municipality, *, year: int | None, notes: list[str], other: bool) -> str:
-    """The bundle's ``city.toml`` (``builder = "files"``, paths relative to it)."""
+def city_toml(
+    muni: Municipality,
+    *,
+    year: int | None,
+    notes: list[str],
+    declared: list[str] | None = None,
+    groups: list[str] | None = None,
+) -> str:
+    """The bundle's ``city.toml`` (``builder = "files"``, paths relative to it).
+
+    ``declared``: categories beyond the built-in ones (:data:`~proximity.bundle.tags.EXTRA_CATEGORIES`)
+    that the services hold; each gets a ``[categories.<id>]`` with its Swedish label and icon.
+    ``groups``: the population's group columns; those not named ``pop_*`` (which are groups
+    anyway) are listed as ``[demand] group_cols``.
+    """
     lines = [
         f"# City bundle of {muni.name} ({muni.code}), written by `proximity city build`.",
         "# Every path is relative to this file: the folder runs unchanged on another machine.",
@@ -65,6 +78,9 @@ def city_toml(muni: Municipality, *, year: int | None, notes: list[str], other: 
     ]
     if year is not None:
         lines.append(f"year = {int(year)}")
+    extra = [g for g in groups or () if not str(g).startswith("pop_")]
+    if extra:
+        lines.append("group_cols = [" + ", ".join(_toml_str(g) for g in extra) + "]")
     lines += [
         "",
         "[services]",
@@ -82,11 +98,14 @@ def city_toml(muni: Municipality, *, year: int | None, notes: list[str], other: 
         f"built = {_toml_str(today_iso())}",
         f"tag_mapping = {_toml_str(TAG_MAPPING_VERSION)}",
     ]
-    if other:
-        lines.append(
-            'services_other = "services_other.parquet"  # categories beyond the nine known ones'
-        )
     lines.append("notes = [" + ", ".join(_toml_str(n) for n in notes) + "]")
+    for cat in declared or ():
+        lines += [
+            "",
+            f"[categories.{cat}]",
+            f"label_sv = {_toml_str(EXTRA_CATEGORIES.get(cat, cat))}",
+            f"icon = {_toml_str(EXTRA_ICONS.get(cat, DEFAULT_ICON))}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -154,11 +173,17 @@ def write_bundle(
     staging.mkdir()
     mark_staging(staging)
     try:
-        other = _write_layers(staging, layers)
+        declared = _write_layers(staging, layers)
         npz = Path(layers["network"])
         shutil.copyfile(npz, staging / "network.npz")
         shutil.copyfile(npz.with_suffix(".json"), staging / "network.json")
-        text = city_toml(muni, year=layers.get("population_year"), notes=notes, other=other)
+        text = city_toml(
+            muni,
+            year=layers.get("population_year"),
+            notes=notes,
+            declared=declared,
+            groups=list(layers.get("population_groups") or []),
+        )
         write_text_atomic(staging / "city.toml", text)
         write_text_atomic(staging / "scenario.toml", scenario_toml(muni, slug(out.name)))
         replace_folder(staging, out, "bundle", sources=sources)
@@ -168,13 +193,11 @@ def write_bundle(
     return out
 
 
-def _write_layers(folder: Path, layers: dict[str, Any]) -> bool:
-    """The GeoParquet layers; services outside the known categories go to their own file."""
-    services = layers["services"]
-    known = services["category"].isin(CATEGORIES)
+def _write_layers(folder: Path, layers: dict[str, Any]) -> list[str]:
+    """The GeoParquet layers; the categories beyond the built-in ones that the services hold."""
     for name, file in LAYERS.items():
-        g = services.loc[known] if name == "services" else layers[name]
-        gpd.GeoDataFrame(g).reset_index(drop=True).to_parquet(folder / file)
-    if (~known).any():
-        services.loc[~known].reset_index(drop=True).to_parquet(folder / "services_other.parquet")
-    return bool((~known).any())
+        gpd.GeoDataFrame(layers[name]).reset_index(drop=True).to_parquet(folder / file)
+    present = set(layers["services"]["category"].astype(str))
+    return [c for c in EXTRA_CATEGORIES if c in present] + sorted(
+        present - set(CATEGORIES) - set(EXTRA_CATEGORIES)
+    )

@@ -49,9 +49,12 @@ quantile ``q`` is the smallest time ``m`` such that the residents with time ``<=
 least the share ``q`` of that population (the "inverted CDF" definition; no interpolation).
 They are ``NaN`` where nobody is reachable.
 
-Age groups: if the demand has the columns ``pop_0_19``, ``pop_20_64`` and ``pop_65_plus``, the
-area table has one row per group (``group`` = ``"0_19"``, ``"20_64"``, ``"65_plus"``) next to
-``"all"``, weighting each point by that group's count. Unlocated residents have no age
+Population groups: every ``pop_<group>`` column of the demand is a group (``pop_0_19`` ->
+``"0_19"``; a city bundle has ``0_19, 20_64, 65_79, 80_plus, 65_plus, 75_plus``, in that order
+first), and so is every extra column a city TOML names in ``[demand] group_cols`` (a local
+population file's ``men``, ``women``, ...). The area table has one row per group next to
+``"all"``, weighting each point by that group's count; the per-point table carries the group
+columns. Unlocated residents have no age
 breakdown unless ``City.unlocated`` carries the same columns; otherwise they are counted in
 ``"all"`` only. Without age columns only ``"all"`` is reported and the provenance says
 ``"no age data"``; groups are never invented.

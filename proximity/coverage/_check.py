@@ -8,14 +8,14 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from proximity.errors import GeometryError, ParameterError, SchemaError
-from proximity.sources.categories import CATEGORIES
+from proximity.sources.categories import known_categories
 from proximity.sources.city import UNASSIGNED_AREA
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,6 +57,7 @@ class CheckedInputs:
     dxy: np.ndarray  # demand coordinates (n, 2)
     sxy: np.ndarray  # service coordinates (m, 2), services sorted by id
     notes: list[str]
+    thresholds_m: list[float] = field(default_factory=list)  # walking metres (may be empty)
 
 
 def check_inputs(
@@ -139,6 +140,37 @@ def check_thresholds(thresholds_min: Iterable[float] | float) -> list[float]:
                 f"thresholds_min: {t!r} minutes is more than a day's walk "
                 f"(at most {MAX_THRESHOLD_MIN} min = 24 h).",
                 fix="Use walking times in minutes, e.g. thresholds_min=(5, 10, 15, 20).",
+            )
+        out.append(f)
+    return sorted(set(out))
+
+
+#: Longest metre threshold: 100 km of walking.
+MAX_THRESHOLD_M = 100_000.0
+
+
+def check_thresholds_m(thresholds_m: Iterable[float] | float | None) -> list[float]:
+    """Metre thresholds (walking metres along the network), sorted; ``[]`` when none.
+
+    Raises
+    ------
+    ParameterError
+        A value that is not a number of metres in (0, 100 000].
+    """
+    if thresholds_m is None:
+        return []
+    if isinstance(thresholds_m, int | float):
+        thresholds_m = [thresholds_m]
+    out: list[float] = []
+    for t in thresholds_m:
+        try:
+            f = float(t)
+        except (TypeError, ValueError):
+            f = float("nan")
+        if not (math.isfinite(f) and 0 < f <= MAX_THRESHOLD_M):
+            raise ParameterError(
+                f"thresholds_m must be walking distances in metres in (0, 100 000], got {t!r}.",
+                fix="Use e.g. thresholds_m=(300, 600, 1000, 1500).",
             )
         out.append(f)
     return sorted(set(out))
@@ -268,14 +300,15 @@ def check_city(city: Any) -> None:
 def declared_categories(city: Any) -> list[str]:
     """The categories valid for ``city``: the built-in ones plus any the city declares.
 
-    Declared: ``city.declared_categories`` if the city has such an attribute, and
+    Declared: ``city.declared_categories`` (``[categories.<id>]`` of the city TOML or the
+    scenario; :func:`proximity.sources.categories.known_categories`), and
     ``city.provenance["categories_known"]`` (written by the file-based city builder).
     """
     prov = getattr(city, "provenance", None) or {}
-    extra = list(getattr(city, "declared_categories", None) or [])
+    extra = known_categories(city)
     if isinstance(prov, dict):
         extra += [str(c) for c in prov.get("categories_known", None) or []]
-    return list(dict.fromkeys([*CATEGORIES, *extra]))
+    return list(dict.fromkeys(extra))
 
 
 def check_categories(

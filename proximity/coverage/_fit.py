@@ -175,14 +175,13 @@ def snap_quality(
 
 def _messages(rec: dict[str, Any], demand_bad: float) -> tuple[str, str]:
     """One-line Swedish and English summaries of a snap-quality record."""
-    from proximity.sources.categories import CATEGORY_LABELS_SV
+    from proximity.sources.categories import category_label
 
     m = rec["max_snap_m"]
     limit = rec["warn_unsnapped_share"]
     bad_cats = {c: v for c, v in rec["services"].items() if v["share"] > limit}
     sv_cats = "".join(
-        f"; {CATEGORY_LABELS_SV.get(c, c)}: {v['unsnapped'] + v['island']} av {v['n']} "
-        "servicepunkter"
+        f"; {category_label(c)}: {v['unsnapped'] + v['island']} av {v['n']} servicepunkter"
         for c, v in bad_cats.items()
     )
     en_cats = "".join(

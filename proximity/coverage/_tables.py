@@ -13,37 +13,68 @@ import numpy as np
 import pandas as pd
 
 from proximity.coverage._route import TOO_FAR, PerCategory
-from proximity.coverage.access import AGE_GROUPS, COUNT_COLUMNS, TOTAL_AREA_ID, TOTAL_AREA_NAME
+from proximity.coverage.access import COUNT_COLUMNS, GROUP_ORDER, TOTAL_AREA_ID, TOTAL_AREA_NAME
 from proximity.errors import SchemaError
 
 if TYPE_CHECKING:  # pragma: no cover
     from proximity.profiles import WalkingProfile
 
 
-def group_weights(demand: Any) -> tuple[list[str], np.ndarray, str | None]:
+def group_columns(demand: Any, extra: Sequence[str] = ()) -> dict[str, str]:
+    """The population groups of ``demand``: group name -> column, in reporting order.
+
+    Every ``pop_<group>`` column is a group (``pop_0_19`` -> ``0_19``): the known age groups
+    first (:data:`~proximity.coverage.access.GROUP_ORDER`), then the others in column order;
+    then ``extra`` columns by their own names (a local population file's ``men``,
+    ``women``, ...; :func:`declared_group_columns`). Missing ``extra`` columns are skipped.
+    """
+    found = {str(c)[4:]: str(c) for c in demand.columns if str(c).startswith("pop_")}
+    found.pop("area_id", None)  # pop_area_id: the area that carried the population, no group
+    ordered = {g: found[g] for g in GROUP_ORDER if g in found}
+    ordered.update({g: c for g, c in found.items() if g not in ordered})
+    for c in extra:
+        if c in demand.columns and c not in ordered.values() and c not in ordered:
+            ordered[str(c)] = str(c)
+    return ordered
+
+
+def declared_group_columns(city: Any) -> list[str]:
+    """Extra group columns a city declares (``provenance["group_columns"]``; ``[]`` if none)."""
+    prov = getattr(city, "provenance", None) or {}
+    got = prov.get("group_columns") if isinstance(prov, dict) else None
+    return [str(c) for c in got or ()]
+
+
+def group_weights(
+    demand: Any, extra: Sequence[str] = ()
+) -> tuple[list[str], np.ndarray, str | None]:
+    """The groups reported (``"all"`` first) and the weight of each point in each group.
+
+    Groups: :func:`group_columns`. Without any, only ``"all"`` (and a "no age data" note).
+    """
     pop = demand["population"].to_numpy(dtype=float)
-    cols = [c for c in AGE_GROUPS.values() if c in demand.columns]
-    if len(cols) < len(AGE_GROUPS):
+    cols = group_columns(demand, extra)
+    if not cols:
         return ["all"], pop[:, None], "no age data: only the group 'all' is reported"
     w = [pop]
     note = None
-    for col in AGE_GROUPS.values():
+    for col in cols.values():
         v = pd.to_numeric(demand[col], errors="coerce").to_numpy(dtype=float)
         if (v < 0).any():
             raise SchemaError(
-                f"Negative values in age column {col!r}.",
+                f"Negative values in group column {col!r}.",
                 row=demand["demand_id"].iloc[int(np.flatnonzero(v < 0)[0])],
                 fix="Correct the population by age.",
             )
         missing = ~np.isfinite(v)
         if missing.any():
             note = (
-                f"age data missing for {int(missing.sum())} demand rows: counted as 0 in the "
-                "age groups (they are in 'all')"
+                f"group data missing for {int(missing.sum())} demand rows: counted as 0 in "
+                "the groups (they are in 'all')"
             )
             v = np.where(missing, 0.0, v)
         w.append(v)
-    return ["all", *AGE_GROUPS], np.column_stack(w), note
+    return ["all", *cols], np.column_stack(w), note
 
 
 def repeat_categorical(values: Any, m: int) -> pd.Categorical:
@@ -61,8 +92,11 @@ def points_table(
     service_ids: np.ndarray,
     status_names: np.ndarray,
     distance_method: str,
+    group_cols: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Long per-point table sorted by demand_id, category, profile.
+
+    ``group_cols``: the demand's group columns to carry (default: the ``pop_*`` columns).
 
     String columns are pandas Categoricals (900k rows build in milliseconds); ``service_id``
     is ``""`` where no service is reachable.
@@ -100,7 +134,7 @@ def points_table(
         "snap_status": repeat_categorical(status_names, m),
         "population": np.repeat(demand["population"].to_numpy(dtype=float), m),
     }
-    for col in AGE_GROUPS.values():
+    for col in group_columns(demand).values() if group_cols is None else group_cols:
         if col in demand.columns:
             data[col] = np.repeat(pd.to_numeric(demand[col], errors="coerce").to_numpy(float), m)
     data["distance_method"] = pd.Categorical.from_codes(
@@ -127,7 +161,7 @@ def unlocated_population(
         )
     cols = [pop]
     for g in groups[1:]:
-        col = AGE_GROUPS[g]
+        col = f"pop_{g}" if f"pop_{g}" in tab.columns else g
         cols.append(
             pd.to_numeric(tab[col], errors="coerce").fillna(0.0).to_numpy(float)
             if col in tab.columns
@@ -207,8 +241,9 @@ class UnitTable:
 class _AreaCounts:
     """Counts and statistics per ``[scope, combo, threshold, group]``, filled combo by combo.
 
-    Scopes are the units (``0..nu-1``) and the municipality total (``nu``). Counts that do
-    not depend on the speed are computed once per group (``fixed``) or once per distance
+    Scopes are the units (``0..nu-1``) and the municipality total (``nu``). Thresholds are
+    the minute thresholds ``thr`` then the metre thresholds ``thr_m`` (walking metres:
+    ``dist <= m``, whatever the speed). Counts that do not depend on the speed are computed once per group (``fixed``) or once per distance
     array, i.e. per cost group (``orders``, ``unreached``, keyed by ``id(dist)``).
     """
 
@@ -219,6 +254,7 @@ class _AreaCounts:
     unsnapped: np.ndarray
     thr: np.ndarray
     unl: np.ndarray  # (n_scope, n_g)
+    thr_m: np.ndarray
     res: dict[str, np.ndarray]
     stats: dict[str, np.ndarray]
     orders: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
@@ -234,11 +270,13 @@ class _AreaCounts:
         thresholds: Sequence[float],
         weights: np.ndarray,
         unsnapped: np.ndarray,
+        thresholds_m: Sequence[float] = (),
     ) -> _AreaCounts:
         """Zero counts and NaN statistics for ``n_combos`` category × profile combinations."""
         nu = len(units.ids)
         thr = np.asarray(thresholds, dtype=float)
-        shape = (nu + 1, n_combos, thr.size, weights.shape[1])  # the last scope is the total
+        thr_m = np.asarray(thresholds_m, dtype=float)
+        shape = (nu + 1, n_combos, thr.size + thr_m.size, weights.shape[1])  # last scope: total
         return cls(
             unit_idx=units.idx,
             total_idx=np.full(units.idx.shape[0], nu, dtype=np.int64),
@@ -246,6 +284,7 @@ class _AreaCounts:
             weights=weights,
             unsnapped=unsnapped,
             thr=thr,
+            thr_m=thr_m,
             unl=np.vstack([units.unlocated, units.unlocated_total[None, :]]),
             res={k: np.zeros(shape) for k in COUNT_COLUMNS},
             stats={k: np.full(shape, np.nan) for k in ("mean_min", "median_min", "p90_min")},
@@ -264,6 +303,7 @@ class _AreaCounts:
             self.orders[id(dist)] = (by_min, by_min[np.argsort(units, kind="stable")])
         by_min, by_unit = self.orders[id(dist)]
         cov_masks = [finite & (minutes <= t) for t in self.thr]
+        cov_masks += [finite & (dist <= m) for m in self.thr_m]
         nu = self.nu
         for gi in range(self.weights.shape[1]):
             for scope in (
@@ -307,7 +347,7 @@ class _AreaCounts:
         reach = located - unsn - unre
         mean, med, p90 = weighted_stats(minutes, w, scope_idx, n_bins, order)
         res, stats, unl = self.res, self.stats, self.unl
-        for ti in range(self.thr.size):
+        for ti in range(len(cov_masks)):
             cov = np.bincount(scope_idx, weights=w * cov_masks[ti], minlength=n_bins)[sl]
             res["covered"][sl, ci, ti, gi] = cov
             res["uncovered"][sl, ci, ti, gi] = np.maximum(reach - cov, 0.0)
@@ -331,11 +371,14 @@ def area_table(
     weights: np.ndarray,
     status_codes: np.ndarray,
     distance_method: str,
+    thresholds_m: Sequence[float] = (),
 ) -> pd.DataFrame:
     """Per unit (and total) × category × profile × threshold × group counts and statistics.
 
     Rows come out sorted: units by id then the total row; within, category, profile,
-    threshold, group (in ``groups`` order).
+    threshold (minutes, then metres), group (in ``groups`` order). With ``thresholds_m``, a
+    ``threshold_m`` column follows ``threshold_min``: a row has one of the two (the other is
+    missing, a nullable integer or NaN).
     """
     speed = {p.name: float(p.speed_m_s) for p in profs}
     combos = [(c, p) for c in sorted(cats) for p in sorted(speed)]
@@ -345,6 +388,7 @@ def area_table(
         thresholds=thresholds,
         weights=weights,
         unsnapped=status_codes == TOO_FAR,
+        thresholds_m=thresholds_m,
     )
     for ci, (cat, pname) in enumerate(combos):
         counts.add(ci, per_cat[(cat, pname)][0], speed[pname])
@@ -369,9 +413,7 @@ def _area_frame(
         [*units.names.reindex(list(units.ids)).astype(str), TOTAL_AREA_NAME], dtype=object
     )
     s_i, c_i, t_i, g_i = (a.ravel() for a in np.indices(res["population"].shape))
-    # whole minutes are written as ints (only where int64 holds them exactly)
-    int_thr = all(float(t).is_integer() and abs(float(t)) < 2.0**53 for t in thresholds)
-    thr_vals = counts.thr.astype(np.int64) if int_thr else counts.thr
+    thr_vals, thr_m_vals = _threshold_columns(counts.thr, counts.thr_m)
     pop = res["population"].ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(pop > 0, res["covered"].ravel() / np.where(pop > 0, pop, 1.0), np.nan)
@@ -382,6 +424,7 @@ def _area_frame(
             "category": np.array([c for c, _ in combos], dtype=object)[c_i],
             "profile": np.array([p for _, p in combos], dtype=object)[c_i],
             "threshold_min": thr_vals[t_i],
+            **({"threshold_m": thr_m_vals[t_i]} if counts.thr_m.size else {}),
             "group": np.array(list(groups), dtype=object)[g_i],
             "population": pop,
             "covered": res["covered"].ravel(),
@@ -398,3 +441,25 @@ def _area_frame(
     )
     keep = (s_i == nu) | np.isin(ids[s_i], np.asarray(list(units.keep), dtype=object))
     return df[keep].reset_index(drop=True)
+
+
+def _threshold_columns(thr: np.ndarray, thr_m: np.ndarray) -> tuple[Any, Any]:
+    """``threshold_min`` and ``threshold_m`` per threshold index (minutes, then metres).
+
+    Whole numbers are written as ints (only where int64 holds them exactly). Without metre
+    thresholds the minutes are a plain array, as before; with them both columns are nullable
+    (``pd.NA`` on the other kind's rows, or NaN when not whole).
+    """
+
+    def whole(v: np.ndarray) -> bool:
+        return all(float(t).is_integer() and abs(float(t)) < 2.0**53 for t in v)
+
+    if not thr_m.size:
+        return (thr.astype(np.int64) if whole(thr) else thr), None
+    na_m, na_min = np.full(thr.size, np.nan), np.full(thr_m.size, np.nan)
+    mins = np.concatenate([thr, na_min])
+    metres = np.concatenate([na_m, thr_m])
+    return (
+        pd.array(mins, dtype="Int64") if whole(thr) else mins,
+        pd.array(metres, dtype="Int64") if whole(thr_m) else metres,
+    )

@@ -22,6 +22,7 @@ from proximity.sources.city import TOTAL_AREA_ID, TOTAL_LABELS_SV
 __all__ = [
     "AGE_GROUPS",
     "COUNT_COLUMNS",
+    "GROUP_ORDER",
     "TOTAL_AREA_ID",
     "TOTAL_AREA_NAME",
     "Access",
@@ -36,6 +37,10 @@ TOTAL_AREA_NAME = TOTAL_LABELS_SV["municipality"]
 
 #: Age groups reported when the demand has these population columns: group -> column.
 AGE_GROUPS: dict[str, str] = {"0_19": "pop_0_19", "20_64": "pop_20_64", "65_plus": "pop_65_plus"}
+
+#: Order of the known age groups in the area tables (any ``pop_<group>`` column of the demand
+#: is a group; these first): SCB's bands summed as in city bundles, 65+ and 75+ as sums.
+GROUP_ORDER: tuple[str, ...] = ("0_19", "20_64", "65_79", "80_plus", "65_plus", "75_plus")
 
 #: The population counts of an area row: covered + uncovered + unsnapped + unreachable +
 #: unlocated = population (the conservation rule every table keeps).
@@ -75,7 +80,10 @@ class Access:
         total rows (``area_id = "__total__"``, last): ``area_id, area_name, category,
         profile, threshold_min, group, population, covered, uncovered, unsnapped,
         unreachable, unlocated, covered_share, mean_min, median_min, p90_min,
-        distance_method``.
+        distance_method``. With metre thresholds (:attr:`thresholds_m`) a ``threshold_m``
+        column follows ``threshold_min``: the minute rows come first (``threshold_m``
+        missing), then the metre rows (``threshold_min`` missing); both columns are then
+        nullable integers (or floats when a threshold is not whole).
     distance_method
         ``"network"`` or ``"crowfly×F"`` (the label of :attr:`method`).
     provenance
@@ -88,6 +96,9 @@ class Access:
         for reports and maps (absent in crow-fly mode).
     profiles, categories, thresholds_min, groups
         What was computed, in output order.
+    thresholds_m
+        Metre thresholds computed (walking metres along the network, ``distance_m`` of the
+        profile); ``()`` when none.
     area_level
         ``"areas"`` or ``"subareas"``.
     demand_geometry
@@ -111,6 +122,7 @@ class Access:
     area_level: str = "areas"
     demand_geometry: Any = field(default=None, repr=False)
     population_unit: str = "persons"
+    thresholds_m: tuple[float, ...] = ()
 
     @property
     def method(self) -> DistanceMethod:
@@ -126,6 +138,7 @@ class Access:
         profile: str | None = None,
         threshold_min: float | None = None,
         group: str | None = "all",
+        threshold_m: float | None = None,
     ) -> pd.DataFrame:
         """Rows of :attr:`areas`, filtered; ``None`` keeps all values of a column.
 
@@ -157,6 +170,14 @@ class Access:
                     "(compute_access(..., thresholds_min=...)).",
                 )
             df = df[np.isclose(df["threshold_min"].to_numpy(float), float(threshold_min))]
+        if threshold_m is not None:
+            if not any(math.isclose(float(threshold_m), t) for t in self.thresholds_m):
+                raise ParameterError(
+                    f"Threshold {threshold_m} m was not computed.",
+                    fix=f"Use one of {list(self.thresholds_m)} or compute it "
+                    "(compute_access(..., thresholds_m=...)).",
+                )
+            df = df[np.isclose(df["threshold_m"].to_numpy(float), float(threshold_m))]
         return df.reset_index(drop=True)
 
     def point_table(

@@ -15,6 +15,7 @@ from proximity.coverage._check import (
     check_inputs,
     check_options,
     check_thresholds,
+    check_thresholds_m,
     resolve_profiles,
     unit_index,
 )
@@ -36,6 +37,8 @@ from proximity.coverage._route import (
 from proximity.coverage._tables import (
     UnitTable,
     area_table,
+    declared_group_columns,
+    group_columns,
     group_weights,
     points_table,
     unlocated_population,
@@ -67,6 +70,7 @@ def compute_access(
     extra_services: gpd.GeoDataFrame | None = None,
     warn_unsnapped_share: float = WARN_UNSNAPPED_SHARE,
     max_unsnapped_share: float = MAX_UNSNAPPED_SHARE,
+    thresholds_m: Sequence[float] = (),
 ) -> Access:
     """Walking access from every demand point to the nearest service of each category.
 
@@ -109,6 +113,14 @@ def compute_access(
         ``max_unsnapped_share`` (default 50 %) a :class:`NetworkError` is raised. The shares
         are recorded in ``provenance["snap_quality"]``. ``0 ≤ warn ≤ max ≤ 1``.
 
+    thresholds_m
+        Thresholds in walking metres along the network (e.g. ``(300, 600, 1000, 1500)``:
+        SCB's distance bands and Trafikanalys's 1 km), computed beside the minutes: their
+        rows have ``threshold_m`` set and ``threshold_min`` missing (see :class:`Access`).
+        A resident is covered when the profile's ``distance_m`` is at most the threshold,
+        whatever the speed; so ``m = min × speed × 60`` gives the same counts as ``min``.
+        Crow-fly mode: the straight line × ``detour_factor``.
+
     Returns
     -------
     Access
@@ -150,6 +162,7 @@ def compute_access(
         area_level=area_level,
         areas=areas,
     )
+    inputs.thresholds_m = check_thresholds_m(thresholds_m)
     if network is None:
         warnings.warn(
             f"No walking network given: distances are straight lines × {detour_factor:g} "
@@ -175,6 +188,7 @@ def compute_access(
         profiles=tuple(p.name for p in profs),
         categories=tuple(inputs.cats),
         thresholds_min=tuple(thresholds),
+        thresholds_m=tuple(inputs.thresholds_m),
         groups=tuple(groups),
         area_level=area_level,
         demand_geometry=demand.set_index(demand["demand_id"].to_numpy()).geometry,
@@ -221,7 +235,7 @@ def _route(inputs: CheckedInputs, *, max_snap_m: float, limits: tuple[float, flo
 def _tables(inputs: CheckedInputs, routes: Routes) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The per-point table, the per-area table and the population groups reported."""
     demand = inputs.demand
-    groups, weights, age_note = group_weights(demand)
+    groups, weights, age_note = group_weights(demand, declared_group_columns(inputs.city))
     if age_note:
         inputs.notes.append(age_note)
     status_names = np.array(STATUS_NAMES, dtype=object)[routes.status_codes]
@@ -233,6 +247,7 @@ def _tables(inputs: CheckedInputs, routes: Routes) -> tuple[pd.DataFrame, pd.Dat
         service_ids=inputs.services["service_id"].to_numpy(),
         status_names=status_names,
         distance_method=inputs.method.label,
+        group_cols=group_columns(demand, groups[1:]).values(),
     )
     unit_idx, unit_ids = unit_index(demand, inputs.unit_col, inputs.unit_names)
     unl_units, unl_total, unl_note = unlocated_population(
@@ -258,5 +273,6 @@ def _tables(inputs: CheckedInputs, routes: Routes) -> tuple[pd.DataFrame, pd.Dat
         weights=weights,
         status_codes=routes.status_codes,
         distance_method=inputs.method.label,
+        thresholds_m=inputs.thresholds_m,
     )
     return points, area_rows, groups

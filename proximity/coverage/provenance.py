@@ -95,6 +95,9 @@ def provenance_record(
         "area_level": inputs.area_level,
         "categories": list(inputs.cats),
         "thresholds_min": [float(t) for t in inputs.thresholds],
+        **(
+            {"thresholds_m": [float(t) for t in inputs.thresholds_m]} if inputs.thresholds_m else {}
+        ),
         "groups": list(groups),
         "age_groups": list(groups[1:]) if len(groups) > 1 else "no age data",
         "profiles": {p.name: _profile_record(p) for p in inputs.profs},

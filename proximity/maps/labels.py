@@ -20,7 +20,7 @@ from proximity._text import html_text
 from proximity.distance_method import DistanceMethod
 from proximity.errors import ParameterError
 from proximity.profiles import PROFILES
-from proximity.sources import CATEGORY_LABELS_SV
+from proximity.sources.categories import category_label as sources_category_label
 from proximity.sources.city import is_municipality, total_area_label
 
 __all__ = [
@@ -283,12 +283,12 @@ def check_lang(lang: str) -> str:
 def category_label(category: str, lang: str = "sv") -> str:
     """Human label of a service category (Swedish by default).
 
-    Swedish labels come from :data:`proximity.sources.CATEGORY_LABELS_SV`.
+    Swedish labels come from :func:`proximity.sources.categories.category_label` (built in or
+    declared).
     """
     if lang == "en":
         return _LABELS_EN.get(category, category.replace("_", " "))
-    label = CATEGORY_LABELS_SV.get(category)
-    return str(label) if label else category.replace("_", " ")
+    return sources_category_label(category)
 
 
 def profile_label(profile: str, lang: str = "sv") -> str:

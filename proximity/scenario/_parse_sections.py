@@ -60,6 +60,8 @@ OUTPUT_KEYS = (
     "maps_dir",
     "publish",
     "area_profiles",
+    "nonprofits_near",
+    "nonprofits_threshold_min",
 )
 INTERVENTION_KEYS: dict[str, tuple[str, ...]] = {
     "add_service": (
@@ -411,4 +413,14 @@ def parse_outputs(ctx: ParseContext, raw: Raw) -> OutputSpec:
         maps_dir=get_str(ctx, table, "maps_dir", section, None),
         publish=get_bool(ctx, table, "publish", section, False),
         area_profiles=get_strs(ctx, table, "area_profiles", section) or (),
+        nonprofits_near=get_str(ctx, table, "nonprofits_near", section, None),
+        nonprofits_threshold_min=get_num(
+            ctx,
+            table,
+            "nonprofits_threshold_min",
+            section,
+            None,
+            positive=True,
+            hi=MAX_THRESHOLD_MIN,
+        ),
     )

@@ -48,6 +48,12 @@ def scenario_access(
         kwargs["extra_services"] = extra_services
     if area_level != "areas":
         kwargs["area_level"] = area_level
+    if scenario.thresholds_m:
+        kwargs["thresholds_m"] = tuple(scenario.thresholds_m)
+    if scenario.areas and area_level == "areas":
+        from proximity.scenario.districts import resolve_areas
+
+        kwargs["areas"] = resolve_areas(scenario, city)
     with no_crowfly_warning():
         return compute_access(
             city,

@@ -15,6 +15,7 @@ from proximity.scenario.model import (
     SetSpeed,
     SplitArea,
 )
+from proximity.sources.categories import known_categories, slug_id
 
 if TYPE_CHECKING:
     from proximity.sources.city import City
@@ -39,25 +40,26 @@ def check_against_city(scenario: Scenario, city: City) -> None:
         splitting an unknown area or one without subareas, an unknown category or profile,
         or a new service outside the study area.
     """
-    _check_names(scenario)
+    _check_names(scenario, city)
     for iv in scenario.interventions:
         _check_intervention(scenario, city, iv)
     _check_area_profiles(scenario, city)
     _check_categories_left(scenario, city)
+    _check_districts(scenario, city)
 
 
 def _bad_category(
-    scenario: Scenario, cat: str, item: Intervention | None, key: str
+    scenario: Scenario, city: City, cat: str, item: Intervention | None, key: str
 ) -> ScenarioError:
-    from proximity.sources import CATEGORIES
-
-    known = sorted(CATEGORIES)
+    known = sorted(known_categories(city))
     hint = did_you_mean(cat, known)
     return scenario_error(
         scenario,
         f"Unknown service category {cat!r}.",
         item=item,
-        fix=(f"Did you mean {hint!r}? " if hint else "") + f"Categories: {', '.join(known)}.",
+        fix=(f"Did you mean {hint!r}? " if hint else "")
+        + f"Categories: {', '.join(known)}; or declare a new one in the scenario or the city "
+        f'TOML: [categories.{slug_id(cat)}] label_sv = "...".',
         key=key,
     )
 
@@ -77,15 +79,14 @@ def _check_profile(scenario: Scenario, prof: str, item: Intervention | None, key
         )
 
 
-def _check_names(scenario: Scenario) -> None:
-    """The scenario's categories and profiles must be known ones."""
-    from proximity.sources import CATEGORIES
-
+def _check_names(scenario: Scenario, city: City) -> None:
+    """The scenario's categories and profiles must be known ones (built in or declared)."""
+    known = known_categories(city)
     for cat in scenario.categories or ():
-        if cat not in CATEGORIES:
-            raise _bad_category(scenario, cat, None, "categories")
-    if scenario.siting and scenario.siting.category not in CATEGORIES:
-        raise _bad_category(scenario, scenario.siting.category, None, "siting.category")
+        if cat not in known:
+            raise _bad_category(scenario, city, cat, None, "categories")
+    if scenario.siting and scenario.siting.category not in known:
+        raise _bad_category(scenario, city, scenario.siting.category, None, "siting.category")
     for prof in (*scenario.profiles, *([scenario.siting.profile] if scenario.siting else [])):
         _check_profile(scenario, prof, None, "profiles")
 
@@ -153,10 +154,8 @@ def _check_split(scenario: Scenario, city: City, iv: SplitArea) -> None:
 
 
 def _check_add(scenario: Scenario, city: City, iv: AddService) -> None:
-    from proximity.sources import CATEGORIES
-
-    if iv.category not in CATEGORIES:
-        raise _bad_category(scenario, iv.category, iv, "category")
+    if iv.category not in known_categories(city):
+        raise _bad_category(scenario, city, iv.category, iv, "category")
     if iv.service_id and iv.service_id in set(map(str, city.services["service_id"])):
         raise scenario_error(
             scenario,
@@ -256,3 +255,13 @@ def _check_area_profiles(scenario: Scenario, city: City) -> None:
             + f"Ids (areas and subareas): {shown}.",
             key="outputs.area_profiles",
         )
+
+
+def _check_districts(scenario: Scenario, city: City) -> None:
+    """``areas`` (ids or names) and ``outputs.nonprofits_near`` (a known category)."""
+    from proximity.scenario.districts import resolve_areas
+
+    resolve_areas(scenario, city)
+    cat = scenario.outputs.nonprofits_near
+    if cat is not None and cat not in known_categories(city):
+        raise _bad_category(scenario, city, cat, None, "outputs.nonprofits_near")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from proximity.sources.categories import Category
+
 __all__ = [
     "DEFAULT_PROFILES",
     "DEFAULT_THRESHOLDS_MIN",
@@ -232,6 +234,8 @@ class OutputSpec:
     maps_dir: str | None = None
     publish: bool = False
     area_profiles: tuple[str, ...] = ()
+    nonprofits_near: str | None = None
+    nonprofits_threshold_min: float | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,7 @@ class Scenario:
     network: NetworkSpec = field(default_factory=NetworkSpec)
     categories: tuple[str, ...] | None = None
     thresholds_min: tuple[float, ...] = DEFAULT_THRESHOLDS_MIN
+    thresholds_m: tuple[float, ...] = ()
     profiles: tuple[str, ...] = DEFAULT_PROFILES
     max_snap_m: float = 300.0
     detour_factor: float = 1.3
@@ -253,6 +258,8 @@ class Scenario:
     outputs: OutputSpec = field(default_factory=OutputSpec)
     baseline: Path | None = None
     path: Path | None = field(default=None, compare=False)
+    declared_categories: tuple[Category, ...] = ()
+    areas: tuple[str, ...] | None = None
 
     @property
     def city_is_path(self) -> bool:
@@ -291,6 +298,13 @@ class Scenario:
         """A JSON-friendly summary (for ``run.json``)."""
         out = _jsonable(self)
         assert isinstance(out, dict)
+        for key in ("declared_categories", "thresholds_m", "areas"):  # recorded only when given
+            if not getattr(self, key):
+                out.pop(key, None)
+        outs = out.get("outputs")
+        if isinstance(outs, dict) and not self.outputs.nonprofits_near:
+            outs.pop("nonprofits_near", None)
+            outs.pop("nonprofits_threshold_min", None)
         out["file"] = None if self.path is None else self.path.name
         return out
 

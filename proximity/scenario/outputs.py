@@ -254,6 +254,13 @@ def _write_tables(
         tables_dir / "equity.csv",
         ["category", "profile", "threshold_min"],
     )
+    if scenario.outputs.nonprofits_near:
+        from proximity.scenario.districts import nonprofits_near_table
+
+        res.tables["nonprofits_near"] = write_table(
+            nonprofits_near_table(scenario, city, res.network, res.profiles),
+            tables_dir / "nonprofits_near.csv",
+        )
     if res.access_before_siting is not None:
         res.tables["areas_before_siting"] = write_table(
             areas_table(res.access_before_siting, city, date=date),

@@ -16,7 +16,8 @@ from typing import cast
 
 from proximity._io import slug
 from proximity._toml import read_toml
-from proximity.errors import ScenarioError
+from proximity.coverage._check import MAX_THRESHOLD_M
+from proximity.errors import ScenarioError, SchemaError
 from proximity.scenario._common import did_you_mean
 from proximity.scenario._parse_fields import (
     ParseContext,
@@ -42,6 +43,7 @@ from proximity.scenario.model import (
     Scenario,
     SitingSpec,
 )
+from proximity.sources.categories import Category, parse_declared
 from proximity.sources.registry import builtin_cities
 
 __all__ = ["RENAMED_KEYS", "SCHEMA_VERSION", "TOP_KEYS", "load_scenario"]
@@ -58,6 +60,7 @@ TOP_KEYS = (
     "network",
     "categories",
     "thresholds_min",
+    "thresholds_m",
     "profiles",
     "max_snap_m",
     "detour_factor",
@@ -65,6 +68,7 @@ TOP_KEYS = (
     "siting",
     "outputs",
     "baseline",
+    "areas",
 )
 
 #: Keys that were renamed: section (``""`` = top level, ``"interventions"`` = every
@@ -156,6 +160,8 @@ def _resolve_city(ctx: ParseContext, city: str) -> str:
         cpath = cpath / "city.toml"
     if cpath.is_file():
         return str(cpath)
+    if looks_like_path and not city.endswith(".toml"):
+        raise _missing_bundle(ctx, city, cpath)
     known = builtin_cities()
     hint = did_you_mean(city, known)
     raise ctx.error(
@@ -164,6 +170,20 @@ def _resolve_city(ctx: ParseContext, city: str) -> str:
         fix=(f"Did you mean {hint!r}? " if hint else "")
         + f"Use one of {', '.join(known)}, or a path to a city TOML (relative to the scenario "
         "file; see data/helsingborg/city.toml for the format).",
+    )
+
+
+def _missing_bundle(ctx: ParseContext, city: str, folder: Path) -> ScenarioError:
+    """A city bundle folder that is missing (or has no city.toml): the build command as fix."""
+    rel = os.path.normpath(os.path.relpath(folder))
+    shown = rel if not rel.startswith("..") else os.path.normpath(folder.absolute())
+    what = "has no city.toml" if folder.is_dir() else "does not exist"
+    return ctx.error(
+        f"city {city!r} names a city bundle folder that {what} ({shown}).",
+        key="city",
+        fix=f"Build the bundle first (online, once; then it runs offline): "
+        f"proximity city build {folder.name} --out {shown} (other sources, e.g. --areas "
+        "for your own reporting areas: proximity city build --help).",
     )
 
 
@@ -227,6 +247,44 @@ def _parse_thresholds(ctx: ParseContext, raw: Mapping[str, Raw]) -> tuple[float,
     return v
 
 
+def _parse_categories(
+    ctx: ParseContext, raw: Mapping[str, Raw]
+) -> tuple[tuple[str, ...] | None, tuple[Category, ...]]:
+    """``categories``: a list, ``"all"``, or a table of declarations with optional ``compute``.
+
+    ``[categories.grocery] label_sv = "Livsmedelsbutik"`` declares a category (as a city TOML
+    may); ``[categories] compute = [...]`` then lists those to compute (default: all).
+    """
+    value = raw.get("categories", "all")
+    if not isinstance(value, Mapping):
+        return (None if value == "all" else get_strs(ctx, raw, "categories", "")), ()
+    tables = {k: v for k, v in value.items() if k != "compute"}
+    try:
+        declared = parse_declared(tables, file=ctx.path)
+    except SchemaError as exc:
+        first = next(iter(tables), None)
+        raise ctx.error(exc.message, section="categories", key=first, fix=exc.fix) from None
+    compute = value.get("compute", "all")
+    cats = None if compute == "all" else get_strs(ctx, value, "compute", "categories")
+    return cats, tuple(declared.values())
+
+
+def _parse_thresholds_m(ctx: ParseContext, raw: Mapping[str, Raw]) -> tuple[float, ...] | None:
+    """``thresholds_m``: walking metres along the network, computed beside the minutes."""
+    v = cast(
+        "tuple[float, ...] | None", get_list(ctx, raw, "thresholds_m", "", float, positive=True)
+    )
+    for t in v or ():
+        if t > MAX_THRESHOLD_M:
+            raise ctx.error(
+                f"'thresholds_m' holds {t!r}: a walking-distance threshold must be at most "
+                f"{MAX_THRESHOLD_M:g} metres.",
+                key="thresholds_m",
+                fix="Give thresholds in metres, e.g. thresholds_m = [300, 600, 1000, 1500].",
+            )
+    return v
+
+
 def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
     """The validated scenario of a parsed TOML file."""
     _check_schema(ctx, raw)  # first: a newer file's keys are not "unknown", it is too new
@@ -234,10 +292,9 @@ def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
     name = _parse_name(ctx, raw)
     city = _resolve_city(ctx, require_str(ctx, raw, "city", ""))
     net = parse_network(ctx, raw.get("network", {}))
-    cats = None
-    if "categories" in raw and raw["categories"] != "all":
-        cats = get_strs(ctx, raw, "categories", "")
+    cats, declared = _parse_categories(ctx, raw)
     thresholds = _parse_thresholds(ctx, raw)
+    thresholds_m = _parse_thresholds_m(ctx, raw)
     profiles = get_strs(ctx, raw, "profiles", "")
     interventions = parse_interventions(ctx, raw.get("interventions", []))
     siting = parse_siting(ctx, raw["siting"]) if "siting" in raw else None
@@ -251,7 +308,10 @@ def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
         description=get_str(ctx, raw, "description", "", "") or "",
         network=net,
         categories=cats,
+        declared_categories=declared,
+        areas=get_strs(ctx, raw, "areas", ""),
         thresholds_min=thresholds or DEFAULT_THRESHOLDS_MIN,
+        thresholds_m=thresholds_m or (),
         profiles=profiles or DEFAULT_PROFILES,
         max_snap_m=float(get_num(ctx, raw, "max_snap_m", "", 300.0, positive=True)),
         detour_factor=float(get_num(ctx, raw, "detour_factor", "", 1.3, lo=1.0, hi=5.0)),

@@ -10,6 +10,7 @@ atomically:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import sys
@@ -224,9 +225,16 @@ def _as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
 
 
 def _load_city(scenario: Scenario) -> City:
+    """The scenario's city, with the categories the scenario declares added to its own."""
     from proximity.sources import load_city
+    from proximity.sources.categories import declare_categories
 
-    return load_city(scenario.city)
+    city = load_city(scenario.city)
+    if not scenario.declared_categories:
+        return city
+    declared = {c.id: c for c in scenario.declared_categories}
+    declare_categories(declared)
+    return dataclasses.replace(city, declared_categories={**city.declared_categories, **declared})
 
 
 def _walking_network(

@@ -295,7 +295,7 @@ def _counts(df: pd.DataFrame | None, *, has: bool = True) -> pd.Series:
 def categories_table(
     city: City, scenario: Scenario | None = None, added_sites: gpd.GeoDataFrame | None = None
 ) -> pd.DataFrame:
-    """One row per category of :data:`proximity.sources.CATEGORIES` (as ``categories.csv``).
+    """One row per category: built in, then declared by the city or scenario (``categories.csv``).
 
     Columns: ``category, label_sv, n_located_services`` (after the interventions),
     ``n_unlocated_services`` (named in the sources but without a location,
@@ -316,7 +316,7 @@ def categories_table(
     -------
     pandas.DataFrame
     """
-    from proximity.sources import CATEGORIES, CATEGORY_LABELS_SV
+    from proximity.sources.categories import category_label, known_categories
 
     svc = getattr(city, "services", None)
     located = (
@@ -327,7 +327,7 @@ def categories_table(
     proposed = _counts(added_sites)
     wanted = None if scenario is None or scenario.categories is None else set(scenario.categories)
     rows = []
-    for cat in CATEGORIES:
+    for cat in known_categories(city):
         n_loc = int(located.get(cat, 0))
         n_new = int(proposed.get(cat, 0))
         if wanted is not None and cat not in wanted and cat not in proposed.index:
@@ -339,7 +339,7 @@ def categories_table(
         rows.append(
             {
                 "category": cat,
-                "label_sv": CATEGORY_LABELS_SV.get(cat, cat),
+                "label_sv": category_label(cat, city),
                 "n_located_services": n_loc,
                 "n_unlocated_services": int(unlocated.get(cat, 0)),
                 "n_proposed_sites": n_new,

@@ -81,8 +81,8 @@ def known_categories(city: Any) -> list[str]:
     """Categories a siting run may use: built in, or declared by the city's data.
 
     Built in: :data:`proximity.sources.categories.CATEGORIES` (valid even where the city has
-    no such service yet: siting a new kind of office). Declared by the city: the categories of
-    its services and of its services without a location.
+    no such service yet: siting a new kind of office). Declared by the city: its
+    ``[categories.<id>]``, the categories of its services and of its services without a location.
 
     Parameters
     ----------
@@ -94,9 +94,9 @@ def known_categories(city: Any) -> list[str]:
     list of str
         Built-in categories first, then the city's own, sorted.
     """
-    from proximity.sources.categories import CATEGORIES
+    from proximity.sources.categories import CATEGORIES, known_categories
 
-    declared: set[str] = set()
+    declared: set[str] = set(known_categories(city))
     for table in (city.services, city.services_unlocated):
         if table is not None and "category" in table.columns:
             declared |= {str(c) for c in table["category"].dropna()}

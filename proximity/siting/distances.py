@@ -88,6 +88,11 @@ def _xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([shapely.get_x(geom), shapely.get_y(geom)]).astype(float)
 
 
+#: Public names for other packages (the scenario's non-profits table uses them).
+Distances = _Distances
+point_xy = _xy
+
+
 def _points(geom: gpd.GeoSeries) -> gpd.GeoSeries:
     out = geom.to_numpy().copy()
     other = shapely.get_type_id(out) != 0  # not a point (a polygon, or missing)

@@ -5,7 +5,8 @@ Public API
 - :class:`City` and :func:`load_city` (``"helsingborg"``, ``"helsinki-demo"`` or a city TOML);
   ``City.kind`` is ``"municipality"`` or ``"study_area"`` (:data:`CITY_KINDS`);
 - :func:`load_areas`, :func:`load_subareas`, :func:`load_population`, :func:`load_services`;
-- :data:`CATEGORIES`, :data:`CATEGORY_LABELS_SV`, :data:`OSM_CATEGORY_TAGS`,
+- :data:`CATEGORIES`, :data:`CATEGORY_LABELS_SV`, :class:`Category` (declared ones),
+  :func:`category_label`, :func:`known_categories`, :data:`OSM_CATEGORY_TAGS`,
   :func:`osm_category`;
 - OSM: :func:`osm_services`, :func:`osm_nonprofits`, :func:`osm_residential_buildings`,
   :func:`building_demand` (dasymetric proxy population);
@@ -26,6 +27,9 @@ from proximity.sources.categories import (
     CATEGORY_LABELS_SV,
     NONPROFIT_TAGS,
     OSM_CATEGORY_TAGS,
+    Category,
+    category_label,
+    known_categories,
     osm_category,
     osm_nonprofit_kind,
 )
@@ -59,13 +63,16 @@ __all__ = [
     "NONPROFIT_TAGS",
     "OSM_CATEGORY_TAGS",
     "UNASSIGNED_AREA",
+    "Category",
     "City",
+    "category_label",
     "data_dir",
     "load_areas",
     "load_city",
     "load_population",
     "load_services",
     "load_subareas",
+    "known_categories",
     "metric_crs_for",
     "osm_category",
     "osm_nonprofit_kind",

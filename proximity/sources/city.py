@@ -11,7 +11,12 @@ import geopandas as gpd
 import pandas as pd
 
 from proximity.errors import ParameterError, SchemaError
-from proximity.sources.categories import CATEGORIES, suggest_category
+from proximity.sources.categories import (
+    CATEGORIES,
+    Category,
+    known_categories,
+    suggest_category,
+)
 
 AREA_COLUMNS = ["area_id", "name", "boundary_quality", "source"]
 SUBAREA_COLUMNS = ["subarea_id", "name", "area_id", "boundary_quality", "source"]
@@ -131,6 +136,9 @@ class City:
         without ``kind`` means ``"municipality"``; neither means ``"study_area"``.
     kommun_code
         Swedish municipality code (``"1283"`` for Helsingborg) or None.
+    declared_categories
+        Categories beyond the built-in ones, by id (:class:`~proximity.sources.categories.Category`,
+        from ``[categories.<id>]`` of the city TOML or of a scenario).
     """
 
     name: str
@@ -148,6 +156,7 @@ class City:
     services_unlocated: pd.DataFrame = None  # type: ignore[assignment]
     kind: str = "study_area"
     kommun_code: str | None = None
+    declared_categories: dict[str, Category] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in CITY_KINDS:
@@ -262,7 +271,7 @@ class City:
             if (pop.isna() | (pop < 0)).any():
                 problems.append("demand: missing or negative population")
         if len(self.services):
-            cats = ~self.services["category"].isin(CATEGORIES)
+            cats = ~self.services["category"].isin(known_categories(self))
             if cats.any():
                 problems.append(
                     f"services: unknown categories {sorted(set(self.services['category'][cats]))}"

@@ -9,6 +9,8 @@ range of numbers (``grid_size_m > 0``).
 
 The tables ``[provenance]``, ``[boundary] where = {...}`` and ``[services.category_map]`` are
 free-form: their keys are the user's own (column names, category labels, notes).
+``[categories.<id>]`` (declared categories: ``label_sv``, ``icon``) is checked by
+:func:`proximity.sources.categories.parse_declared`.
 """
 
 from __future__ import annotations
@@ -102,7 +104,10 @@ FILES_SECTIONS: dict[str, dict[str, Key] | None] = {
     "boundary": {"path": TEXT, "crs": CRS_KEY, "layer": TEXT, "where": WHERE, "repair": BOOL},
     "areas": _options(*AREAS_OPTIONS),
     "subareas": _options(*SUBAREAS_OPTIONS),
-    "demand": _options(*DEMAND_OPTIONS),
+    "demand": {
+        **_options(*DEMAND_OPTIONS),
+        "group_cols": Key((list,), "a list of column names", example='["men", "women"]'),
+    },
     "unlocated": _options(),
     "services": {**_options(*SERVICES_OPTIONS), "category_map": CATEGORY_MAP},
     "services_unlocated": _options(),
@@ -110,6 +115,7 @@ FILES_SECTIONS: dict[str, dict[str, Key] | None] = {
     "area_stats": _options(),
     "network": NETWORK,
     "provenance": None,
+    "categories": None,  # [categories.<id>]: checked by categories.parse_declared
 }
 
 #: Sections of a ``builder = "osm_pbf"`` city and their keys (``None``: free-form).

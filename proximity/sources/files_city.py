@@ -27,7 +27,13 @@ from proximity._io import file_sha256
 from proximity.crs import check_metric_crs
 from proximity.errors import SchemaError
 from proximity.sources.boundaries import read_boundary
-from proximity.sources.categories import CATEGORIES, suggest_category
+from proximity.sources.categories import (
+    Category,
+    declare_categories,
+    known_categories,
+    parse_declared,
+    suggest_category,
+)
 from proximity.sources.city import (
     AREA_STATS_COLUMNS,
     NONPROFIT_COLUMNS,
@@ -68,6 +74,8 @@ class _Build:
     crs: str
     boundary: Any = None
     files: dict[str, str] = field(default_factory=dict)
+    declared_categories: dict[str, Category] = field(default_factory=dict)
+    group_cols: list[str] = field(default_factory=list)
 
     def file(self, key: str, *, required: bool = True) -> tuple[dict[str, Any], Path | None]:
         """The ``[key]`` section and its file (recorded in :attr:`files`); ``({}, None)``."""
@@ -117,6 +125,8 @@ def city_from_files_config(cfg: dict[str, Any], path: Path) -> City:
     what = f"the city {cfg.get('name', path.parent.name)!r}"
     check_metric_crs(crs, None, what=what, file=path, row=key_where(path, "", "crs"))
     b = _Build(cfg=cfg, path=path, crs=crs)
+    b.declared_categories = parse_declared(cfg.get("categories", {}), file=path)
+    declare_categories(b.declared_categories)
     sec, p = b.file("boundary")
     b.boundary, bounds = read_boundary(p, sec, crs=crs, toml=path)
     check_metric_crs(crs, bounds, what=what, file=path, row=key_where(path, "", "crs"))
@@ -147,6 +157,7 @@ def city_from_files_config(cfg: dict[str, Any], path: Path) -> City:
         services_unlocated=services_unlocated,
         kind=kind,
         kommun_code=kommun_code,
+        declared_categories=b.declared_categories,
     )
 
 
@@ -196,7 +207,34 @@ def _check_area_refs(
 
 def _read_demand(b: _Build, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sec, p = b.file("demand")
-    return load_population(p, **b.study_area(), areas=areas, **_options(sec, DEMAND_OPTIONS))
+    demand = load_population(p, **b.study_area(), areas=areas, **_options(sec, DEMAND_OPTIONS))
+    b.group_cols = _group_cols(demand, sec.get("group_cols") or [], p)
+    return demand
+
+
+def _group_cols(demand: gpd.GeoDataFrame, cols: list[Any], p: Path) -> list[str]:
+    """``[demand] group_cols``: extra population-group columns, checked (numbers >= 0).
+
+    ``pop_<group>`` columns are groups without being named here (coverage.group_columns).
+    """
+    out: list[str] = []
+    for c in cols:
+        if not isinstance(c, str) or c not in demand.columns:
+            raise SchemaError(
+                f"[demand] group_cols names {c!r}, which the population file does not have.",
+                file=p,
+                fix=f"Use column names of the file: {', '.join(map(str, demand.columns[:20]))}.",
+            )
+        v = pd.to_numeric(demand[c], errors="coerce")
+        if v.isna().any() or (v < 0).any():
+            raise SchemaError(
+                f"Group column {c!r} must hold numbers >= 0 on every row.",
+                file=p,
+                fix="Correct the column, or leave it out of group_cols.",
+            )
+        demand[c] = v.astype(float)
+        out.append(c)
+    return out
 
 
 def _read_unlocated(b: _Build, areas: gpd.GeoDataFrame, located: float) -> pd.DataFrame:
@@ -222,6 +260,7 @@ def _read_services(b: _Build) -> gpd.GeoDataFrame:
         p,
         **b.study_area(),
         category_map=sec.get("category_map"),
+        categories=known_categories(b),
         **_options(sec, SERVICES_OPTIONS),
     )
 
@@ -275,6 +314,8 @@ def _provenance(b: _Build) -> dict[str, Any]:
         config=str(b.path),
         files=b.files,
         sha256={k: file_sha256(v) for k, v in b.files.items()},
-        categories_known=list(CATEGORIES),
+        categories_known=known_categories(b),
     )
+    if b.group_cols:
+        prov["group_columns"] = list(b.group_cols)
     return prov

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from proximity.errors import SchemaError
-from proximity.sources.categories import suggest_category
+from proximity.sources.categories import slug_id, suggest_category
 from proximity.sources.rows import first_true as _first
 from proximity.sources.rows import row_label as _row
 from proximity.sources.rows import value_text
@@ -259,8 +259,9 @@ def check_categories(
             f"Known categories: {', '.join(categories)}.",
             file=file,
             row=_row(ids, i),
-            fix="Use a known category in the file, or pass category_map={'your value': "
-            "'known_category', ...} to the loader.",
+            fix="Use a known category in the file, pass category_map={'your value': "
+            "'known_category', ...} to the loader, or declare a new category in the city TOML: "
+            f'[categories.{slug_id(v)}] label_sv = "..." (icon = "...").',
         )
     return cat
 
