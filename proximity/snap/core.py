@@ -15,12 +15,7 @@ from proximity.snap._checks import (
     check_plausible,
     coerce_points,
 )
-from proximity.snap._nearest_edge import (
-    nearest_edge,
-    project,
-    segment_distance,
-    segment_index,
-)
+from proximity.snap._nearest_edge import nearest_edge, project
 from proximity.snap.snapped import Snapped
 
 if TYPE_CHECKING:
@@ -125,59 +120,33 @@ def small_components(network: WalkNetwork, island_threshold: float) -> np.ndarra
 
 def _prefer_main(
     network: WalkNetwork,
+    near: np.ndarray,
     x: np.ndarray,
     y: np.ndarray,
     *,
     small: np.ndarray,
     max_snap_m: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest edge per point, moved off small components when a main edge is near enough.
+    """Move points off small components when a main-network edge is within ``max_snap_m``.
 
-    Two exact searches, each on its own cached index: over the edges of the main components
-    (the largest one and every one with at least ``island_threshold`` nodes) and over the
-    edges of the small ones. Their closer result (ties → lowest edge id) is the nearest edge
-    of the whole network; where that lies on a small component and the main-network edge is
-    within ``max_snap_m``, the main edge replaces it. Returns the edges and the mask of the
-    points moved. (One index over every edge plus a second one over the main edges gave the
-    same answer at about twice the build and query cost.)
+    ``near`` is each point's nearest edge. For the points whose nearest edge lies on a small
+    component, a second exact search restricted to the edges of the main components (the
+    largest one and every one with at least ``island_threshold`` nodes) runs; where that
+    edge is within ``max_snap_m``, it replaces the small-component edge. Returns the new
+    edges and the mask of the points moved.
     """
-    main_labels = np.flatnonzero(~small)
-    small_labels = np.flatnonzero(small)
-    main = None if small_labels.size == 0 else tuple(int(c) for c in main_labels)
-    near = nearest_edge(network, x, y, components=main)
     moved = np.zeros(near.shape[0], dtype=bool)
-    if small_labels.size == 0:
+    cand = np.flatnonzero(small[network.edge_component[near]])
+    if cand.size == 0:
         return near, moved
-    d_main = _edge_distance(network, near, x, y)
-    isl_comps = tuple(int(c) for c in small_labels)
-    # only points with an island sample within d_main + half can have an island edge as close
-    idx = segment_index(network, isl_comps)
-    if idx.edge_ids.size == 0:  # islands of single nodes only
-        return near, moved
-    d1, _ = idx.tree.query(np.column_stack([x, y]), k=1)
-    near_isl = np.flatnonzero(d1 <= d_main + idx.half + idx.tol)
-    isl = np.full(near.shape[0], -1, dtype=np.int64)
-    isl[near_isl] = nearest_edge(network, x[near_isl], y[near_isl], components=isl_comps)
-    d_isl = _edge_distance(network, isl, x, y)
-    isl_wins = (isl >= 0) & ((d_isl < d_main) | ((d_isl == d_main) & (isl < near)))
-    cand = np.flatnonzero(isl_wins)
-    *_, d_proj = project(network, near[cand], x[cand], y[cand])  # as the access leg
-    take = np.zeros_like(isl_wins)
-    take[cand[d_proj <= max_snap_m]] = True
-    moved[take] = True
-    keep_isl = isl_wins & ~take
-    near = np.where(keep_isl, isl, near)
+    main = tuple(int(c) for c in np.flatnonzero(~small))
+    alt = nearest_edge(network, x[cand], y[cand], components=main)
+    *_, dist = project(network, alt, x[cand], y[cand])
+    take = dist <= max_snap_m
+    near = near.copy()
+    near[cand[take]] = alt[take]
+    moved[cand[take]] = True
     return near, moved
-
-
-def _edge_distance(
-    network: WalkNetwork, edge: np.ndarray, x: np.ndarray, y: np.ndarray
-) -> np.ndarray:
-    """Exact point–segment distance to each point's ``edge`` (``inf`` where ``edge`` is -1)."""
-    e = np.maximum(edge, 0)
-    a = (network.node_x[network.edge_u[e]], network.node_y[network.edge_u[e]])
-    b = (network.node_x[network.edge_v[e]], network.node_y[network.edge_v[e]])
-    return np.where(edge >= 0, segment_distance((x, y), a, b), np.inf)
 
 
 def _locate(
@@ -200,7 +169,9 @@ def _locate(
     moved = np.zeros(n, dtype=bool)
     if n:
         small = small_components(network, island_threshold)
-        near, moved = _prefer_main(network, x, y, small=small, max_snap_m=max_snap_m)
+        near, moved = _prefer_main(
+            network, nearest_edge(network, x, y), x, y, small=small, max_snap_m=max_snap_m
+        )
         t, px, py, acc = project(network, near, x, y)
         seg_len = segment_length(network)[near]
         access[:] = acc
