@@ -10,8 +10,10 @@ walking at 1.33 m/s over a network with detour factor 1.3, i.e. a straight-line 
 15·60·1.33/1.3 ≈ 921 m; 100 existing offices are *not* modelled (k = 10 from scratch).
 
 Prints: heuristic (greedy + interchange) time and objective, exact HiGHS time, status, bound
-and gap, and a comparison with spopt's MCLP (PuLP + CBC, or HiGHS_CMD if available) on a
-2,000 × 200 instance of the same kind.
+and gap, a comparison with spopt's MCLP (PuLP + CBC, or HiGHS_CMD if available) on
+2,000 × 200 and 5,000 × 500 instances of the same kind, and the exact p-median against
+spopt's PMedian + CBC at ``--pmedian-sizes`` (default 100×5, 205×16, 205×20, 500×50; p = 4;
+complete crow-fly matrices; median of 3 solves each).
 """
 
 from __future__ import annotations
