@@ -135,8 +135,8 @@ def nx_bounded_rows(
 ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per candidate row: networkx cutoff Dijkstra, node distances mapped to the targets.
 
-    The targets sit exactly on nodes (access 0, offset 0 or the full edge), so a target's
-    distance is its node's distance (no same-edge shortcut can be shorter).
+    The targets are the network's nodes snapped (access 0); a target on the candidate's own
+    edge (a node lying inside that segment) also gets the straight way along the edge.
     """
     import networkx as nx
 
@@ -154,6 +154,13 @@ def nx_bounded_rows(
         keys = [k for k in lengths if isinstance(k, int)]
         node_d[keys] = [lengths[k] for k in keys]
         d = tgt.access_m + np.minimum(node_d[tu] + f * c, node_d[tv] + (1 - f) * c)
+        # a target node can lie inside the source's own edge (e.g. a node of a crossing way
+        # on the segment snaps to it): the straight way along the edge is a candidate too
+        same = np.flatnonzero(tgt.edge == cands.edge[i])
+        if same.size:
+            fs = cands.offset_m[i] / seg[cands.edge[i]] if seg[cands.edge[i]] > 0 else 0.0
+            direct = cands.access_m[i] + np.abs(fs - f[same]) * c[same] + tgt.access_m[same]
+            d[same] = np.minimum(d[same], direct)
         cols = np.flatnonzero(d <= cutoff)
         out[int(i)] = (cols, d[cols])
     return out

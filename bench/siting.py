@@ -10,8 +10,10 @@ walking at 1.33 m/s over a network with detour factor 1.3, i.e. a straight-line 
 15·60·1.33/1.3 ≈ 921 m; 100 existing offices are *not* modelled (k = 10 from scratch).
 
 Prints: heuristic (greedy + interchange) time and objective, exact HiGHS time, status, bound
-and gap, and a comparison with spopt's MCLP (PuLP + CBC, or HiGHS_CMD if available) on a
-2,000 × 200 instance of the same kind.
+and gap, a comparison with spopt's MCLP (PuLP + CBC, or HiGHS_CMD if available) on
+2,000 × 200 and 5,000 × 500 instances of the same kind, and the exact p-median against
+spopt's PMedian + CBC at ``--pmedian-sizes`` (default 100×5, 205×16, 205×20, 500×50; p = 4;
+complete crow-fly matrices; median of 3 solves each).
 """
 
 from __future__ import annotations
@@ -152,6 +154,52 @@ def spopt_compare(n_demand: int, n_cand: int, k: int, threshold_min: float, time
     }
 
 
+def pmedian_compare(n_demand: int, n_cand: int, k: int, repeat: int = 3) -> dict:
+    """Exact p-median, ours (HiGHS, formulation chosen by size) vs spopt's PMedian + CBC.
+
+    Clustered random geometric instance (seed 11), complete matrix of crow-fly walking
+    minutes × the detour factor; the time cap lies above every cost (nobody is counted at
+    the cap), as in tests/test_siting_spopt.py. Median wall time of ``repeat`` solves each.
+    """
+    import pulp
+    from scipy.spatial.distance import cdist
+    from spopt.locate import PMedian
+
+    _, dem, cand = synthetic(n_demand, max(n_cand, 10), 15.0, seed=11)  # builds k = 10
+    cand = cand[:n_cand]
+    w = np.random.default_rng(11).integers(1, 60, n_demand).astype(float)
+    minutes = cdist(dem, cand) * DETOUR / SPEED_M_S / 60.0  # demand × candidate
+    P = SitingProblem(
+        demand_weight=w,
+        demand_area=np.full(n_demand, "A"),
+        candidate_ids=np.array([f"c{j:05d}" for j in range(n_cand)]),
+        candidate_area=np.full(n_cand, "A"),
+        cover=sp.csr_matrix((n_cand, n_demand), dtype=bool),
+        k=k,
+        time_min=minutes.T,
+        time_cap_min=float(minutes.max()) + 1.0,
+    )
+    t_ours, t_spopt = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        ours = highs(P, "p_median", time_limit_s=120.0)
+        t_ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        m = PMedian.from_cost_matrix(minutes, w, k).solve(pulp.PULP_CBC_CMD(msg=False))
+        t_spopt.append(time.perf_counter() - t0)
+    chosen = [j for j in range(n_cand) if m.fac_vars[j].value() > 0.5]
+    return {
+        "size": f"{n_demand} × {n_cand}, p={k}",
+        "ours_s": float(np.median(t_ours)),
+        "spopt_s": float(np.median(t_spopt)),
+        "ours_objective": ours.objective,
+        "spopt_objective": P.objective(chosen, "p_median"),
+        "ours_status": ours.status,
+        "spopt_status": pulp.LpStatus[m.problem.status],
+        "cutoff": ours.info["cutoff"],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--demand", type=int, default=30_000)
@@ -171,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-cutoff-run",
         action="store_true",
         help="skip the extra exact solve without the heuristic cutoff",
+    )
+    ap.add_argument(
+        "--pmedian-sizes",
+        default="100x5,205x16,205x20,500x50",
+        help="demand x candidates instances for the p-median comparison with spopt (p=4)",
     )
     ap.add_argument(
         "--spopt-sizes",
@@ -261,6 +314,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  objectives match: {same} (both proved optimal: {both})")
         if both and not same:
             return 1
+    return _pmedian_section(a.pmedian_sizes)
+
+
+def _pmedian_section(sizes: str) -> int:
+    """The p-median comparison with spopt at each size; 1 if the optima differ."""
+    print("p-median, exact: proximity (HiGHS) vs spopt PMedian + CBC, median of 3 solves each")
+    worse = 0
+    for size in sizes.split(","):
+        nd, nc = (int(v) for v in size.lower().split("x"))
+        r = pmedian_compare(nd, nc, 4)
+        same = abs(r["spopt_objective"] - r["ours_objective"]) <= 1e-9 * r["ours_objective"]
+        faster = r["ours_s"] < r["spopt_s"]
+        worse += not faster
+        print(
+            f"  {r['size']:<18} ours {r['ours_s']:6.3f} s ({r['ours_status']}, cutoff row "
+            f"{'on' if r['cutoff'] else 'off'})  spopt {r['spopt_s']:6.3f} s "
+            f"({r['spopt_status']})  ratio {r['spopt_s'] / r['ours_s']:.1f}×  "
+            f"objectives match: {same}"
+        )
+        if not same:
+            return 1
+    print(f"exact p-median faster than spopt at {'every size' if not worse else 'NOT every size'}")
     return 0
 
 

@@ -27,6 +27,23 @@ def test_exact_equals_brute_force(model: str, variant: str | None) -> None:
             assert ex2.solver == "highs" and ex2.status == "optimal"
 
 
+def test_cutoff_row_chosen_by_model() -> None:
+    # default: the MCLP gets the heuristic cutoff row, the p-median not (it only slows the
+    # p-median's LP down, see CUTOFF_BY_MODEL); asking for it explicitly still works and
+    # gives the same optimum
+    from proximity.siting.exact import CUTOFF_BY_MODEL
+
+    assert CUTOFF_BY_MODEL == {"mclp": True, "p_median": False}
+    for seed in range(4):
+        P, d = make_instance(seed)
+        pm, pm_cut = highs(P, "p_median"), highs(P, "p_median", use_cutoff=True)
+        assert pm.info["cutoff"] is False and pm_cut.info["cutoff"] is True
+        assert pm.objective == pytest.approx(brute_force(d, "p_median"), rel=1e-9, abs=1e-9)
+        assert pm_cut.objective == pytest.approx(pm.objective, rel=1e-9, abs=1e-9)
+        mc = highs(P, "mclp", lagrangian=False)
+        assert mc.info["cutoff"] is True
+
+
 def test_demand_reduction_groups_identical_columns() -> None:
     P, _ = make_instance(11)
     # duplicate every demand point: the reduced MILP must have the same number of groups

@@ -144,8 +144,8 @@ class _MatrixJob:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """Entries ≤ cutoff of the rows of source positions ``members``.
 
-        Returns global rows, target columns (int32) and distances sorted by row (columns
-        unsorted), plus the entry count per member; ``None`` when there are no targets.
+        Returns global rows, target columns (int32) and distances sorted by (row, column),
+        plus the entry count per member; ``None`` when there are no targets.
         """
         src, cutoff = self.src, self.cutoff
         graph, virt, col_nodes, pos = self.local.graph_for(members)
@@ -174,15 +174,14 @@ class _MatrixJob:
             self.local.release()
         keep = val <= cutoff
         rows, tp, val = rows[keep], tp[keep], val[keep]
-        # group by global row (stable radix sort on the small local row number); columns are
-        # sorted once at the end (csr sort_indices)
+        # sort by (global row, column) here, so the assembled matrix needs no sort_indices
         rank = np.empty(members.size, np.int64)
         rank[np.argsort(src.index[members])] = np.arange(members.size)
-        key = rank[rows]
-        srt = np.argsort(key.astype(np.int16) if members.size < 2**15 else key, kind="stable")
+        cols = self.tgt.index[tp]
+        srt = np.argsort(rank[rows] * (int(cols.max(initial=0)) + 1) + cols)
         g_rows = src.index[members[rows[srt]]]
         counts = np.bincount(rows, minlength=members.size)
-        return g_rows, self.tgt.index[tp[srt]].astype(np.int32), val[srt], counts
+        return g_rows, cols[srt].astype(np.int32), val[srt], counts
 
 
 def _assemble_csr(
@@ -210,8 +209,7 @@ def _assemble_csr(
     if nnz < np.iinfo(np.int32).max:
         indptr = indptr.astype(np.int32)
     out = sp.csr_matrix((data, indices, indptr), shape=shape)
-    out.has_sorted_indices = False
-    out.sort_indices()
+    out.has_sorted_indices = True  # each part is sorted by (row, column)
     return out
 
 
