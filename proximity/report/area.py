@@ -21,10 +21,8 @@ from proximity.maps.labels import (
     fmt_int,
     fmt_num,
     fmt_pct,
-    is_crowfly,
     profile_label,
     site_labels,
-    snap_quality_text,
 )
 from proximity.maps.site_views import site_table
 from proximity.maps.views import (
@@ -34,9 +32,9 @@ from proximity.maps.views import (
     select_coverage,
     to_wgs84,
 )
-from proximity.report.blocks import Block, render_html, render_md, write_files
+from proximity.report.blocks import Block, flag_blocks, render_html, render_md, write_files
 from proximity.report.overview import minutes_text
-from proximity.report.wording import PROXY_FLAG_SV, WORDS, safe_name, words
+from proximity.report.wording import WORDS, safe_name, words
 from proximity.sources.city import TOTAL_AREA_ID, total_area_label
 
 __all__ = ["area_profile"]
@@ -263,18 +261,7 @@ def _fact_blocks(a: _Area) -> list[Block]:
         f"Gångprofil: {profile_label(a.profile)}. Avståndsmetod: {distance_method_text(a.access)}."
     )
     blocks = [Block("ul", items=facts)]
-    if is_crowfly(a.access):
-        blocks.append(
-            Block(
-                "warn",
-                f"Avståndsmetod: {distance_method_text(a.access)} – inte verkliga gångvägar.",
-            )
-        )
-    if a.proxy:
-        blocks.append(Block("warn", PROXY_FLAG_SV))
-    snap_warning = snap_quality_text(a.access)
-    if snap_warning:
-        blocks.append(Block("warn", snap_warning))
+    blocks += flag_blocks(a.access, proxy=a.proxy)
     return blocks
 
 

@@ -36,6 +36,41 @@ class Block:
     png: bytes = b""
 
 
+def flag_blocks(access: object, *, proxy: bool) -> list[Block]:
+    """The warning blocks every report page shows under its heading, when they apply.
+
+    Crow-fly distances, a floor-area population proxy, and a walking network that misses
+    more of the population than its warning limit (:func:`~proximity.maps.labels.snap_quality_text`).
+
+    Parameters
+    ----------
+    access : Access
+        The coverage result shown.
+    proxy : bool
+        Whether the population is a floor-area proxy.
+
+    Returns
+    -------
+    list of Block
+    """
+    from proximity.maps.labels import distance_method_text, is_crowfly, snap_quality_text
+    from proximity.report.wording import PROXY_FLAG_SV
+
+    blocks = []
+    if is_crowfly(access):
+        blocks.append(
+            Block(
+                "warn", f"Avståndsmetod: {distance_method_text(access)} – inte verkliga gångvägar."
+            )
+        )
+    if proxy:
+        blocks.append(Block("warn", PROXY_FLAG_SV))
+    snap_warning = snap_quality_text(access)
+    if snap_warning:
+        blocks.append(Block("warn", snap_warning))
+    return blocks
+
+
 def render_md(blocks: Sequence[Block]) -> str:
     """The blocks as Markdown.
 

@@ -18,14 +18,12 @@ import pandas as pd
 from proximity.maps.labels import (
     GAP_TEXT,
     category_label,
-    distance_method_text,
     fmt_int,
     fmt_num,
     fmt_pct,
     is_crowfly,
     profile_label,
     site_labels,
-    snap_quality_text,
 )
 from proximity.maps.site_views import (
     site_area_impact,
@@ -41,7 +39,7 @@ from proximity.maps.views import (
     select_coverage,
     unlocated_services,
 )
-from proximity.report.blocks import Block, render_html, render_md, write_files
+from proximity.report.blocks import Block, flag_blocks, render_html, render_md, write_files
 from proximity.report.charts import bar_chart, lorenz_chart, lorenz_points
 from proximity.report.method import gap_items, method_items
 from proximity.report.overview import (
@@ -54,7 +52,6 @@ from proximity.report.overview import (
     robustness_blocks,
 )
 from proximity.report.wording import (
-    PROXY_FLAG_SV,
     WORDS,
     area_names,
     join_sv,
@@ -214,18 +211,7 @@ def _heading_blocks(r: _Report) -> list[Block]:
     base = None if r.baseline is None else municipality_total(*_base_rows(r))["covered_share"]
     line = headline(r.rows, r.total_row, r.category, r.threshold_min, base, proxy=r.proxy)
     blocks.append(Block("p", line))
-    if is_crowfly(r.access):
-        blocks.append(
-            Block(
-                "warn",
-                f"Avståndsmetod: {distance_method_text(r.access)} – inte verkliga gångvägar.",
-            )
-        )
-    if r.proxy:
-        blocks.append(Block("warn", PROXY_FLAG_SV))
-    snap_warning = snap_quality_text(r.access)
-    if snap_warning:
-        blocks.append(Block("warn", snap_warning))
+    blocks += flag_blocks(r.access, proxy=r.proxy)
     return blocks
 
 
