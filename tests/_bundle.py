@@ -207,3 +207,59 @@ def pxweb2_data(body: dict) -> dict:
         },
         "value": values,
     }
+
+
+def build_recorded_online(
+    tmp: Path, inputs: Inputs, cells: list, regso: gpd.GeoDataFrame, out: Path, monkeypatch
+) -> list[str]:
+    """Build bundle 9999 "online" from recorded-format replies, with no real HTTP call.
+
+    Overpass replies are built from the REAL extract; the SCB replies (DeSO and the given
+    RegSO GeoPackages, PxWebApi 2.0 population) carry SYNTHETIC values. The walking network
+    is read from the same extract (osmnx cannot be served by the mocks). Returns the
+    PxWeb region codes of the cells.
+    """
+    import json
+    import re
+    from urllib.parse import parse_qs, urlparse
+
+    import responses
+
+    import proximity.network
+    from proximity.bundle import BuildOptions, build_bundle, online
+
+    deso_body = deso_gpkg_bytes(cells, tmp / "deso_wfs.gpkg")
+    regso.to_file(tmp / "regso_wfs.gpkg", driver="GPKG")
+    regso_body = (tmp / "regso_wfs.gpkg").read_bytes()
+    regions = [f"9999A00{c['area_id'][1:]}" for c in cells]
+    muni = gpd.read_file(inputs.municipalities).geometry.iloc[0]
+    features = overpass_reply_from_pbf(helsinki_pbf())
+
+    def overpass(request):
+        data = parse_qs(urlparse(request.url).query)["data"][0]
+        return 200, {}, json.dumps(overpass_boundary_reply(muni) if "ref:scb" in data else features)
+
+    def wfs(request):
+        t = parse_qs(urlparse(request.url).query)["TYPENAMES"][0]
+        return 200, {}, regso_body if t == "stat:RegSO_2025" else deso_body
+
+    real = proximity.network.load_network
+    monkeypatch.setattr(
+        proximity.network, "load_network", lambda s, **kw: real(helsinki_pbf(), crs=kw.get("crs"))
+    )
+    with responses.RequestsMock() as rsps:
+        rsps.add_callback(responses.GET, online.OVERPASS_URL, callback=overpass)
+        rsps.add_callback(responses.GET, online.WFS_URL, callback=wfs)
+        rsps.add(
+            responses.GET, f"{online.PXWEB2}/tables/TAB6574/metadata", json=pxweb2_metadata(regions)
+        )
+        rsps.add_callback(
+            responses.POST,
+            re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/data") + ".*"),
+            callback=lambda r: (200, {}, json.dumps(pxweb2_data(json.loads(r.body)))),
+        )
+        build_bundle(
+            BuildOptions("9999", out=out, regso=True, municipalities=inputs.municipalities),
+            say=lambda m: None,
+        )
+    return regions

@@ -6,28 +6,17 @@ extract; the RegSO/DeSO WFS answers and PxWebApi 2.0 replies are recorded-format
 
 from __future__ import annotations
 
-import json
-import re
-from urllib.parse import parse_qs, urlparse
-
 import geopandas as gpd
 import pandas as pd
 import pytest
-import responses
 import shapely
 
-import proximity.network
-from proximity.bundle import BuildOptions, build_bundle, online
+from proximity.bundle import BuildOptions, build_bundle
 from proximity.sources import load_city
 from tests._bundle import (
     BANDS,
-    deso_gpkg_bytes,
-    helsinki_pbf,
+    build_recorded_online,
     make_inputs,
-    overpass_boundary_reply,
-    overpass_reply_from_pbf,
-    pxweb2_data,
-    pxweb2_metadata,
 )
 
 
@@ -88,7 +77,6 @@ def test_regso_areas_by_name_from_the_wfs(tmp_path, monkeypatch):
         dict(area_id=a, name=n, geometry=g)
         for a, n, g in zip(areas.area_id, areas.name, areas.geometry, strict=True)
     ]
-    deso_body = deso_gpkg_bytes(cells, tmp_path / "deso_wfs.gpkg")
     regso = gpd.GeoDataFrame(  # SYNTHETIC RegSO: the three columns of cells, named
         dict(
             regsokod=["9999R001", "9999R002", "9999R003"],
@@ -100,41 +88,7 @@ def test_regso_areas_by_name_from_the_wfs(tmp_path, monkeypatch):
         ],
         crs=3006,
     )
-    regso.to_file(tmp_path / "regso_wfs.gpkg", driver="GPKG")
-    regso_body = (tmp_path / "regso_wfs.gpkg").read_bytes()
-    regions = [f"9999A00{c['area_id'][1:]}" for c in cells]
-    muni = gpd.read_file(inputs.municipalities).geometry.iloc[0]
-    features = overpass_reply_from_pbf(helsinki_pbf())
-
-    def overpass(request):
-        data = parse_qs(urlparse(request.url).query)["data"][0]
-        return 200, {}, json.dumps(overpass_boundary_reply(muni) if "ref:scb" in data else features)
-
-    def wfs(request):
-        t = parse_qs(urlparse(request.url).query)["TYPENAMES"][0]
-        return 200, {}, regso_body if t == "stat:RegSO_2025" else deso_body
-
-    real = proximity.network.load_network
-    monkeypatch.setattr(
-        proximity.network, "load_network", lambda s, **kw: real(helsinki_pbf(), crs=kw.get("crs"))
-    )
-    with responses.RequestsMock() as rsps:
-        rsps.add_callback(responses.GET, online.OVERPASS_URL, callback=overpass)
-        rsps.add_callback(responses.GET, online.WFS_URL, callback=wfs)
-        rsps.add(
-            responses.GET, f"{online.PXWEB2}/tables/TAB6574/metadata", json=pxweb2_metadata(regions)
-        )
-        rsps.add_callback(
-            responses.POST,
-            re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/data") + ".*"),
-            callback=lambda r: (200, {}, json.dumps(pxweb2_data(json.loads(r.body)))),
-        )
-        build_bundle(
-            BuildOptions(
-                "9999", out=tmp_path / "b", regso=True, municipalities=inputs.municipalities
-            ),
-            say=lambda m: None,
-        )
+    regions = build_recorded_online(tmp_path, inputs, cells, regso, tmp_path / "b", monkeypatch)
     city = load_city(tmp_path / "b")
     assert sorted(city.areas["name"]) == ["Andersberg", "Bomhus", "Brynäs"]
     assert set(city.demand["area_id"]) <= {"9999R001", "9999R002", "9999R003"}

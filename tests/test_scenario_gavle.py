@@ -11,10 +11,8 @@ json-stat2 format. Nothing of it is Gävle's real data.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import geopandas as gpd
 import pandas as pd
@@ -22,19 +20,12 @@ import pytest
 import responses
 import shapely
 
-import proximity.network
-from proximity.bundle import BuildOptions, build_bundle, online
 from proximity.cli import main
 from proximity.errors import ScenarioError
 from proximity.scenario import load_scenario
 from tests._bundle import (
-    deso_gpkg_bytes,
-    helsinki_pbf,
+    build_recorded_online,
     make_inputs,
-    overpass_boundary_reply,
-    overpass_reply_from_pbf,
-    pxweb2_data,
-    pxweb2_metadata,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,45 +61,7 @@ def gavle(tmp_path_factory):
         dict(area_id=a, name=n, geometry=g)
         for a, n, g in zip(areas.area_id, areas.name, areas.geometry, strict=True)
     ]
-    deso_body = deso_gpkg_bytes(cells, tmp / "deso_wfs.gpkg")
-    _regso(cells).to_file(tmp / "regso_wfs.gpkg", driver="GPKG")
-    regso_body = (tmp / "regso_wfs.gpkg").read_bytes()
-    regions = [f"9999A00{c['area_id'][1:]}" for c in cells]
-    muni = gpd.read_file(inputs.municipalities).geometry.iloc[0]
-    features = overpass_reply_from_pbf(helsinki_pbf())
-
-    def overpass(request):
-        data = parse_qs(urlparse(request.url).query)["data"][0]
-        return 200, {}, json.dumps(overpass_boundary_reply(muni) if "ref:scb" in data else features)
-
-    def wfs(request):
-        t = parse_qs(urlparse(request.url).query)["TYPENAMES"][0]
-        return 200, {}, regso_body if t == "stat:RegSO_2025" else deso_body
-
-    real = proximity.network.load_network
-    mp.setattr(
-        proximity.network, "load_network", lambda s, **kw: real(helsinki_pbf(), crs=kw.get("crs"))
-    )
-    with responses.RequestsMock() as rsps:
-        rsps.add_callback(responses.GET, online.OVERPASS_URL, callback=overpass)
-        rsps.add_callback(responses.GET, online.WFS_URL, callback=wfs)
-        rsps.add(
-            responses.GET, f"{online.PXWEB2}/tables/TAB6574/metadata", json=pxweb2_metadata(regions)
-        )
-        rsps.add_callback(
-            responses.POST,
-            re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/data") + ".*"),
-            callback=lambda r: (200, {}, json.dumps(pxweb2_data(json.loads(r.body)))),
-        )
-        build_bundle(
-            BuildOptions(
-                "9999",
-                out=tmp / "bundles" / "gavle",
-                regso=True,
-                municipalities=inputs.municipalities,
-            ),
-            say=lambda m: None,
-        )
+    build_recorded_online(tmp, inputs, cells, _regso(cells), tmp / "bundles" / "gavle", mp)
     mp.undo()
     (tmp / "scenarios").mkdir()
     shutil.copy(SCENARIO, tmp / "scenarios" / SCENARIO.name)
