@@ -5,8 +5,8 @@ Use from a test module (pytest puts ``tests/`` on ``sys.path``)::
     from _scenario import ROOT, SCENARIOS, light, write
     from _scenario import offline_env_fixture  # noqa: F401 (the "offline_env" fixture)
 
-``offline_env`` (module scope) blocks sockets and uses a temporary cache; ``runs`` (module
-scope, needs ``offline_env``) runs the shipped baseline and motion scenarios once.
+``offline_env`` (module scope) blocks sockets and uses a temporary cache; ``runs`` (in
+conftest.py, session scope) runs the shipped baseline and motion scenarios once per session.
 """
 
 from __future__ import annotations
@@ -84,10 +84,8 @@ def offline_env_fixture(tmp_path_factory):
     mp.undo()
 
 
-@pytest.fixture(scope="module", name="runs")
-def runs_fixture(offline_env, tmp_path_factory):
-    """The shipped baseline and motion scenarios, run once for the module."""
-    out = tmp_path_factory.mktemp("runs")
+def run_shipped_pair(out: Path) -> tuple[sc.RunResult, sc.RunResult]:
+    """Run the shipped baseline and motion scenarios into ``out`` (see conftest's ``runs``)."""
     base = sc.run(SCENARIOS / "helsingborg-baseline.toml", out_dir=out / "baseline", quiet=True)
     motion = sc.run(SCENARIOS / "helsingborg-motion.toml", out_dir=out / "motion", quiet=True)
     return base, motion

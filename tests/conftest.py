@@ -32,30 +32,56 @@ def _no_internet(monkeypatch, tmp_path_factory):
     yield
 
 
-# Shared synthetic map and report inputs (tests/_maps_common.py builds them; module scope, so
-# each test module gets its own copy, as before).
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory):
+    """The shipped Helsingborg baseline and motion scenarios, run once per session (offline).
+
+    Session-scoped fixtures run outside the per-test socket guard, so this one blocks
+    sockets and uses its own temporary cache itself. Treat the results as read-only.
+    """
+    import _scenario
+
+    mp = pytest.MonkeyPatch()
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):  # type: ignore[no-untyped-def]
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1")):
+            return real_connect(self, address)
+        raise OSError(f"network disabled in tests (tried {address!r})")
+
+    mp.setattr(socket.socket, "connect", guarded)
+    mp.setenv("PROXIMITY_CACHE", str(tmp_path_factory.mktemp("cache-runs")))
+    try:
+        return _scenario.run_shipped_pair(tmp_path_factory.mktemp("runs"))
+    finally:
+        mp.undo()
+
+
+# Shared synthetic map and report inputs (tests/_maps_common.py builds them once per session;
+# tests treat them as read-only, and the one that adds a provenance record removes it again).
+@pytest.fixture(scope="session")
 def map_inputs():
     import _maps_common as mc
 
     return mc.map_inputs()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def report_inputs():
     import _maps_common as mc
 
     return mc.report_inputs()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def full_map(map_inputs):
     import _maps_common as mc
 
     return mc.full_map(map_inputs)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def full_html(full_map):
     from proximity.maps import render_html
 

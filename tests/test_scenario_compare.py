@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _scenario import offline_env_fixture, runs_fixture  # noqa: F401 (pytest fixtures)
+from _scenario import offline_env_fixture  # noqa: F401 (pytest fixture)
 
 from proximity import scenario as sc
 from proximity.scenario.compare import compare_markdown

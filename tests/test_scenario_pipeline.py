@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 import pytest
-from _scenario import ROOT, offline_env_fixture, runs_fixture, write  # noqa: F401 (pytest fixtures)
+from _scenario import ROOT, offline_env_fixture, write  # noqa: F401 (pytest fixtures)
 
 from proximity import scenario as sc
 from proximity.scenario.portable import portable_paths, provenance_bases

@@ -8,6 +8,7 @@ fact that once had several homes. A failure names the file and line to fix.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import re
 import sys
@@ -64,6 +65,7 @@ def test_function_length_counter_on_a_hand_made_function(tmp_path):
     assert _function_lengths(src) == [("f", 1, 4)]
 
 
+@functools.cache
 def _code_lines(path: Path) -> list[tuple[int, str]]:
     """``(line, text)`` of the code, with comments and docstrings left out.
 
