@@ -126,6 +126,42 @@ def slug(text: str, default: str = "scenario") -> str:
     return s or default
 
 
+def check_folder_writable(folder: str | os.PathLike[str], *, fix: str, what: str) -> None:
+    """Refuse early when files cannot be made in ``folder`` (or where it would be created).
+
+    The nearest existing ancestor must be a folder in which a file can be created: this is
+    tried (a hidden probe file, removed at once), since permissions alone do not tell (root,
+    ``/proc``, read-only mounts). Nothing is created when the check fails.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The folder files will be written to (it may not exist yet).
+    fix : str
+        The fix for the message (naming the option or setting that chooses the folder).
+    what : str
+        What the folder is for, e.g. ``"the network file's folder"``.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and ``fix``.
+    """
+    anc = Path(folder)
+    while not anc.exists() and anc != anc.parent and not anc.is_symlink():
+        anc = anc.parent
+    if not anc.is_dir():
+        raise OutputError(f"Cannot write {what}: {anc} is not a folder.", file=anc, fix=fix)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".proximity-probe-", dir=anc)
+    except OSError as exc:
+        raise OutputError(
+            f"Cannot write {what}: {exc.strerror or exc}", file=Path(folder), fix=fix
+        ) from exc
+    os.close(fd)
+    os.unlink(probe)
+
+
 def read_input_bytes(path: str | os.PathLike[str]) -> bytes:
     """The bytes of an input file; an unreadable file is an :class:`InputFileError`.
 

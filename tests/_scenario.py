@@ -11,10 +11,10 @@ conftest.py, session scope) runs the shipped baseline and motion scenarios once 
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
+from _offline import block_internet
 
 from proximity import scenario as sc
 
@@ -68,17 +68,7 @@ def offline_env_fixture(tmp_path_factory):
     """Module-scoped runs happen before conftest's per-test socket guard: block sockets and
     use a temporary cache here too, so that nothing reaches the internet."""
     mp = pytest.MonkeyPatch()
-    real = socket.socket.connect
-
-    def guarded(self, address):  # type: ignore[no-untyped-def]
-        host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and (
-            host.startswith("127.") or host in ("localhost", "::1") or "/" in host
-        ):
-            return real(self, address)
-        raise OSError(f"network disabled in tests (tried {address!r})")
-
-    mp.setattr(socket.socket, "connect", guarded)
+    block_internet(mp)
     mp.setenv("PROXIMITY_CACHE", str(tmp_path_factory.mktemp("cache-scenario")))
     yield
     mp.undo()

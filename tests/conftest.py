@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
+from _offline import block_internet
 
 os.environ.setdefault("PROXIMITY_QUIET", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -17,17 +17,7 @@ def _no_internet(monkeypatch, tmp_path_factory):
 
     Overpass calls hang about 60 s offline; this guard turns that into an immediate error.
     """
-    real_connect = socket.socket.connect
-
-    def guarded(self, address):  # type: ignore[no-untyped-def]
-        host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1")):
-            return real_connect(self, address)
-        if isinstance(host, str) and "/" in host:  # unix socket path
-            return real_connect(self, address)
-        raise OSError(f"network disabled in tests (tried {address!r})")
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+    block_internet(monkeypatch)
     monkeypatch.setenv("PROXIMITY_CACHE", str(tmp_path_factory.mktemp("cache")))
     yield
 
@@ -42,15 +32,7 @@ def runs(tmp_path_factory):
     import _scenario
 
     mp = pytest.MonkeyPatch()
-    real_connect = socket.socket.connect
-
-    def guarded(self, address):  # type: ignore[no-untyped-def]
-        host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and (host.startswith("127.") or host in ("localhost", "::1")):
-            return real_connect(self, address)
-        raise OSError(f"network disabled in tests (tried {address!r})")
-
-    mp.setattr(socket.socket, "connect", guarded)
+    block_internet(mp)
     mp.setenv("PROXIMITY_CACHE", str(tmp_path_factory.mktemp("cache-runs")))
     try:
         return _scenario.run_shipped_pair(tmp_path_factory.mktemp("runs"))

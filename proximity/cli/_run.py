@@ -21,8 +21,8 @@ def check_folder_option(value: str | None, option: str, *, what: str) -> None:
     """
     if value is None:
         return
+    from proximity._io import check_folder_writable
     from proximity.errors import OutputError
-    from proximity.network.saved import check_folder_writable
 
     folder = Path(value)
     fix = f"Choose a folder you can write to with {option} DIR."

@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from proximity import config
-from proximity._io import atomic_path, write_bytes_atomic
+from proximity._io import atomic_path, check_folder_writable, write_bytes_atomic
 from proximity.errors import InputFileError, OutputError
 from proximity.network.graph import WalkNetwork
 
@@ -400,39 +399,3 @@ def _check_own_files(npz: Path, choose: str) -> None:
             file=side,
             fix=f"Move it away, or: {choose}",
         )
-
-
-def check_folder_writable(folder: str | os.PathLike[str], *, fix: str, what: str) -> None:
-    """Refuse early when files cannot be made in ``folder`` (or where it would be created).
-
-    The nearest existing ancestor must be a folder in which a file can be created: this is
-    tried (a hidden probe file, removed at once), since permissions alone do not tell (root,
-    ``/proc``, read-only mounts). Nothing is created when the check fails.
-
-    Parameters
-    ----------
-    folder : str or path-like
-        The folder files will be written to (it may not exist yet).
-    fix : str
-        The fix for the message (naming the option or setting that chooses the folder).
-    what : str
-        What the folder is for, e.g. ``"the network file's folder"``.
-
-    Raises
-    ------
-    OutputError
-        Naming the path and ``fix``.
-    """
-    anc = Path(folder)
-    while not anc.exists() and anc != anc.parent and not anc.is_symlink():
-        anc = anc.parent
-    if not anc.is_dir():
-        raise OutputError(f"Cannot write {what}: {anc} is not a folder.", file=anc, fix=fix)
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".proximity-probe-", dir=anc)
-    except OSError as exc:
-        raise OutputError(
-            f"Cannot write {what}: {exc.strerror or exc}", file=Path(folder), fix=fix
-        ) from exc
-    os.close(fd)
-    os.unlink(probe)
