@@ -85,6 +85,29 @@ def metric_crs_for(lon: float, lat: float) -> str:
 MAX_SCALE_ERROR = 0.01
 
 
+def same_crs(a: object, b: object) -> bool:
+    """Whether two CRS inputs (EPSG strings, ``pyproj.CRS``, WKT, codes) are the same CRS.
+
+    Axis order is ignored. When either cannot be parsed, the two are compared as text.
+
+    Parameters
+    ----------
+    a, b : str, int or pyproj.CRS
+        The CRSs to compare.
+
+    Returns
+    -------
+    bool
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as PyprojCRSError
+
+    try:
+        return bool(CRS.from_user_input(a).equals(CRS.from_user_input(b), ignore_axis_order=True))
+    except (PyprojCRSError, TypeError, ValueError):
+        return str(a) == str(b)
+
+
 def check_metric_crs(
     crs: object,
     bounds_lonlat: tuple[float, float, float, float] | None = None,

@@ -7,6 +7,9 @@ message without reading a stack trace.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class ProximityError(Exception):
     """Base class of all proximity errors.
@@ -90,3 +93,27 @@ class ScenarioError(ProximityError):
 
 class OutputError(ProximityError):
     """An output cannot be written (for example the folder is not writable)."""
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str | None:
+    """The option closest to ``word`` (a typo), or one equal up to case; None if none is.
+
+    The one "did you mean" rule for keys, sections and choices in scenario and city files
+    (difflib, cutoff 0.6).
+
+    Parameters
+    ----------
+    word : str
+        What the user wrote.
+    options : iterable of str
+        What is accepted.
+
+    Returns
+    -------
+    str or None
+    """
+    opts = list(options)
+    close = difflib.get_close_matches(word, opts, n=1, cutoff=0.6)
+    if not close:
+        close = [o for o in opts if o.lower() == word.lower()]
+    return close[0] if close else None

@@ -405,12 +405,3 @@ def xy(gdf: Any, what: str, id_col: str) -> np.ndarray:
             fix="Give every row a point (use centroids for polygons) or drop it.",
         )
     return np.column_stack([shapely.get_x(geom), shapely.get_y(geom)]).astype(np.float64)
-
-
-def same_crs(a: Any, b: Any) -> bool:
-    from pyproj import CRS
-
-    try:
-        return bool(CRS.from_user_input(a).equals(CRS.from_user_input(b), ignore_axis_order=True))
-    except Exception:
-        return str(a) == str(b)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from proximity.coverage.access import SnapQualityWarning
+from proximity.crs import same_crs
 from proximity.errors import CRSError, NetworkError, ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,8 +76,6 @@ def check_network_fits(
     network nodes' bounding box grown by ``max_snap_m``; without it every demand point
     would be unsnapped.
     """
-    from proximity.coverage._check import same_crs
-
     if city_crs is not None and not same_crs(city_crs, network.crs):
         raise CRSError(
             f"The walking network is in {network.crs} but the city is in {city_crs}: "

@@ -23,15 +23,6 @@ class StepReporter(Protocol):
         """Start the step ``name`` (the previous one is done)."""
 
 
-def did_you_mean(word: str, options: Iterable[str]) -> str | None:
-    """The option closest to ``word`` (a typo), or one equal up to case; None if none is."""
-    opts = list(options)
-    close = difflib.get_close_matches(word, opts, n=1, cutoff=0.6)
-    if not close:
-        close = [o for o in opts if o.lower() == word.lower()]
-    return close[0] if close else None
-
-
 def close_list(word: str, options: Iterable[str], n: int = 5) -> list[str]:
     """Up to ``n`` options close to ``word``, else those containing it (or contained in it)."""
     opts = sorted(set(map(str, options)))

@@ -11,8 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from proximity.errors import ScenarioError
-from proximity.scenario._common import did_you_mean
+from proximity.errors import ScenarioError, did_you_mean
 
 #: A raw TOML value.
 Raw = object

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, cast
 
-from proximity.scenario._common import did_you_mean
+from proximity.errors import did_you_mean
 from proximity.scenario._parse_fields import (
     ParseContext,
     Raw,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from proximity._io import slug
-from proximity.errors import ScenarioError
-from proximity.scenario._common import close_list, did_you_mean, scenario_error
+from proximity.errors import ScenarioError, did_you_mean
+from proximity.scenario._common import close_list, scenario_error
 from proximity.scenario.model import (
     AddService,
     CloseService,

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from proximity.scenario._common import did_you_mean, scenario_error
+from proximity.errors import did_you_mean
+from proximity.scenario._common import scenario_error
 
 if TYPE_CHECKING:
     from proximity.scenario.model import Scenario

@@ -17,8 +17,7 @@ from typing import cast
 from proximity._io import slug
 from proximity._toml import read_toml
 from proximity.coverage._check import MAX_THRESHOLD_M
-from proximity.errors import ScenarioError, SchemaError
-from proximity.scenario._common import did_you_mean
+from proximity.errors import ScenarioError, SchemaError, did_you_mean
 from proximity.scenario._parse_fields import (
     ParseContext,
     Raw,

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from proximity.crs import same_crs
 from proximity.errors import CRSError, NetworkError, ParameterError
 
 
@@ -116,16 +117,6 @@ def check_category(category: Any, city: Any) -> None:
     )
 
 
-def _same_crs(a: Any, b: Any) -> bool:
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError as PyprojCRSError
-
-    try:
-        return bool(CRS.from_user_input(a).equals(CRS.from_user_input(b), ignore_axis_order=True))
-    except PyprojCRSError:
-        return str(a) == str(b)
-
-
 def check_network(network: Any, city: Any) -> None:
     """Raise unless ``network`` is in the city's CRS and overlaps the city's areas.
 
@@ -144,7 +135,7 @@ def check_network(network: Any, city: Any) -> None:
         No nodes, or the node extent does not intersect the areas' extent.
     """
     net_crs = getattr(network, "crs", None)
-    if net_crs is None or not _same_crs(net_crs, city.crs):
+    if net_crs is None or not same_crs(net_crs, city.crs):
         raise CRSError(
             f"The network's CRS ({net_crs}) differs from the city's CRS ({city.crs}).",
             fix=f"Load the network in the city's CRS: load_network(..., crs={str(city.crs)!r}).",

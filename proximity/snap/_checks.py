@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from proximity.crs import same_crs
 from proximity.errors import CRSError, GeometryError, ParameterError, SchemaError
 
 if TYPE_CHECKING:
@@ -43,15 +44,6 @@ def check_network_crs(network: WalkNetwork) -> None:
             f"The network is in a geographic CRS ({network.crs}); distances need metres.",
             fix="Build the network in a metric CRS (EPSG:3006 in Sweden, local UTM elsewhere).",
         )
-
-
-def _same_crs(a: Any, b: Any) -> bool:
-    from pyproj import CRS
-
-    try:
-        return CRS.from_user_input(a).equals(CRS.from_user_input(b), ignore_axis_order=True)
-    except Exception:
-        return False
 
 
 def coerce_points(
@@ -92,7 +84,7 @@ def _geo_points(
                 f'points.set_crs("EPSG:4326").to_crs("{net_crs}").'
             ),
         )
-    if not _same_crs(geoms.crs, net_crs):
+    if not same_crs(geoms.crs, net_crs):
         name = geoms.crs.to_string() if hasattr(geoms.crs, "to_string") else geoms.crs
         raise CRSError(
             f"The {what} are in {name} but the network is in {net_crs}.",

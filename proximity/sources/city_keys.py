@@ -15,14 +15,13 @@ free-form: their keys are the user's own (column names, category labels, notes).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from proximity.errors import SchemaError
+from proximity.errors import SchemaError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -221,13 +220,6 @@ def key_error(path: Path, message: str, *, section: str, key: str | None, fix: s
     return _Toml(path).error(message, section=section, key=key, fix=fix)
 
 
-def _did_you_mean(word: str, options: list[str]) -> str | None:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if not close:
-        close = [o for o in options if o.lower() == word.lower()]
-    return close[0] if close else None
-
-
 def check_keys(cfg: Mapping[str, Any], path: Path) -> None:
     """Refuse unknown sections and keys, values of the wrong type, choice or range.
 
@@ -264,7 +256,7 @@ def _unknown_top(
     sections = _SECTIONS[builder]
     other = "osm_pbf" if builder == "files" else "files"
     if isinstance(value, dict):
-        hint = _did_you_mean(name, list(sections))
+        hint = did_you_mean(name, list(sections))
         if name in _SECTIONS[other]:
             fix = f'[{name}] is read only by builder = "{other}"; remove it, or set the builder.'
         else:
@@ -276,7 +268,7 @@ def _unknown_top(
         else:
             message = f"Unknown section [{name}] in the city TOML (it would be ignored)."
         return toml.error(message, section=name, key=None, fix=fix)
-    hint = _did_you_mean(name, [*TOP_KEYS, *sections])
+    hint = did_you_mean(name, [*TOP_KEYS, *sections])
     fix = (f"Did you mean {hint!r}? " if hint else "") + (
         f"Top-level keys: {', '.join(TOP_KEYS)}; sections: {', '.join(f'[{s}]' for s in sections)}."
     )
@@ -301,7 +293,7 @@ def _check_section(toml: _Toml, name: str, value: Any, keys: dict[str, Key] | No
         return
     for key, v in value.items():
         if key not in keys:
-            hint = _did_you_mean(key, list(keys))
+            hint = did_you_mean(key, list(keys))
             raise toml.error(
                 f"Unknown key {key!r} in [{name}] (it would be ignored).",
                 section=name,
@@ -334,7 +326,7 @@ def _check_value(toml: _Toml, section: str, key: str, v: Any, spec: Key) -> None
     if spec is CRS_KEY:
         _check_crs(toml, section, key, v)
     if isinstance(v, str) and spec.choices and v not in spec.choices:
-        hint = _did_you_mean(v, list(spec.choices))
+        hint = did_you_mean(v, list(spec.choices))
         raise toml.error(
             f"{where} = {v!r} is not one of: {', '.join(spec.choices)}.",
             section=section,
