@@ -334,19 +334,37 @@ def check_categories(
     out: list[str] = []
     for c in categories:
         if c not in known:
-            check_known(c, known, "category", "category")
+            _unknown_category(c, known)
         if c not in out:
             out.append(c)
     if not out:
         raise ParameterError("No category given.", fix=f"Choose among: {', '.join(known)}.")
     name = getattr(city, "name", None) or "the city"
-    notes = [
-        f"no services of category {c!r} in {name}: nobody is covered (every located resident "
-        "counts as unreachable); add planned services with compute_access(extra_services=...)"
-        for c in sorted(out)
-        if c not in present
-    ]
+    notes = [NO_SERVICE_NOTE.format(category=c, city=name) for c in sorted(out) if c not in present]
     return sorted(out), notes
+
+
+#: The provenance note of a category computed without any service (a new kind of office).
+NO_SERVICE_NOTE = (
+    "no services of category {category!r} in {city}: nobody is covered; every located "
+    "resident counts as unreachable (minutes = inf, mean_min empty). To see the effect of "
+    "new or planned offices, pass them as compute_access(extra_services=...) (columns "
+    "service_id, category, name, point geometry), or rank sites with proximity.site(...)"
+)
+
+
+def _unknown_category(category: str, known: Sequence[str]) -> None:
+    """Refuse a category that is neither built in, declared nor among the services."""
+    try:
+        check_known(category, known, "category", "category")
+    except ParameterError as exc:
+        known_fix = str(exc.fix or "")
+        raise ParameterError(
+            exc.message,
+            fix=f"{known_fix}{'' if known_fix.endswith('.') else '.'} A new kind of service: declare it in the city TOML "
+            f"([categories.{category}] label_sv = ...), or pass its planned sites as "
+            f"extra_services with category = {category!r}.",
+        ) from None
 
 
 def units(city: Any, demand: Any, area_level: str) -> tuple[str, pd.Series]:

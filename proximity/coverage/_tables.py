@@ -235,6 +235,7 @@ class UnitTable:
     keep: list[str]
     unlocated: np.ndarray
     unlocated_total: np.ndarray
+    total_name: str = TOTAL_AREA_NAME  # the city's total label (total_area_label)
 
 
 @dataclass
@@ -410,7 +411,7 @@ def _area_frame(
     res, stats, nu = counts.res, counts.stats, counts.nu
     ids = np.array([*units.ids, TOTAL_AREA_ID], dtype=object)
     names = np.array(
-        [*units.names.reindex(list(units.ids)).astype(str), TOTAL_AREA_NAME], dtype=object
+        [*units.names.reindex(list(units.ids)).astype(str), units.total_name], dtype=object
     )
     s_i, c_i, t_i, g_i = (a.ravel() for a in np.indices(res["population"].shape))
     thr_vals, thr_m_vals = _threshold_columns(counts.thr, counts.thr_m)

@@ -46,6 +46,7 @@ from proximity.coverage._tables import (
 from proximity.coverage.access import Access, CrowFlyWarning
 from proximity.coverage.provenance import population_unit_info, provenance_record
 from proximity.distance_method import DistanceMethod
+from proximity.sources.city import total_area_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -88,8 +89,11 @@ def compute_access(
         category is valid when it is built in (:data:`proximity.sources.CATEGORIES`),
         declared by the city, or present among the services. A valid category without any
         service (e.g. a new kind of office being sited) is computed: nobody is covered,
-        every located resident counts as ``unreachable`` and a note says why. To see the
-        effect of planned services, pass them as ``extra_services``.
+        every located resident counts as ``unreachable`` (``minutes`` = inf, ``mean_min``
+        NaN) and ``provenance["notes"]`` says why. To see the effect of planned services,
+        pass them as ``extra_services``; to rank sites for them, use :func:`proximity.site`.
+        A category that is not built in needs declaring (city TOML ``[categories.X]``) or
+        at least one row of it in ``extra_services``.
     profiles
         Walking profile names (see :data:`proximity.profiles.PROFILES`) or profile objects.
     thresholds_min
@@ -105,7 +109,16 @@ def compute_access(
         Restrict the area rows to these ids (the municipality total row stays the whole
         municipality). Unknown ids raise :class:`ParameterError`.
     extra_services
-        Services added to ``city.services`` (same columns), e.g. proposed offices.
+        Services added to ``city.services``, e.g. proposed offices: a GeoDataFrame with
+        ``service_id`` (new, unique ids), ``category`` and a point geometry (any CRS; it is
+        converted to the city's), optionally ``name``. Example, one planned office::
+
+            new = gpd.GeoDataFrame(
+                {"service_id": ["plan:1"], "category": ["district_office"],
+                 "name": ["Nytt kontor"]},
+                geometry=gpd.points_from_xy([24.94], [60.17]), crs="EPSG:4326")
+            access = compute_access(city, net, categories=["district_office"],
+                                    extra_services=new)
     warn_unsnapped_share, max_unsnapped_share
         Network mode: when more than ``warn_unsnapped_share`` (default 5 %) of the
         population (demand weight), or of the services of a category, is unsnapped or on a
@@ -262,6 +275,7 @@ def _tables(inputs: CheckedInputs, routes: Routes) -> tuple[pd.DataFrame, pd.Dat
         keep=inputs.keep_units,
         unlocated=unl_units,
         unlocated_total=unl_total,
+        total_name=total_area_label(inputs.city),
     )
     area_rows = area_table(
         routes.per_cat,

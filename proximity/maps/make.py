@@ -77,7 +77,11 @@ def make_map(
     siting
         Optional ``SitingResult``; its chosen sites are drawn numbered by rank.
     category, threshold_min, profile
-        Which coverage to colour the areas by.
+        Which coverage to colour the areas by. A category with no existing service (a new
+        kind of office being sited) is drawn like any other: every area at 0 %, the gap
+        listed in "Om kartan"; show proposed offices with ``siting=`` (ranked sites), or
+        compute ``access`` with ``compute_access(..., extra_services=planned)`` to colour
+        the areas by the coverage the planned offices would give.
     baseline
         Optional ``Access`` of a baseline scenario; popups then show the change of covered
         share and covered residents.

@@ -70,10 +70,13 @@ def solve(
     model
         ``"mclp"`` or ``"p_median"``.
     solver
-        ``"greedy"`` (greedy + interchange, :func:`heuristic`), ``"highs"`` (exact,
-        :func:`highs`), or ``"auto"`` (heuristic, then exact with the heuristic as cutoff; if
-        HiGHS fails for any reason other than proven infeasibility, the heuristic answer is
-        returned and says so).
+        ``"greedy"`` (greedy + interchange, :func:`heuristic`), ``"highs"`` (exact: HiGHS
+        always runs, with the heuristic as cutoff, and the answer's ``solver`` says
+        ``"highs"``), or ``"auto"`` (heuristic, then for the MCLP a Lagrangian bound that may
+        prove it optimal without HiGHS (``solver`` then names the heuristic and ``status``
+        is ``"optimal"``), else exact with the heuristic as cutoff; if HiGHS fails for any
+        reason other than proven infeasibility, the heuristic answer is returned and says
+        so).
     time_limit_s, mip_rel_gap
         Options of the exact solve.
 
@@ -88,8 +91,15 @@ def solve(
     h = heuristic(problem, model)
     if solver == "greedy":
         return h
-    if solver == "highs":
-        return highs(problem, model, time_limit_s=time_limit_s, warm=h, mip_rel_gap=mip_rel_gap)
+    if solver == "highs":  # asked for by name: HiGHS runs (no Lagrangian shortcut)
+        return highs(
+            problem,
+            model,
+            time_limit_s=time_limit_s,
+            warm=h,
+            mip_rel_gap=mip_rel_gap,
+            lagrangian=False,
+        )
     try:
         return highs(problem, model, time_limit_s=time_limit_s, warm=h, mip_rel_gap=mip_rel_gap)
     except InfeasibleError:
