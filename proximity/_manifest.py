@@ -5,7 +5,7 @@ bundle) holds a ``manifest.json``::
 
     {
       "format": "proximity-manifest-1",
-      "kind": "run" | "maps" | "bundle",
+      "kind": "run" | "maps" | "bundle" | "network" | "compare",
       "files": [{"path": "tables/areas.csv", "bytes": 1234, "sha256": "…"}, …],
       "sources": [{"name": …, "url" | "file": …, "retrieved": …, "sha256": …, …}, …]
     }
@@ -32,7 +32,7 @@ from proximity.errors import OutputError
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = "proximity-manifest-1"
-KINDS = ("run", "maps", "bundle", "network")
+KINDS = ("run", "maps", "bundle", "network", "compare")
 #: Marker file inside a staging folder: the writer's process id.
 STAGING_MARKER = ".proximity-staging"
 

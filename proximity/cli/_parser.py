@@ -12,9 +12,10 @@ from proximity import __version__
 from proximity._text import terminal_safe
 from proximity.cli._city import add_city
 from proximity.cli._common import EXIT_INPUT
+from proximity.cli._compare import cmd_compare
 from proximity.cli._doctor import cmd_doctor
 from proximity.cli._network import cmd_network_fetch, cmd_network_info
-from proximity.cli._run import cmd_check, cmd_compare, cmd_run
+from proximity.cli._run import cmd_check, cmd_run
 
 _Subparsers = Any  # argparse._SubParsersAction, private in argparse
 
@@ -175,27 +176,48 @@ def _add_check(sub: _Subparsers) -> None:
 
 
 def _add_compare(sub: _Subparsers) -> None:
-    cmp_ = sub.add_parser("compare", help="per-area difference B − A of two runs")
+    cmp_ = sub.add_parser(
+        "compare",
+        help="per-area difference B − A of two runs, written as CSV, Markdown and HTML",
+        description="Compare two runs per area (B − A). Writes compare.csv (every category, "
+        "profile and threshold), compare.md and compare.html (one slice, in Swedish) to "
+        "--out DIR, default out/compare-<A>-vs-<B>/, prints the table and every path "
+        "written. A scenario TOML is run first, into DIR/runs/; its maps are published "
+        "only with --publish.",
+    )
     cmp_.add_argument("a", help="scenario TOML (run first) or output folder of a finished run")
     cmp_.add_argument("b", help="scenario TOML (run first) or output folder of a finished run")
     cmp_.add_argument(
         "--out",
         metavar="DIR",
         default=None,
-        help="write compare.csv and compare.md here (TOMLs run into DIR/runs/)",
+        help="folder for compare.csv, compare.md, compare.html and the runs of TOMLs "
+        "(default: out/compare-<A>-vs-<B>/)",
     )
     cmp_.add_argument(
         "--category",
         default=None,
-        help="category shown (default: B's siting category, else district_office)",
+        help="category shown (default: B's siting category, else its first map category, "
+        "else district_office)",
     )
-    cmp_.add_argument("--profile", default=None, help="walking profile shown (default adult)")
+    cmp_.add_argument(
+        "--profile",
+        default=None,
+        help="walking profile shown (default: B's siting or map profile, else adult)",
+    )
     cmp_.add_argument(
         "--threshold",
-        type=number("--threshold", unit="minutes", example="10", maximum=1440),
+        type=number("--threshold", unit="minutes", example="15", maximum=1440),
         default=None,
         metavar="MIN",
-        help="threshold in minutes shown (default 10)",
+        help="threshold in minutes shown (default: B's siting threshold, else its map "
+        "threshold, else 10 if computed, else the smallest; the CSV holds them all)",
+    )
+    cmp_.add_argument(
+        "--publish",
+        action="store_true",
+        help="also publish the maps of scenario TOMLs to their outputs.maps_dir "
+        "(default maps/)/<name>/, like run --publish; without it compare never writes there",
     )
     _common(cmp_)
     cmp_.set_defaults(func=cmd_compare)

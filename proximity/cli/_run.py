@@ -1,4 +1,4 @@
-"""Private: ``proximity run``, ``check`` and ``compare``."""
+"""Private: ``proximity run`` and ``check`` (``compare``: :mod:`proximity.cli._compare`)."""
 
 from __future__ import annotations
 
@@ -154,24 +154,4 @@ def cmd_check(args: argparse.Namespace) -> int:
         + (f", fallback {scenario.network.fallback}" if scenario.network.source == "auto" else "")
         + ")"
     )
-    return EXIT_OK
-
-
-def cmd_compare(args: argparse.Namespace) -> int:
-    """``proximity compare A B``: per-area difference B − A as Markdown (and CSV)."""
-    from proximity.scenario import compare
-
-    check_folder_option(args.out, "--out", what="output folder")
-    res = compare(
-        args.a,
-        args.b,
-        out_dir=args.out,
-        category=args.category,
-        profile=args.profile,
-        threshold_min=args.threshold,
-        quiet=args.quiet,
-    )
-    out(res.markdown)
-    if res.csv_path is not None:
-        info(args, f"written: {res.csv_path}\n         {res.md_path}")
     return EXIT_OK

@@ -1,32 +1,50 @@
-"""Comparing two runs per area (B − A): ``compare.csv`` and the Swedish ``compare.md``."""
+"""Comparing two runs per area (B − A) into a folder: ``compare.csv``, ``.md``, ``.html``.
+
+The diff (:func:`compare_tables`) matches the two runs' ``areas.csv`` per category ×
+profile × threshold × group × area; :func:`compare` runs scenario TOMLs first, picks the
+slice shown, and writes the folder like a run's (staged, with a ``manifest.json``; see
+:mod:`proximity.scenario.outputs`). The Swedish table is built by
+:mod:`proximity.scenario.compare_table`.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
+import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
-from proximity._io import ensure_writable_dir, write_text_atomic
-from proximity.distance_method import DistanceMethod
-from proximity.errors import InputFileError, ParameterError, ScenarioError
-from proximity.scenario._common import fmt_float
+from proximity._io import slug, write_text_atomic
+from proximity._manifest import MANIFEST_NAME, read_manifest
+from proximity.errors import InputFileError, OutputError, ScenarioError
+from proximity.scenario.compare_table import (
+    PRESENT_SV,
+    SUMMED_PREFIX,
+    compare_html,
+    compare_markdown,
+)
 from proximity.scenario.integrity import verify_run
+from proximity.scenario.model import Scenario
 from proximity.scenario.parse import load_scenario
-from proximity.scenario.tables import AREA_KEYS, md_table, sort_key, write_table
+from proximity.scenario.tables import AREA_KEYS, sort_key, write_table
 
 __all__ = [
     "COMPARE_METRICS",
     "PRESENT_SV",
     "CompareResult",
     "compare",
+    "compare_html",
+    "compare_markdown",
     "compare_tables",
+    "default_compare_dir",
     "read_run_tables",
 ]
 
@@ -38,9 +56,6 @@ COMPARE_METRICS = (
     ("mean_min", "delta_mean_min"),
     ("gini_min", "delta_gini"),
 )
-
-#: ``present`` (compare.csv) → the Swedish wording of compare.md's "finns i" column.
-PRESENT_SV = {"both": "båda", "a": "bara A", "b": "bara B"}
 
 _COUNT_COLUMNS = ("population", "covered", "uncovered", "unsnapped", "unreachable", "unlocated")
 _PREPARED_COLUMNS = (
@@ -75,22 +90,6 @@ _DIFF_COLUMNS = (
     "population_unit_a",
     "population_unit_b",
 )
-#: compare.md's columns: compare.csv's name → the Swedish heading.
-_MARKDOWN_COLUMNS = {
-    "area_id": "area",
-    "area_name": "namn",
-    "present": "finns i",
-    "covered_a": "täckta A",
-    "covered_b": "täckta B",
-    "delta_covered": "Δ täckta",
-    "covered_share_a": "andel A %",
-    "covered_share_b": "andel B %",
-    "delta_covered_share": "Δ andel (p.e.)",
-    "mean_min_b": "medel min B",
-    "delta_mean_min": "Δ medel min",
-    "gini_b": "Gini B",
-    "delta_gini": "Δ Gini",
-}
 
 
 def read_run_tables(folder: str | os.PathLike[str]) -> pd.DataFrame:
@@ -144,7 +143,7 @@ def _rollup_row(
     row.update(counts)
     row["area_id"] = str(parent)
     row["parent_area_id"] = str(parent)
-    row["area_name"] = "Σ " + " + ".join(g["area_name"].astype(str))
+    row["area_name"] = SUMMED_PREFIX + " + ".join(g["area_name"].astype(str))
     pop = counts.get("population", 0.0)
     row["covered_share"] = counts["covered"] / pop if pop else float("nan")
     if {"mean_min", "covered", "uncovered"} <= set(g.columns):
@@ -208,6 +207,20 @@ def _prepare(
     return df[[c for c in cols if c in df.columns]]
 
 
+def _pair_name(a: pd.Series, b: pd.Series) -> pd.Series:
+    """B's area name, else A's; a row summed from subareas keeps the other run's name.
+
+    ``"Södra staden (Σ Planteringen + Miatorp + …)"`` when one run split the area.
+    """
+    out = b.fillna(a).astype(object)
+    for summed, plain in ((b, a), (a, b)):
+        s, p = summed.astype("string"), plain.astype("string")
+        both = (s.str.startswith(SUMMED_PREFIX) & p.notna() & ~p.str.startswith(SUMMED_PREFIX))
+        both = both.fillna(False).astype(bool)
+        out[both] = p[both] + " (" + s[both] + ")"
+    return out
+
+
 def compare_tables(
     a: pd.DataFrame,
     b: pd.DataFrame,
@@ -246,7 +259,7 @@ def compare_tables(
         suffixes=("_a", "_b"),
         indicator=True,
     )
-    m["area_name"] = m["area_name_b"].fillna(m["area_name_a"])
+    m["area_name"] = _pair_name(m["area_name_a"], m["area_name_b"])
     m["present"] = (
         m["_merge"].map({"both": "both", "left_only": "a", "right_only": "b"}).astype(str)
     )
@@ -259,98 +272,7 @@ def compare_tables(
     return m.reset_index(drop=True)
 
 
-# ============================================================================ compare.md
-def _is_crowfly(label: str) -> bool:
-    try:
-        return DistanceMethod.parse(label).is_crowfly
-    except ParameterError:
-        return False
-
-
-def _markdown_head(
-    diff: pd.DataFrame, title: str, category: str, profile: str, threshold: float
-) -> str:
-    methods = sorted(
-        {str(x) for x in pd.concat([diff["distance_method_a"], diff["distance_method_b"]]).dropna()}
-    )
-    return (
-        f"### {title}: {category}, {profile}, {fmt_float(float(threshold))} min\n\n"
-        f"Avståndsmetod: {', '.join(methods) or 'okänd'}"
-        + (
-            " — **fågelvägsapproximation, inte gångnät**"
-            if any(_is_crowfly(m) for m in methods)
-            else ""
-        )
-        + "\n\n"
-    )
-
-
-def compare_markdown(
-    diff: pd.DataFrame,
-    title: str,
-    category: str,
-    profile: str,
-    threshold: float,
-) -> str:
-    """The Swedish Markdown table of one slice of :func:`compare_tables`.
-
-    ``title`` is e.g. ``"B − A"``: the heading names it with the slice and the distance
-    method (loudly when crow-fly); a floor-area proxy population is said to be one.
-    """
-    view = diff[list(_MARKDOWN_COLUMNS)].copy()
-    for c in ("covered_share_a", "covered_share_b", "delta_covered_share"):
-        view[c] = view[c] * 100.0
-    # the CSV keeps the machine-readable present = both|a|b; the human table is Swedish
-    view["present"] = view["present"].map(PRESENT_SV).fillna(view["present"])
-    view = view.rename(columns=_MARKDOWN_COLUMNS)
-    for c in view.columns:
-        if view[c].dtype.kind == "f":
-            view[c] = view[c].round(3 if "Gini" in c else 1)
-    head = _markdown_head(diff, title, category, profile, threshold)
-    units = sorted(
-        {
-            str(x)
-            for c in ("population_unit_a", "population_unit_b")
-            if c in diff.columns
-            for x in diff[c].dropna()
-        }
-    )
-    if any(u != "persons" for u in units):
-        head += (
-            f"Enhet: {', '.join(units)} — **täckta = m² bostadsyta (proxy för befolkning), "
-            "inte antal personer**; jämför andelarna\n\n"
-        )
-        view = view.rename(
-            columns={"täckta A": "täckt m² A", "täckta B": "täckt m² B", "Δ täckta": "Δ täckt m²"}
-        )
-    return head + md_table(view)
-
-
-# ============================================================================ compare
-def _resolve_run(
-    arg: str | os.PathLike[str], out_root: Path | None, label: str, *, quiet: bool
-) -> tuple[Path, str]:
-    """The output folder and scenario name of a run folder, or of a scenario TOML run now."""
-    from proximity.scenario.pipeline import run  # the pipeline writes with compare_tables
-
-    p = Path(arg)
-    if p.is_dir():
-        name = p.name
-        with contextlib.suppress(OSError, ValueError, KeyError):
-            name = json.loads((p / "run.json").read_text("utf-8"))["scenario"]["name"]
-        return p, name
-    if p.suffix == ".toml" or not p.exists():
-        sc = load_scenario(p)
-        out = (out_root / "runs" / f"{label}-{sc.name}") if out_root else None
-        r = run(sc, out_dir=out, quiet=quiet)
-        return r.out_dir, sc.name
-    raise ScenarioError(
-        "Expected a scenario .toml or the output folder of a run.",
-        file=p,
-        fix="Give a .toml file or a folder written by `proximity run`.",
-    )
-
-
+# ============================================================================ slice
 def _table(d: object, key: str) -> dict[str, object]:
     """``d[key]`` when both are JSON objects, else ``{}``."""
     v = d.get(key) if isinstance(d, dict) else None
@@ -414,6 +336,66 @@ def _slice(
     return cat, prof, thr
 
 
+# ============================================================================ the runs
+def _run_name(folder: Path) -> str:
+    """The scenario name a run folder records (else the folder's name)."""
+    name = folder.name
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        name = str(json.loads((folder / "run.json").read_text("utf-8"))["scenario"]["name"])
+    return name
+
+
+def _load_toml(arg: str | os.PathLike[str]) -> Scenario | None:
+    """The scenario of a TOML argument, None for a run folder (refused if neither)."""
+    p = Path(arg)
+    if p.is_dir():
+        return None
+    if p.suffix == ".toml" or not p.exists():
+        return load_scenario(p)
+    raise ScenarioError(
+        "Expected a scenario .toml or the output folder of a run.",
+        file=p,
+        fix="Give a .toml file or a folder written by `proximity run`.",
+    )
+
+
+def _unpublished(sc: Scenario, publish: bool) -> Scenario:
+    """``sc`` without its ``outputs.publish`` unless compare was asked to publish."""
+    if publish or not sc.outputs.publish:
+        return sc
+    return dataclasses.replace(sc, outputs=dataclasses.replace(sc.outputs, publish=False))
+
+
+def default_compare_dir(a_name: str, b_name: str) -> Path:
+    """Where :func:`compare` writes without ``out_dir``: ``out/compare-<a>-vs-<b>``.
+
+    Beside the runs' default output folders (``out/<name>``), never in ``maps/``.
+    """
+    return Path("out") / f"compare-{slug(a_name)}-vs-{slug(b_name)}"
+
+
+def _check_target(target: Path, inputs: Sequence[Path]) -> None:
+    """Refuse a target that holds an input run, or that is another kind of output."""
+    t = Path(os.path.abspath(target))
+    for d in inputs:
+        r = Path(os.path.abspath(d))
+        if r == t or t in r.parents:
+            raise OutputError(
+                "The comparison would replace the folder of one of the runs it compares.",
+                file=target,
+                fix="Choose another folder with --out.",
+            )
+    manifest = read_manifest(t) if t.is_dir() else None
+    if manifest is not None and manifest.kind != "compare":
+        raise OutputError(
+            f"The folder holds a proximity output of another kind ({manifest.kind!r}), not a "
+            "comparison; refusing to replace it.",
+            file=target,
+            fix="Choose another folder with --out.",
+        )
+
+
+# ============================================================================ compare
 @dataclass
 class CompareResult:
     """What :func:`compare` produced: the full diff, the shown slice and the files.
@@ -426,19 +408,68 @@ class CompareResult:
         The shown slice.
     markdown
         The shown slice as Swedish Markdown (``compare.md``).
-    csv_path, md_path
-        The written files (None without ``out_dir``).
+    out_dir
+        The comparison's folder.
+    csv_path, md_path, html_path
+        ``compare.csv``, ``compare.md`` and ``compare.html`` in ``out_dir``.
     a_dir, b_dir
-        The two runs' output folders.
+        The two runs' output folders (``out_dir/runs/a-<name>`` for a scenario TOML).
+    runs
+        The run folders this comparison wrote (those of TOML arguments).
     """
 
     diff: pd.DataFrame
     view: pd.DataFrame
     markdown: str
-    csv_path: Path | None
-    md_path: Path | None
+    out_dir: Path
+    csv_path: Path
+    md_path: Path
+    html_path: Path
     a_dir: Path
     b_dir: Path
+    runs: list[Path] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[Path]:
+        """Every path written: the three tables, the manifest and the run folders."""
+        return [
+            self.csv_path,
+            self.md_path,
+            self.html_path,
+            self.out_dir / MANIFEST_NAME,
+            *self.runs,
+        ]
+
+
+def _view(
+    diff: pd.DataFrame,
+    folders: tuple[Path, Path],
+    category: str | None,
+    profile: str | None,
+    threshold_min: float | None,
+) -> tuple[pd.DataFrame, str, str, float]:
+    """The shown slice (group ``all``) and its category, profile and threshold."""
+    cat, prof, thr = _slice(diff, _preferences(folders), category, profile, threshold_min)
+    if cat is None or prof is None or thr is None:
+        raise ScenarioError(
+            "The two runs have no category × profile × threshold in common.",
+            file=folders[1],
+            fix="Compare runs of the same city and categories.",
+        )
+    keep = (
+        (diff["category"] == cat)
+        & (diff["profile"] == prof)
+        & np.isclose(diff["threshold_min"].astype(float), float(thr))
+    )
+    if "group" in diff.columns:
+        keep &= diff["group"].fillna("all").astype(str) == "all"
+    return diff[keep].reset_index(drop=True), str(cat), str(prof), float(thr)
+
+
+def _run_line(label: str, folder: Path) -> str:
+    sc = _run_scenario(folder)
+    title = sc.get("title") if isinstance(sc.get("title"), str) else ""
+    return f"{label}: {_run_name(folder)}" + (f" – {title}" if title else "")
 
 
 def compare(
@@ -450,30 +481,38 @@ def compare(
     profile: str | None = None,
     threshold_min: float | None = None,
     quiet: bool = False,
+    publish: bool = False,
 ) -> CompareResult:
-    """Compare two runs per area (B − A).
+    """Compare two runs per area (B − A) and write the comparison to its own folder.
 
-    ``a`` and ``b`` are each either the output folder of a finished run, or a scenario TOML,
-    which is run first (into ``<out_dir>/runs/`` when ``out_dir`` is given, else into its own
-    output folder).
+    ``a`` and ``b`` are each the output folder of a finished run, or a scenario TOML, which
+    is run first into ``<out_dir>/runs/a-<name>/`` (``b-<name>``); a comparison never
+    rewrites the runs' own output folders, and never publishes maps unless ``publish``.
 
-    The CSV holds every category × profile × threshold; the Markdown (and the printed table)
-    one slice: ``category`` (default: B's siting category, else ``district_office`` if
-    present, else the first), ``profile`` (default ``adult``) and ``threshold_min`` (default
-    10 or the first).
-
-    Writes ``compare.csv`` and ``compare.md`` into ``out_dir`` when given.
+    The folder holds ``compare.csv`` (every category × profile × threshold × group × area),
+    ``compare.md`` and ``compare.html`` (one slice, in Swedish: ``category``, default B's
+    siting category, else its first map category, else ``district_office`` if present, else
+    the first; ``profile``, default B's siting or map profile, else ``adult``;
+    ``threshold_min``, default B's siting or map threshold, else 10 min when computed, else
+    the smallest) and a ``manifest.json``. It is written like a run's folder: staged and
+    renamed into place, and an existing folder is replaced only when its manifest vouches
+    for every file in it (and it is a comparison). To compare without writing anything, use
+    :func:`compare_tables` on :func:`read_run_tables` of two run folders.
 
     Parameters
     ----------
     a, b
         The runs (output folders or scenario TOMLs).
     out_dir
-        Where to write ``compare.csv``, ``compare.md`` and the runs of TOML arguments.
+        The comparison's folder; default :func:`default_compare_dir` (``out/compare-<a>-vs-<b>``,
+        relative to the current folder).
     category, profile, threshold_min
-        The slice shown in the Markdown (defaults as above).
+        The slice shown in the Markdown and HTML (defaults as above).
     quiet
         No step messages while running TOML arguments.
+    publish
+        Also publish the maps of TOML arguments to their ``outputs.maps_dir`` (like
+        ``proximity run --publish``). Default: a scenario's ``outputs.publish`` is ignored.
 
     Returns
     -------
@@ -485,40 +524,56 @@ def compare(
         A folder that is not a finished run, or whose tables or files differ from the
         sha256 recorded in its ``run.json`` / ``manifest.json`` (edited or truncated after
         the run): it is refused, naming the file, rather than compared.
+    OutputError
+        The folder cannot be written, holds files proximity did not write, is another kind
+        of output, or holds one of the compared runs.
     """
+    from proximity.scenario.outputs import publish as publish_folder
+    from proximity.scenario.outputs import stage_dir
+    from proximity.scenario.pipeline import run  # the pipeline writes with compare_tables
+
     for arg in (a, b):  # a truncated or edited table is refused, before anything is written
         if Path(arg).is_dir():
             verify_run(arg)
-    out_root = Path(out_dir) if out_dir is not None else None
-    if out_root is not None:
-        ensure_writable_dir(out_root)  # fail before running anything
-    a_dir, a_name = _resolve_run(a, out_root, "a", quiet=quiet)
-    b_dir, b_name = _resolve_run(b, out_root, "b", quiet=quiet)
-    diff = compare_tables(read_run_tables(a_dir), read_run_tables(b_dir))
-    # B's choices win: its siting, else its map settings
-    cat, prof, thr = _slice(diff, _preferences((a_dir, b_dir)), category, profile, threshold_min)
-    if cat is None or prof is None or thr is None:
-        raise ScenarioError(
-            "The two runs have no category × profile × threshold in common.",
-            file=b_dir,
-            fix="Compare runs of the same city and categories.",
+    scs = (_load_toml(a), _load_toml(b))
+    names = [sc.name if sc else _run_name(Path(x)) for sc, x in zip(scs, (a, b), strict=True)]
+    target = Path(out_dir) if out_dir is not None else default_compare_dir(*names)
+    _check_target(target, [Path(x) for x, sc in zip((a, b), scs, strict=True) if sc is None])
+    staging = stage_dir(target, "compare")  # fails fast, before any scenario runs
+    try:
+        dirs, runs = [], []
+        for label, arg, sc in zip(("a", "b"), (a, b), scs, strict=True):
+            if sc is None:
+                dirs.append(Path(arg))
+                continue
+            rel = Path("runs") / f"{label}-{slug(sc.name)}"
+            run(_unpublished(sc, publish), out_dir=staging / rel, quiet=quiet, publish=publish)
+            dirs.append(staging / rel)
+            runs.append(rel)
+        diff = compare_tables(read_run_tables(dirs[0]), read_run_tables(dirs[1]))
+        view, cat, prof, thr = _view(diff, (dirs[0], dirs[1]), category, profile, threshold_min)
+        title = f"{names[1]} − {names[0]}"
+        lines = [_run_line("A", dirs[0]), _run_line("B", dirs[1])]
+        md = compare_markdown(view, title, cat, prof, thr, runs=lines)
+        write_table(diff, staging / "compare.csv", AREA_KEYS)
+        write_text_atomic(staging / "compare.md", md)
+        write_text_atomic(
+            staging / "compare.html", compare_html(view, title, cat, prof, thr, runs=lines)
         )
-    view = diff[
-        (diff["category"] == cat)
-        & (diff["profile"] == prof)
-        & np.isclose(diff["threshold_min"], float(thr))
-    ]
-    md = compare_markdown(view, f"{b_name} − {a_name}", cat, prof, float(thr))
-    csv_path = md_path = None
-    if out_root is not None:
-        csv_path = write_table(diff, out_root / "compare.csv", AREA_KEYS)
-        md_path = write_text_atomic(out_root / "compare.md", md)
+        publish_folder(staging, target, "compare")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    a_dir, b_dir = (target / d.relative_to(staging) if staging in d.parents else d for d in dirs)
     return CompareResult(
         diff=diff,
-        view=view.reset_index(drop=True),
+        view=view,
         markdown=md,
-        csv_path=csv_path,
-        md_path=md_path,
+        out_dir=target,
+        csv_path=target / "compare.csv",
+        md_path=target / "compare.md",
+        html_path=target / "compare.html",
         a_dir=a_dir,
         b_dir=b_dir,
+        runs=[target / r for r in runs],
     )

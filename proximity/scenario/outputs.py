@@ -52,8 +52,12 @@ if TYPE_CHECKING:
 
 # ============================================================================ staging, publishing
 #: The option that chooses each kind of folder, named by the fixes.
-OPTIONS = {"run": "--out", "maps": "--maps-dir (or outputs.maps_dir in the scenario)"}
-_WHAT = {"run": "output", "maps": "maps"}
+OPTIONS = {
+    "run": "--out",
+    "maps": "--maps-dir (or outputs.maps_dir in the scenario)",
+    "compare": "--out",
+}
+_WHAT = {"run": "output", "maps": "maps", "compare": "comparison"}
 
 
 def _current_umask() -> int:
@@ -172,19 +176,20 @@ def stage_maps(maps: Sequence[Path], target: Path) -> Path:
     return staging
 
 
-def stage_dir(target: Path) -> Path:
+def stage_dir(target: Path, kind: str = "run") -> Path:
     """A new hidden staging folder next to the output folder ``target``.
 
     Fails fast if ``target`` cannot be written or replaced (a file, a folder holding files
     proximity did not write, an older output without ``manifest.json``). Staging folders
-    that a killed run left next to it are removed first.
+    that a killed run left next to it are removed first. ``kind`` is ``"run"`` or
+    ``"compare"`` (the folder of ``proximity compare``).
     """
     target = _absolute(target)
-    _prepare(target, "run")
+    _prepare(target, kind)
     try:
         return _new_staging(target)
     except OSError as exc:
-        raise _cannot_write(target, "run", exc) from exc
+        raise _cannot_write(target, kind, exc) from exc
 
 
 def missing_folders(*targets: Path) -> list[Path]:
