@@ -215,7 +215,7 @@ def _pair_name(a: pd.Series, b: pd.Series) -> pd.Series:
     out = b.fillna(a).astype(object)
     for summed, plain in ((b, a), (a, b)):
         s, p = summed.astype("string"), plain.astype("string")
-        both = (s.str.startswith(SUMMED_PREFIX) & p.notna() & ~p.str.startswith(SUMMED_PREFIX))
+        both = s.str.startswith(SUMMED_PREFIX) & p.notna() & ~p.str.startswith(SUMMED_PREFIX)
         both = both.fillna(False).astype(bool)
         out[both] = p[both] + " (" + s[both] + ")"
     return out

@@ -158,9 +158,10 @@ def _notes(diff: pd.DataFrame) -> list[str]:
         "en (”<\u00a01” = under en minut, ”–” = ingen kan nå en).",
         f"{walk_name}: {walk_direction} {_WALK_TIME_RISE_SV}",
     ]
-    if diff["area_name"].astype(str).str.startswith(SUMMED_PREFIX).any() or diff[
-        "area_name"
-    ].astype(str).str.contains(f"({SUMMED_PREFIX}", regex=False).any():
+    if (
+        diff["area_name"].astype(str).str.startswith(SUMMED_PREFIX).any()
+        or diff["area_name"].astype(str).str.contains(f"({SUMMED_PREFIX}", regex=False).any()
+    ):
         notes.append(
             "Ett område som är uppdelat i delområden i den ena körningen summeras (Σ) så att "
             "det kan jämföras; antal summeras, medeltiden vägs, ojämlikheten kan inte summeras "
