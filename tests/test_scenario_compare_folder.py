@@ -58,7 +58,7 @@ def test_a_folder_written_without_a_manifest_is_refused(runs, tmp_path):
     target = tmp_path / "old"
     target.mkdir()
     (target / "compare.csv").write_text("old,table\n", encoding="utf-8")
-    with pytest.raises(OutputError, match="compare.csv"):
+    with pytest.raises(OutputError, match=r"compare\.csv"):
         sc.compare(base.out_dir, motion.out_dir, out_dir=target, quiet=True)
     assert (target / "compare.csv").read_text(encoding="utf-8") == "old,table\n"
 
