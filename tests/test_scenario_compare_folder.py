@@ -117,9 +117,9 @@ def test_cli_with_tomls_runs_them_inside_its_folder_and_publishes_only_when_aske
         run_dir = tmp_path / "c" / "runs" / f"{label}-light"
         assert (run_dir / "tables" / "areas.csv").is_file()
         assert f"  c/runs/{label}-light/" in printed
-        assert json.loads((run_dir / "run.json").read_text(encoding="utf-8"))[
-            "published_maps"
-        ] == []
+        assert (
+            json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["published_maps"] == []
+        )
     # the runs are listed in the comparison's manifest, so a re-run may replace them
     manifest = json.loads((tmp_path / "c" / "manifest.json").read_text(encoding="utf-8"))
     assert "runs/a-light/tables/areas.csv" in {f["path"] for f in manifest["files"]}
