@@ -17,23 +17,20 @@ __all__ = ["bar_chart", "lorenz_chart", "lorenz_points"]
 
 
 def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
-    try:
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    finally:
-        plt.close(fig)
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     return buf.getvalue()
 
 
 def _figure(width: float, height: float) -> Any:
-    import matplotlib
+    """A figure and its axes, made outside pyplot.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    The caller's backend (a notebook's inline backend) is left as it is; nothing stays open.
+    """
+    from matplotlib.figure import Figure
 
-    return plt.subplots(figsize=(width, height))
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
 
 
 def _literal(text: str) -> str:
