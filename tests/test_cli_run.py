@@ -115,7 +115,7 @@ candidate_id = "svc:idea_drottninghog:library"
     out = capsys.readouterr().out
     assert rc == 0
     assert "Δ täckta" in out and "Hela kommunen" in out
-    assert "| finns i |" in out and "| båda |" in out
+    assert "| Finns i |" in out and "| båda |" in out
     diff = pd.read_csv(tmp_path / "cmp" / "compare.csv")
     a = pd.read_csv(tmp_path / "a" / "tables" / "areas.csv")
     b = pd.read_csv(tmp_path / "b" / "tables" / "areas.csv")
