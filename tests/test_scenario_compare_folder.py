@@ -139,7 +139,7 @@ def test_help_states_the_true_defaults(runs, tmp_path, capsys):
         parser.parse_args(["compare", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "default 10)" not in text
-    assert "B's siting threshold, else its map threshold, else 10 if computed" in text
+    assert "B's siting threshold, else its map threshold, else A's, else 10 if computed" in text
     assert "default: out/compare-<A>-vs-<B>/" in text
     base, motion = runs
     res = sc.compare(base.out_dir, motion.out_dir, out_dir=tmp_path / "c", quiet=True)

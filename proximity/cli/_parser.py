@@ -198,12 +198,12 @@ def _add_compare(sub: _Subparsers) -> None:
         "--category",
         default=None,
         help="category shown (default: B's siting category, else its first map category, "
-        "else district_office)",
+        "else the same of A, else district_office)",
     )
     cmp_.add_argument(
         "--profile",
         default=None,
-        help="walking profile shown (default: B's siting or map profile, else adult)",
+        help="walking profile shown (default: B's siting or map profile, else A's, else adult)",
     )
     cmp_.add_argument(
         "--threshold",
@@ -211,7 +211,7 @@ def _add_compare(sub: _Subparsers) -> None:
         default=None,
         metavar="MIN",
         help="threshold in minutes shown (default: B's siting threshold, else its map "
-        "threshold, else 10 if computed, else the smallest; the CSV holds them all)",
+        "threshold, else A's, else 10 if computed, else the smallest; the CSV holds them all)",
     )
     cmp_.add_argument(
         "--publish",

@@ -491,10 +491,10 @@ def compare(
 
     The folder holds ``compare.csv`` (every category × profile × threshold × group × area),
     ``compare.md`` and ``compare.html`` (one slice, in Swedish: ``category``, default B's
-    siting category, else its first map category, else ``district_office`` if present, else
-    the first; ``profile``, default B's siting or map profile, else ``adult``;
-    ``threshold_min``, default B's siting or map threshold, else 10 min when computed, else
-    the smallest) and a ``manifest.json``. It is written like a run's folder: staged and
+    siting category, else its first map category, else the same of A, else
+    ``district_office`` if present, else the first; ``profile``, default B's siting or map
+    profile, else A's, else ``adult``; ``threshold_min``, default B's siting or map threshold,
+    else A's, else 10 min when computed, else the smallest) and a ``manifest.json``. It is written like a run's folder: staged and
     renamed into place, and an existing folder is replaced only when its manifest vouches
     for every file in it (and it is a comparison). To compare without writing anything, use
     :func:`compare_tables` on :func:`read_run_tables` of two run folders.
