@@ -98,7 +98,7 @@ def test_notebook_02_reports_the_solver_it_asks_for():
 
 
 def _plain(nb):
-    """The text outputs of each code cell (streams and text/plain), images left out."""
+    """The text outputs of each code cell (streams, text/plain, text/markdown), no images."""
     out = []
     for c in _code(nb):
         texts = []
@@ -106,7 +106,7 @@ def _plain(nb):
             if o.output_type == "stream":
                 texts.append(o.text)
             elif "data" in o:
-                texts.append(str(o["data"].get("text/plain", "")))
+                texts += [str(o["data"].get(k, "")) for k in ("text/plain", "text/markdown")]
         out.append("".join(texts))
     return out
 

@@ -28,7 +28,7 @@ from proximity.maps.labels import (
 )
 from proximity.report.blocks import Block, render_html, render_md
 from proximity.report.overview import INEQUALITY_SV, minutes_text
-from proximity.report.wording import PROXY_FLAG_SV
+from proximity.report.wording import PROXY_FLAG_SV, WORDS
 from proximity.sources.city import TOTAL_AREA_ID
 
 __all__ = [
@@ -112,7 +112,7 @@ def _methods(diff: pd.DataFrame) -> list[str]:
 
 
 def _header(proxy: bool) -> list[str]:
-    count = "Täckt bostadsyta (m²)" if proxy else "Täckta invånare"
+    count = WORDS["proxy" if proxy else "persons"]["covered"]  # the report's words
     delta = "Δ täckt m²" if proxy else "Δ täckta"
     return [
         "Område",
