@@ -13,7 +13,6 @@ swaps ``proximity.network.load_network`` for a build from the same real extract.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from urllib.parse import parse_qs, urlparse
 
@@ -36,6 +35,7 @@ from tests._bundle import (
     overpass_reply_from_pbf,
     pxweb2_data,
     pxweb2_metadata,
+    pxweb2_register,
     synthetic_count,
 )
 
@@ -74,12 +74,7 @@ def _overpass(rec):
 def _register(rsps, rec):
     rsps.add_callback(responses.GET, online.OVERPASS_URL, callback=_overpass(rec))
     rsps.add(responses.GET, online.WFS_URL, body=rec["gpkg"])
-    rsps.add(responses.GET, f"{online.PXWEB2}/tables/TAB6574/metadata", json=rec["meta"])
-    rsps.add_callback(
-        responses.POST,
-        re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/data") + ".*"),
-        callback=lambda r: (200, {}, json.dumps(pxweb2_data(json.loads(r.body)))),
-    )
+    pxweb2_register(rsps, rec["regions"])
 
 
 @pytest.fixture
@@ -97,31 +92,55 @@ def _opts(rec, out):
     return BuildOptions("9999", out=out, municipalities=rec["inputs"].municipalities)
 
 
+def _expected_groups(regions: list[str]) -> pd.DataFrame:
+    """Population, the six age groups and sex per DeSO, summed here from the synthetic cells."""
+    lo = {a: 0 if a == "-4" else int(a.rstrip("-").split("-")[0]) for a in AGES_SCB[:-1]}
+    groups = {
+        "population": lambda a: True,
+        "pop_0_19": lambda a: lo[a] < 20,
+        "pop_20_64": lambda a: 20 <= lo[a] < 65,
+        "pop_65_79": lambda a: 65 <= lo[a] < 80,
+        "pop_80_plus": lambda a: lo[a] >= 80,
+        "pop_65_plus": lambda a: lo[a] >= 65,
+        "pop_75_plus": lambda a: lo[a] >= 75,
+    }
+    rows = {}
+    for r in regions:
+        code = r + "_DeSO2025"
+        row = {
+            g: sum(synthetic_count(code, a, k) for a in lo if keep(a) for k in "12")
+            for g, keep in groups.items()
+        }
+        row["men"] = sum(synthetic_count(code, a, "1") for a in lo)
+        row["women"] = sum(synthetic_count(code, a, "2") for a in lo)
+        rows[r] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def test_online_build_then_run_then_a_second_build_without_http(
     recorded, tmp_path, network_from_the_extract, monkeypatch
 ):
+    """``proximity city build`` -> bundle -> ``proximity run``, then builds with no HTTP call."""
+    muni_file = str(recorded["inputs"].municipalities)
+    cmd = ["city", "build", "9999", "--municipalities", muni_file, "-q"]
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         _register(rsps, recorded)
-        res = build_bundle(_opts(recorded, tmp_path / "b"), say=lambda m: None)
+        assert main([*cmd, "--out", str(tmp_path / "b")]) == 0
         n_calls = len(rsps.calls)
     assert n_calls == 5  # boundary, features, WFS, metadata, one data query
     city = load_city(tmp_path / "b")
-    # population per DeSO and per age group, computed here from the synthetic cells
-    exp = {
-        r: sum(synthetic_count(r + "_DeSO2025", a, k) for a in AGES_SCB[:-1] for k in "12")
-        for r in recorded["regions"]
-    }
-    got = city.demand.groupby("pop_area_id")["population"].sum()
-    kept = set(city.areas["area_id"])
-    for r, v in exp.items():
-        if r in kept:
-            assert abs(got.get(r, 0.0) - v) < 1.0, r
-    old = {
-        r: sum(synthetic_count(r + "_DeSO2025", a, k) for a in ("80-",) for k in "12") for r in kept
-    }
-    got80 = city.demand.groupby("pop_area_id")["pop_80_plus"].sum()
-    assert all(abs(got80[r] - old[r]) < 1.0 for r in kept)
-    assert city.services["source"].str.contains("OpenStreetMap").all() and len(city.services)
+    # population per DeSO, per age group and per sex, conserved within 1 person
+    exp = _expected_groups(recorded["regions"])
+    kept = sorted(set(city.areas["area_id"]))
+    assert len(kept) >= 6  # the DeSO that meet the municipality
+    got = city.demand.groupby("pop_area_id")[list(exp.columns)].sum().reindex(kept)
+    diff = (got - exp.loc[kept]).abs()
+    assert float(diff.to_numpy().max()) < 1.0, diff
+    # every service row with its source (OSM element URL) and location quality
+    s = city.services
+    assert len(s) and s["source"].str.contains("OpenStreetMap").all()
+    assert s["source"].str.contains(r"ODbL 1\.0: (?:node|way|relation)/\d+$").all()
+    assert s["location_quality"].str.len().gt(0).all()
     m = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
     urls = [s.get("url", "") for s in m["sources"]]
     assert any(u.startswith(online.OVERPASS_URL) for u in urls)
@@ -140,7 +159,7 @@ def test_online_build_then_run_then_a_second_build_without_http(
         assert len(rsps.calls) == 0
     assert again.steps_run == []
     # without the work folder, the HTTP cache still serves every reply
-    shutil.rmtree(res.work)
+    shutil.rmtree(again.work)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         third = build_bundle(_opts(recorded, tmp_path / "third"), say=lambda m: None)
         assert len(rsps.calls) == 0
@@ -155,6 +174,12 @@ def test_the_population_query_is_split_at_the_cell_limit(recorded, monkeypatch):
         long, year = online._pxweb_v2(f, "9999")
         posts = [c for c in rsps.calls if c.request.method == "POST"]
     assert len(posts) == 5  # 9 DeSO in groups of 2
+    for call in posts:  # every query within the (lowered) limit: Region x 17 bands x 2 sexes
+        sel = {
+            x["variableCode"]: x["valueCodes"] for x in json.loads(call.request.body)["selection"]
+        }
+        cells = len(sel["Region"]) * len(sel["Alder"]) * len(sel["Kon"]) * len(sel["Tid"])
+        assert cells <= 2 * 34 and len(sel["Alder"]) == 17 and sel["Kon"] == ["1", "2"]
     assert year == "2024" and long["Region"].nunique() == 9
     wide = online._wide(long, year)
     assert set(wide["desokod"]) == set(recorded["regions"])  # suffix stripped

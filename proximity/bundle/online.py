@@ -36,6 +36,17 @@ from proximity.errors import OfflineError, SchemaError
 from proximity.sources.categories import NONPROFIT_TAGS, OSM_CATEGORY_TAGS
 from proximity.sources.deso import DESO_CODE, parse_jsonstat2
 
+# Request shapes checked against (2026-12-03):
+# - Overpass: osmnx 2.1 (``settings.overpass_url`` + "/interpreter", ``[out:json][timeout:N]``);
+#   osmnx POSTs the query as form data, the Overpass API also takes it as ``GET ?data=``.
+# - SCB WFS: ``GetFeature``, version 1.1.0, ``TYPENAMES=stat:DeSO_2025`` / ``stat:RegSO_2025``,
+#   ``outputFormat=geopackage`` (the URL of issue 12; layers with ``desokod`` / ``regsokod``,
+#   ``regsonamn``, ``kommunkod``).
+# - PxWebApi 2.0: the OpenAPI file of the reference implementation (PxTools/PxWebApi,
+#   PxWeb/swagger_v2.json): ``GET /tables/{id}/metadata?lang=&outputFormat=`` and
+#   ``POST /tables/{id}/data?lang=&outputFormat=`` with the body ``VariablesSelection``
+#   ``{"selection": [{"variableCode": ..., "valueCodes": [...]}]}``; SCB's ``/config`` says
+#   ``maxDataCells`` 150000 and 30 calls per 10 s (a 429 beyond, retried by the fetcher).
 OVERPASS_URL = "https://overpass-api.de/api/interpreter"
 WFS_URL = "https://geodata.scb.se/geoserver/stat/wfs"
 PXWEB2 = "https://statistikdatabasen.scb.se/api/v2"
@@ -238,7 +249,8 @@ def _pxweb_v2(f: Fetcher, code: str, max_cells: int | None = None) -> tuple[pd.D
     """Long rows (Region, Alder, Kon, ContentsCode, Tid, value) and the year, from v2."""
     meta_body = f.get(
         f"{PXWEB2}/tables/{TABLE2}/metadata",
-        params=dict(lang="sv"),
+        # json-stat2 asked for explicitly: the default metadata format is per installation
+        params=dict(lang="sv", outputFormat="json-stat2"),
         name="population metadata",
         **_SCB,
     )
