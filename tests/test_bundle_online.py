@@ -145,7 +145,13 @@ def test_online_build_then_run_then_a_second_build_without_http(
     urls = [s.get("url", "") for s in m["sources"]]
     assert any(u.startswith(online.OVERPASS_URL) for u in urls)
     assert any("TAB6574" in u for u in urls) and any("DeSO_2025" in u for u in urls)
-    assert all(len(s["sha256"]) == 64 and s["retrieved"] for s in m["sources"] if "url" in s)
+    by_name = {s["name"]: s for s in m["sources"]}
+    replies = [s for s in m["sources"] if "url" in s and s["name"] != "network"]
+    assert all(len(s["sha256"]) == 64 and s["retrieved"] and s["bytes"] > 0 for s in replies)
+    # the walking network came through osmnx: its record names Overpass, keeps no bytes
+    net = by_name["network"]
+    assert net["url"] == "https://overpass-api.de/api/interpreter" and net["retrieved"]
+    assert "OpenStreetMap" in net["licence"] and net["osm_replication_timestamp"] is None
     # proximity run on the bundle, with no HTTP call
     monkeypatch.chdir(tmp_path)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -230,6 +236,20 @@ def test_retries_with_backoff_on_429_and_504_then_cache(monkeypatch):
         assert len(rsps.calls) == 3
         assert f.get(url, name="x") == b"ok" and len(rsps.calls) == 3
     assert waits == [fetch.BACKOFF_S, 2 * fetch.BACKOFF_S]
+
+
+def test_every_download_shows_a_progress_bar(capsys):
+    from proximity import config
+
+    url = "https://example.org/bar"
+    with config.progress(True), responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, url, body=b"x" * 2048)
+        fetch.Fetcher(sleep=lambda s: None).get(url, name="DeSO polygons")
+    err = capsys.readouterr().err
+    assert "downloading DeSO polygons" in err
+    with config.progress(True), fetch.download_bar("walking network") as bar:
+        bar.update(0)
+    assert "downloading walking network" in capsys.readouterr().err
 
 
 def test_no_retry_on_404_and_offline_is_clear():

@@ -89,7 +89,7 @@ class Fetcher:
         if body_path.exists() and rec_path.exists():
             self.records.append(json.loads(rec_path.read_text(encoding="utf-8")))
             return body_path.read_bytes()
-        with _bar(str(meta.get("name", url))) as bar:
+        with download_bar(str(meta.get("name", url))) as bar:
             body = self._retrying(call, url)
             bar.update(len(body))
         write_bytes_atomic(body_path, body)
@@ -119,8 +119,20 @@ class Fetcher:
         raise AssertionError(url)  # pragma: no cover (the loop returns or raises)
 
 
-def _bar(name: str) -> Any:
-    """A tqdm bar of one download (bytes), shown when progress bars are on."""
+def download_bar(name: str) -> Any:
+    """A tqdm bar of one download (bytes), shown when progress bars are on.
+
+    Parameters
+    ----------
+    name : str
+        What is downloaded; the bar reads ``downloading <name>``.
+
+    Returns
+    -------
+    tqdm.tqdm
+        A context manager; ``update(n)`` adds ``n`` bytes (the bar shows the elapsed time
+        while a download with no byte count, such as osmnx's, runs).
+    """
     from tqdm.auto import tqdm
 
     return tqdm(
@@ -129,6 +141,28 @@ def _bar(name: str) -> Any:
         unit_scale=True,
         disable=not config.progress_enabled(),
         leave=False,
+    )
+
+
+def network_source_record() -> dict[str, Any]:
+    """The manifest record of a walking network downloaded by osmnx from Overpass.
+
+    osmnx keeps neither the reply's bytes nor Overpass's replication timestamp
+    (``osm3s.timestamp_osm_base``), so the record says so; the saved network's bytes and
+    sha256 are in the manifest's ``files`` (``network.npz``).
+    """
+    import osmnx as ox
+
+    return dict(
+        name="network",
+        url=ox.settings.overpass_url.rstrip("/") + "/interpreter",
+        retrieved=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        licence="© OpenStreetMap contributors, ODbL 1.0",
+        osm_replication_timestamp=None,
+        description=(
+            "walking network, osmnx graph_from_polygon (boundary + buffer); osmnx keeps no "
+            "reply bytes or replication timestamp: see network.npz in files"
+        ),
     )
 
 
