@@ -333,3 +333,41 @@ def test_the_area_tables_carry_the_bundle_age_groups(built):
     pd.testing.assert_series_equal(
         got["covered"], expect["covered"], check_names=False, check_exact=False
     )
+
+
+def test_an_osm_xml_extract_and_a_boundary_file(tmp_path):
+    """``--osm FILE.osm`` (XML, converted here from the real extract) and ``--boundary FILE``."""
+    import subprocess
+
+    if shutil.which("osmium") is None:
+        pytest.skip("osmium-tool is not installed")
+    inputs = make_inputs(tmp_path)
+    xml = tmp_path / "Helsinki.osm"
+    subprocess.run(["osmium", "cat", str(inputs.osm), "-o", str(xml)], check=True)
+    x0, y0, x1, y1 = gpd.read_file(inputs.municipalities).total_bounds
+    west = shapely.box(x0, y0, x0 + 0.5 * (x1 - x0), y1)  # SYNTHETIC boundary: the west half
+    gpd.GeoDataFrame(geometry=[west], crs=3006).to_file(tmp_path / "boundary.geojson")
+    with pytest.warns(UserWarning):
+        build_bundle(
+            BuildOptions(
+                "9999",
+                out=tmp_path / "b",
+                osm=xml,
+                areas=inputs.areas,
+                population=inputs.population,
+                boundary=tmp_path / "boundary.geojson",
+                municipalities=inputs.municipalities,
+            ),
+            say=lambda m: None,
+        )
+    b = gpd.read_parquet(tmp_path / "b" / "boundary.parquet")
+    assert b.geometry.iloc[0].symmetric_difference(west).area < 1.0
+    d = gpd.read_parquet(tmp_path / "b" / "demand.parquet")
+    assert d.within(west.buffer(1.0)).all() and (d["population_method"] != "").all()
+    m = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    by_name = {s["name"]: s for s in m["sources"]}
+    assert by_name["osm"]["file"] == "Helsinki.osm" and by_name["osm"]["bytes"] > 0
+    assert by_name["boundary"]["file"] == "boundary.geojson"
+    assert "municipality" not in by_name  # SCB's simplified polygon was not used
+    city = load_city(tmp_path / "b")
+    assert len(city.services) and city.network_source is not None

@@ -159,6 +159,12 @@ def test_online_build_then_run_then_a_second_build_without_http(
         assert len(rsps.calls) == 0
     areas = pd.read_csv(tmp_path / "run" / "tables" / "areas.csv", dtype={"area_id": str})
     assert set(areas["distance_method"]) == {"network"}
+    # the age groups and sex (SCB's Kon 1/2) reach the area table
+    groups = {"all", "0_19", "20_64", "65_79", "80_plus", "65_plus", "75_plus", "men", "women"}
+    assert set(areas["group"]) == groups
+    total = areas[areas["area_id"] == "__total__"].groupby("group")["population"].first()
+    assert abs(total["men"] + total["women"] - total["all"]) < 1.0
+    assert abs(total["men"] - exp.loc[kept, "men"].sum()) < 1.0
     # second build: the work folder is reused, no HTTP call at all
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         again = build_bundle(_opts(recorded, tmp_path / "again"), say=lambda m: None)
@@ -250,6 +256,20 @@ def test_every_download_shows_a_progress_bar(capsys):
     with config.progress(True), fetch.download_bar("walking network") as bar:
         bar.update(0)
     assert "downloading walking network" in capsys.readouterr().err
+
+
+def test_a_timeout_is_retried_with_backoff():
+    import requests
+
+    waits = []
+    url = "https://example.org/slow"
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, url, body=requests.exceptions.ReadTimeout("Read timed out."))
+        rsps.add(responses.GET, url, body=requests.exceptions.ConnectTimeout("timed out"))
+        rsps.add(responses.GET, url, body=b"ok")
+        assert fetch.Fetcher(sleep=waits.append).get(url, name="slow") == b"ok"
+        assert len(rsps.calls) == 3
+    assert waits == [fetch.BACKOFF_S, 2 * fetch.BACKOFF_S]
 
 
 def test_no_retry_on_404_and_offline_is_clear():
