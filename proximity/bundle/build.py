@@ -36,7 +36,11 @@ from proximity._manifest import check_replaceable
 from proximity.bundle import demand as dem
 from proximity.bundle import inputs, osm, write
 from proximity.bundle.fetch import download_bar, network_source_record
-from proximity.bundle.municipality import Municipality, resolve_municipality
+from proximity.bundle.municipality import (
+    Municipality,
+    population_check,
+    resolve_municipality,
+)
 from proximity.bundle.tags import HOUSING_OPERATORS, TAG_MAPPING_VERSION
 from proximity.bundle.work import Work, work_key
 from proximity.errors import InputFileError
@@ -318,6 +322,9 @@ def _check_population(ctx: _Ctx, population: dem.PopulationTable, pop_areas: Any
     empty = known - set(population.totals.index)
     if empty:
         ctx.warning(f"{len(empty)} area(s) have no row in the population table (0 persons).")
+    kept = population.totals.loc[population.totals.index.isin(known), "population"].sum()
+    if (msg := population_check(float(kept), ctx.muni)) is not None:
+        ctx.warning(msg)
 
 
 def _services(ctx: _Ctx, features: gpd.GeoDataFrame, boundary: Any) -> gpd.GeoDataFrame:
