@@ -13,6 +13,7 @@ swaps ``proximity.network.load_network`` for a build from the same real extract.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from urllib.parse import parse_qs, urlparse
 
@@ -315,3 +316,36 @@ def test_recorded_overpass_elements_become_features(recorded):
     assert list(s2["category"]) == ["labour_market"]
     assert s2["source"].iloc[0].endswith("node/1")
     pd.testing.assert_series_equal(s2["service_id"], pd.Series(["osm_n1"], name="service_id"))
+
+
+def test_a_newest_year_without_values_falls_back_to_the_year_before(recorded):
+    """SYNTHETIC: the table lists 2024 but has no values for it yet (null cells)."""
+    regions = recorded["regions"]
+    said = []
+
+    def data(request):
+        body = json.loads(request.body)
+        doc = pxweb2_data(body)
+        tid = {x["variableCode"]: x["valueCodes"] for x in body["selection"]}["Tid"]
+        if tid == ["2024"]:
+            doc["value"] = [None] * len(doc["value"])
+        return 200, {}, json.dumps(doc)
+
+    with responses.RequestsMock() as rsps:
+        rsps.add(
+            responses.GET,
+            re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/metadata") + ".*"),
+            json=pxweb2_metadata(regions),
+        )
+        rsps.add_callback(
+            responses.POST,
+            re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/data") + ".*"),
+            data,
+        )
+        long, year = online._pxweb_v2(fetch.Fetcher(), "9999", say=said.append)
+    assert year == "2023" and any("no values for 2024" in s for s in said)
+    wide = online._wide(long, year)
+    expect = sum(
+        synthetic_count(regions[0] + "_DeSO2025", a, k) for a in AGES_SCB[:-1] for k in "12"
+    )
+    assert wide.set_index("desokod").loc[regions[0], "population"] == expect
