@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import tomllib
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -371,3 +372,24 @@ def test_an_osm_xml_extract_and_a_boundary_file(tmp_path):
     assert "municipality" not in by_name  # SCB's simplified polygon was not used
     city = load_city(tmp_path / "b")
     assert len(city.services) and city.network_source is not None
+
+
+def test_the_shipped_helsingborg_bundle_scenario_runs_on_a_bundle(built, tmp_path, monkeypatch):
+    """scenarios/helsingborg-bundle-baseline.toml on a bundle at ../bundles/helsingborg.
+
+    The bundle is the SYNTHETIC test municipality over the real Helsinki extract standing in for
+    Helsingborg (tests/_bundle.py): the scenario's keys (thresholds in minutes and metres, the
+    declared categories, maps of categories the bundle may lack) are what is tested.
+    """
+    _, out, _ = built
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(out, tmp_path / "bundles" / "helsingborg")
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(root / "scenarios" / "helsingborg-bundle-baseline.toml", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    args = ["run", "scenarios/helsingborg-bundle-baseline.toml", "--out", "run", "-q"]
+    assert main(args) == 0
+    areas = pd.read_csv(tmp_path / "run" / "tables" / "areas.csv", dtype={"area_id": str})
+    assert set(areas["threshold_m"].dropna()) == {300, 600, 1000, 1500}
+    assert {"grocery", "library"} <= set(areas["category"])
+    assert sorted(p.name for p in (tmp_path / "run" / "maps").glob("*library*.html"))
