@@ -23,7 +23,10 @@ What the script does (every step is deterministic; see README.md in this folder)
    minus all tätorter) are written to ``unlocated.csv``.
 5. Services: a curated table (``SERVICE_ROWS`` below) mapping each service fact to a category
    and a location method (OSM node, Knutpunkten coordinates, district/locality reference point);
-   facts without any location go to ``services_unlocated.csv`` with the reason.
+   facts without any location go to ``services_unlocated.csv`` with the reason. Then the city's
+   own open-data points in ``<facts>/h22/`` (``_h22_services``): family centres, schools
+   (preschools left out) and playgrounds at their published coordinates, as the categories
+   ``family_centre``, ``school`` and ``playground`` that ``city.toml`` declares.
 6. Area statistics per area and report edition from ``areas.csv``.
 7. Sources: a URL read through a web proxy (``https://fanyv88.com/https/sv.m.wikipedia.org/...``)
    is cited as the underlying page, with the URL as read in ``source_as_read`` and the reason in
