@@ -349,3 +349,20 @@ def test_a_newest_year_without_values_falls_back_to_the_year_before(recorded):
         synthetic_count(regions[0] + "_DeSO2025", a, k) for a in AGES_SCB[:-1] for k in "12"
     )
     assert wide.set_index("desokod").loc[regions[0], "population"] == expect
+
+
+def test_overpass_is_retried_with_its_longer_pauses(recorded, tmp_path, monkeypatch):
+    from proximity.bundle.municipality import resolve_municipality
+    from proximity.bundle.work import Work
+
+    waits = []
+    monkeypatch.setattr(online, "_fetcher", lambda: fetch.Fetcher(sleep=waits.append))
+    muni = resolve_municipality("9999", table=recorded["inputs"].municipalities)
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, online.OVERPASS_URL, status=429)
+        rsps.add(responses.GET, online.OVERPASS_URL, status=504)
+        rsps.add(responses.GET, online.OVERPASS_URL, json=recorded["boundary"])
+        geom, src = online.osm_boundary(muni, Work(tmp_path / "w", say=lambda m: None))
+        assert len(rsps.calls) == 3
+    assert waits == [online.OVERPASS_BACKOFF_S, 2 * online.OVERPASS_BACKOFF_S] == [15.0, 30.0]
+    assert geom.area > 0 and "admin_level 7" in src

@@ -4,7 +4,8 @@ Every request goes through :mod:`proximity._http` (the one place tests mock). A 
 in ``<cache>/http/<digest>.body`` with its record (URL, retrieval time, bytes, sha256) in
 ``<digest>.json``, the digest covering method, URL, parameters and body: a second build makes
 no HTTP call. Overpass 429/504, other 5xx answers and timeouts are retried
-(:data:`RETRIES` times, waiting :data:`BACKOFF_S` × 2^attempt seconds); a progress bar
+(:data:`RETRIES` times, waiting :data:`BACKOFF_S` × 2^attempt seconds, or a service's own
+``backoff_s`` given with the request: Overpass asks for longer pauses); a progress bar
 (tqdm, :func:`proximity.config.progress_enabled`) shows the requests of a step.
 """
 
@@ -90,7 +91,7 @@ class Fetcher:
             self.records.append(json.loads(rec_path.read_text(encoding="utf-8")))
             return body_path.read_bytes()
         with download_bar(str(meta.get("name", url))) as bar:
-            body = self._retrying(call, url)
+            body = self._retrying(call, url, float(meta.get("backoff_s", BACKOFF_S)))
             bar.update(len(body))
         write_bytes_atomic(body_path, body)
         rec = dict(
@@ -105,7 +106,7 @@ class Fetcher:
         self.records.append(rec)
         return body
 
-    def _retrying(self, call: Callable[[], bytes], url: str) -> bytes:
+    def _retrying(self, call: Callable[[], bytes], url: str, backoff_s: float) -> bytes:
         for attempt in range(RETRIES + 1):
             try:
                 return call()
@@ -115,7 +116,7 @@ class Fetcher:
             except OfflineError as exc:
                 if "timed out" not in str(exc).lower() or attempt == RETRIES:
                     raise
-            self.sleep(BACKOFF_S * 2**attempt)
+            self.sleep(backoff_s * 2**attempt)
         raise AssertionError(url)  # pragma: no cover (the loop returns or raises)
 
 

@@ -58,7 +58,15 @@ CONTENTS = "000007Y7"
 MAX_CELLS = 150_000
 OSM_LICENCE = "© OpenStreetMap contributors, ODbL 1.0"
 SCB_LICENCE = "SCB, CC0"
-_OVERPASS = dict(service="Overpass (overpass-api.de)", licence=OSM_LICENCE, timeout_s=300.0)
+#: Overpass's first retry pause in seconds (doubled at each retry: 15 ... 120 s, about 4 min in
+#: all); osmnx waits 55 s after a 429 or 504 before it asks again.
+OVERPASS_BACKOFF_S = 15.0
+_OVERPASS = dict(
+    service="Overpass (overpass-api.de)",
+    licence=OSM_LICENCE,
+    timeout_s=300.0,
+    backoff_s=OVERPASS_BACKOFF_S,
+)
 _SCB = dict(service="SCB (geodata.scb.se / statistikdatabasen.scb.se)", licence=SCB_LICENCE)
 
 
