@@ -185,10 +185,28 @@ def synthetic_count(region: str, age: str, sex: str) -> int:
     return (sum(map(ord, region + age)) * (3 if sex == "1" else 5)) % 61
 
 
+#: The keys PxWebApi 2.0 allows in a data POST body (``VariablesSelection`` and
+#: ``VariableSelection`` of PxTools/PxWebApi, PxWeb/swagger_v2.json; additionalProperties false).
+PXWEB2_BODY_KEYS = {"selection"}
+PXWEB2_SELECTION_KEYS = {"variableCode", "codeList", "outputValues", "valueCodes"}
+#: SCB's ``maxDataCells`` (``GET /api/v2/config``).
+SCB_MAX_CELLS = 150_000
+
+
 def pxweb2_data(body: dict) -> dict:
-    """The json-stat2 answer to a v2 data POST, values from :func:`synthetic_count`."""
+    """The json-stat2 answer to a v2 data POST, values from :func:`synthetic_count`.
+
+    Refuses (``AssertionError``) a body outside the v2 schema or over SCB's cell limit.
+    """
+    assert set(body) <= PXWEB2_BODY_KEYS, body.keys()
+    for item in body["selection"]:
+        assert set(item) <= PXWEB2_SELECTION_KEYS and "variableCode" in item, item
     sel = {s["variableCode"]: s["valueCodes"] for s in body["selection"]}
     ids = ["Region", "Alder", "Kon", "ContentsCode", "Tid"]
+    cells = 1
+    for d in ids:
+        cells *= len(sel[d])
+    assert cells <= SCB_MAX_CELLS, cells
     values = [
         synthetic_count(r, a, k)
         for r in sel["Region"]
@@ -209,6 +227,37 @@ def pxweb2_data(body: dict) -> dict:
     }
 
 
+def pxweb2_register(rsps, regions: list[str]) -> None:
+    """Serve TAB6574's metadata and data as PxWebApi 2.0 does (recorded format).
+
+    Both requests must ask for ``outputFormat=json-stat2`` (query parameter of
+    ``/tables/{id}/metadata`` and ``/tables/{id}/data``); the data request is a POST.
+    """
+    import json
+    import re
+    from urllib.parse import parse_qs, urlparse
+
+    import responses
+
+    from proximity.bundle import online
+
+    def json_stat2_asked(request) -> None:
+        q = parse_qs(urlparse(request.url).query)
+        assert q.get("outputFormat") == ["json-stat2"], request.url
+
+    def meta(request):
+        json_stat2_asked(request)
+        return 200, {}, json.dumps(pxweb2_metadata(regions))
+
+    def data(request):
+        json_stat2_asked(request)
+        return 200, {}, json.dumps(pxweb2_data(json.loads(request.body)))
+
+    base = f"{online.PXWEB2}/tables/TAB6574"
+    rsps.add_callback(responses.GET, re.compile(re.escape(f"{base}/metadata") + ".*"), meta)
+    rsps.add_callback(responses.POST, re.compile(re.escape(f"{base}/data") + ".*"), data)
+
+
 def build_recorded_online(
     tmp: Path, inputs: Inputs, cells: list, regso: gpd.GeoDataFrame, out: Path, monkeypatch
 ) -> list[str]:
@@ -220,7 +269,6 @@ def build_recorded_online(
     PxWeb region codes of the cells.
     """
     import json
-    import re
     from urllib.parse import parse_qs, urlparse
 
     import responses
@@ -250,14 +298,7 @@ def build_recorded_online(
     with responses.RequestsMock() as rsps:
         rsps.add_callback(responses.GET, online.OVERPASS_URL, callback=overpass)
         rsps.add_callback(responses.GET, online.WFS_URL, callback=wfs)
-        rsps.add(
-            responses.GET, f"{online.PXWEB2}/tables/TAB6574/metadata", json=pxweb2_metadata(regions)
-        )
-        rsps.add_callback(
-            responses.POST,
-            re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/data") + ".*"),
-            callback=lambda r: (200, {}, json.dumps(pxweb2_data(json.loads(r.body)))),
-        )
+        pxweb2_register(rsps, regions)
         build_bundle(
             BuildOptions("9999", out=out, regso=True, municipalities=inputs.municipalities),
             say=lambda m: None,

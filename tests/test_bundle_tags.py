@@ -42,6 +42,64 @@ def test_every_category_the_helsinki_extract_holds_is_found(helsinki):
     assert set(s["location_quality"]) <= {"exact (OSM node)", "OSM area (representative point)"}
 
 
+#: The table of docs/notes/tag-mapping.md, transcribed by hand (housing offices need an operator).
+DOC_RULES = [
+    ("labour_market", {("office", "employment_agency")}),
+    (
+        "social_services",
+        {
+            ("government", "social_services"),
+            ("government", "social_security"),
+            ("amenity", "social_facility"),
+            ("amenity", "social_centre"),
+        },
+    ),
+    (
+        "health_centre",
+        {
+            ("healthcare", "centre"),
+            ("amenity", "clinic"),
+            ("amenity", "doctors"),
+            ("healthcare", "clinic"),
+            ("healthcare", "doctor"),
+        },
+    ),
+    ("library", {("amenity", "library")}),
+    (
+        "youth_centre",
+        {
+            ("community_centre", "youth_centre"),
+            ("amenity", "youth_centre"),
+            ("leisure", "youth_centre"),
+        },
+    ),
+    ("meeting_place", {("amenity", "community_centre")}),
+    ("citizen_service", {("amenity", "townhall"), ("government", "customer_service")}),
+    ("grocery", {("shop", "supermarket"), ("shop", "convenience"), ("shop", "grocery")}),
+    ("pharmacy", {("amenity", "pharmacy"), ("healthcare", "pharmacy")}),
+    ("school", {("amenity", "school")}),
+    ("playground", {("leisure", "playground")}),
+]
+
+
+def _first_rule(tags: dict) -> str | None:
+    for cat, pairs in DOC_RULES:
+        if any(tags.get(k) == v for k, v in pairs):
+            return cat
+    return None
+
+
+def test_each_category_the_extract_holds_by_its_raw_tags_is_found(helsinki):
+    """Categories present in the raw tags (hand-transcribed rules) == categories found."""
+    raw = [c for c in (_first_rule(t) for t in helsinki["tags"]) if c is not None]
+    expected = {c: raw.count(c) for c in set(raw)}
+    found = osm.services_from(helsinki, crs="EPSG:3006")["category"].value_counts().to_dict()
+    assert set(found) == set(expected), (found, expected)
+    for cat, n in expected.items():  # duplicates within 25 m are merged: at most the raw count
+        assert 1 <= found[cat] <= n, cat
+    assert len(expected) >= 6
+
+
 def test_non_profits_of_the_helsinki_extract(helsinki):
     n = osm.nonprofits_from(helsinki, crs="EPSG:3006")
     assert {"ngo", "association"} <= set(n["kind"])

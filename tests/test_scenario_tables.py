@@ -51,10 +51,14 @@ def test_categories_table_and_warning(tmp_path, offline_env, capsys):
         "n_proposed_sites",
         "status",
     ]
-    assert list(cats["category"]) == list(CATEGORIES)
-    by = cats.set_index("category")
     city = r.city
-    for cat in CATEGORIES:
+    # the nine built-in categories, then those the city declares (Helsingborg: its open data)
+    declared = list(city.declared_categories)
+    assert declared == ["school", "playground", "family_centre"]
+    assert list(cats["category"]) == [*CATEGORIES, *declared]
+    by = cats.set_index("category")
+    assert by.loc["family_centre", "label_sv"] == "Familjecentral"
+    for cat in [*CATEGORIES, *declared]:
         assert by.loc[cat, "n_located_services"] == int((city.services["category"] == cat).sum())
         assert by.loc[cat, "n_unlocated_services"] == int(
             (city.services_unlocated["category"] == cat).sum()

