@@ -162,3 +162,17 @@ def test_group_tables_written_by_the_run(run_dir: Path) -> None:
     assert set(g["category"]) == {"citizen_service", "health_centre"}
     tot = g[(g["group"] == TOTAL_AREA_ID)]
     assert (tot["population"] == 608_948).all() and (tot["unlocated"] == 2_207).all()
+
+
+def test_map_shows_the_class_of_each_area(run_dir: Path, areas: pd.DataFrame) -> None:
+    """The class layer (issue 14): one fill per area in its class colour, a legend, tooltips."""
+    from proximity.maps.area_class import CLASS_COLOURS, UNCLASSED_COLOUR
+
+    html = next((run_dir / "maps").glob("*.html")).read_text(encoding="utf-8")
+    assert "Socioekonomisk klass (Göteborgs Stad)" in html and "px-class-legend" in html
+    rank = pd.to_numeric(areas["socioek_rank"], errors="coerce")
+    for r, colour in enumerate(CLASS_COLOURS, start=1):
+        assert html.count(colour) == int((rank == r).sum()) + 1, r  # areas + the legend swatch
+    assert html.count(UNCLASSED_COLOUR) >= int(rank.isna().sum())
+    assert "Norra Biskopsgården: Områden med stora socioekonomiska utmaningar" in html
+    assert "Norra Biskopsgården: 74\u00a0% (Områden med stora socioekonomiska utmaningar)" in html
