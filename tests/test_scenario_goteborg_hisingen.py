@@ -104,9 +104,9 @@ def test_sites_lie_in_hisingen(run_dir: Path, areas: pd.DataFrame) -> None:
     hisingen = set(areas.loc[areas["stadsomrade"] == "Hisingen", "area_id"])
     main_sites = pd.read_csv(run_dir / "tables" / "sites.csv", dtype={"area_id": str})
     sweep_sites = pd.read_csv(run_dir / "tables" / "need_weight_sites.csv", dtype={"area_id": str})
-    assert len(main_sites) == 3 and set(main_sites["area_id"]) <= hisingen
+    assert len(main_sites) == 5 and set(main_sites["area_id"]) <= hisingen
     assert set(sweep_sites["area_id"]) <= hisingen
-    assert sweep_sites.groupby("run").size().to_dict() == {r: 3 for r in RUNS[1:]}
+    assert sweep_sites.groupby("run").size().to_dict() == {r: 5 for r in RUNS[1:]}
     plain = sweep_sites[sweep_sites["run"] == "plain MCLP"]
     assert list(plain["candidate_id"]) == list(main_sites["candidate_id"])  # same siting
 

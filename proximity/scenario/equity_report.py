@@ -139,7 +139,13 @@ def sweep_blocks(res: RunResult, sweep: pd.DataFrame) -> list[Block]:
         ),
     ]
     cls = _class_columns(sweep)
-    header = ["Körning", "Valda platser (område)", "Andel som når", "Skillnad mest–minst gynnad"]
+    header = [
+        "Körning",
+        "Valda platser (område)",
+        "Andel som når",
+        "Skillnad mest–minst gynnad",
+        "Koncentrationsindex (Erreygers)",
+    ]
     header += [c[len("share[") : -1] for c in cls]
     rows = []
     for r in sweep.itertuples(index=False):
@@ -153,11 +159,12 @@ def sweep_blocks(res: RunResult, sweep: pd.DataFrame) -> list[Block]:
                 str(chosen).replace(";", ", ") if isinstance(chosen, str) and chosen else "–",
                 fmt_pct(d["covered_share"], 1),
                 _pp(d["class_gap_pp"]),
+                fmt_num(d["ci_erreygers"], 3),
                 *[fmt_pct(v, 1) for v in sweep.loc[sweep["run"] == run, cls].iloc[0]],
             ]
         )
     blocks.append(
-        Block("table", header=header, rows=rows, numeric=[False, False] + [True] * (len(cls) + 2))
+        Block("table", header=header, rows=rows, numeric=[False, False] + [True] * (len(cls) + 3))
     )
     first = sweep.iloc[0]
     if pd.notna(first.get("least_favoured")):
