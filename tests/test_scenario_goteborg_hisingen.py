@@ -176,3 +176,25 @@ def test_map_shows_the_class_of_each_area(run_dir: Path, areas: pd.DataFrame) ->
     assert html.count(UNCLASSED_COLOUR) >= int(rank.isna().sum())
     assert "Norra Biskopsgården: Områden med stora socioekonomiska utmaningar" in html
     assert "Norra Biskopsgården: 74\u00a0% (Områden med stora socioekonomiska utmaningar)" in html
+
+
+def test_a_baseline_without_the_siting_category(tmp_path: Path) -> None:
+    """With goteborg-jamlikhet as baseline (no service office there) the run does not fail:
+    the service-office map and report show no baseline (they used to stop with "Category
+    'citizen_service' is not in the results")."""
+    text = SCENARIO.read_text(encoding="utf-8").replace(
+        'name = "goteborg-hisingen"',
+        f'name = "goteborg-hisingen"\nbaseline = "{(SCENARIO.parent / "goteborg-jamlikhet.toml").as_posix()}"',
+    )
+    cut = text.index("\n[siting.need_weights]\n"), text.index("\n[equity]\n")
+    text = text[: cut[0]] + text[cut[1] :]  # no sweep: only the baseline matters here
+    p = tmp_path / "with-baseline.toml"
+    p.write_text(text, encoding="utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PROXIMITY_OFFLINE", "1")
+    try:
+        assert main(["run", str(p), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    finally:
+        mp.undo()
+    delta = pd.read_csv(tmp_path / "out" / "tables" / "delta_vs_baseline.csv")
+    assert "citizen_service" in set(delta["category"])
