@@ -49,9 +49,10 @@ def test_totals_match_the_accounting(run_dir: Path) -> None:
 
 
 def test_group_tables_of_the_run(run_dir: Path) -> None:
-    paths = run_group_equity(run_dir)
-    g = pd.read_csv(paths["groups"])
-    s = pd.read_csv(paths["summary"])
+    """The run writes the [equity] group tables itself (and jamlikhet.md)."""
+    g = pd.read_csv(run_dir / "tables" / "equity_groups.csv")
+    s = pd.read_csv(run_dir / "tables" / "equity_groups_summary.csv")
+    assert "Norra Hisingen" in (run_dir / "jamlikhet.md").read_text(encoding="utf-8")
     assert set(g["grouping"]) == {"socioek_klass", "stadsomrade", "norra_hisingen"}
     assert set(g["distance_method"]) == {"crowfly×1.3"}
     for _, rows in g.groupby(["grouping", "profile", "threshold_min"]):
@@ -64,3 +65,16 @@ def test_group_tables_of_the_run(run_dir: Path) -> None:
     assert (theil - s["theil_total"]).abs().max() < 1e-7  # CSV: 9 significant digits
     cls = s[s["grouping"] == "socioek_klass"]
     assert cls["ci_erreygers"].notna().all() and (cls["ci_excluded_no_area"] == 1_924).all()
+
+
+def test_run_group_equity_on_a_finished_run_agrees(run_dir: Path, tmp_path: Path) -> None:
+    """run_group_equity (the default groupings, from the written points) = the run's tables."""
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    again = pd.read_csv(run_group_equity(copy)["groups"])
+    written = pd.read_csv(run_dir / "tables" / "equity_groups.csv")
+    key = ["grouping", "profile", "threshold_min", "group"]
+    a, b = again.sort_values(key).reset_index(drop=True), written.sort_values(key)
+    pd.testing.assert_frame_equal(a, b.reset_index(drop=True)[a.columns], check_exact=False)

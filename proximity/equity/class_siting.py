@@ -9,13 +9,14 @@ Weights: for a weight ``w``, residents of rank-1 areas ("stora socioekonomiska u
 count ``w`` and those of rank-2 areas ("socioekonomiska utmaningar") ``1 + (w - 1) / 2``
 (``w = 2`` gives the pair 2.0 / 1.5); every other resident counts 1. ``w = 1`` is plain MCLP.
 The weights only steer the choice of sites; coverage and gaps are always counted in persons.
-The scenario format has no key for this yet (see :func:`class_weighted_sweep`).
+In a scenario: ``[siting] candidate_areas`` and ``[siting.need_weights]``
+(:mod:`proximity.scenario.equity_run` calls :func:`need_weight_sweep`).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
@@ -27,8 +28,15 @@ import pandas as pd
 from proximity.distance_method import DistanceMethod
 from proximity.equity.group_tables import SOCIOEK_CLASS, GroupSpec, group_equity
 from proximity.errors import ParameterError
+from proximity.sources.city import TOTAL_AREA_ID
 
-__all__ = ["class_weighted_sweep", "class_weights", "weighted_city"]
+__all__ = [
+    "class_weighted_sweep",
+    "class_weights",
+    "need_weight_sweep",
+    "value_weighted_city",
+    "weighted_city",
+]
 
 
 def class_weights(w: float) -> dict[int, float]:
@@ -139,6 +147,7 @@ def _coverage(city: Any, network: Any, sites: gpd.GeoDataFrame | None, opts: dic
             profiles=[prof],
             thresholds_min=[opts["threshold_min"]],
             detour_factor=opts["detour_factor"],
+            max_snap_m=opts.get("max_snap_m", 300.0),
             extra_services=sites,
         )
 
@@ -156,8 +165,155 @@ def _gap_row(access: Any, city: Any, area_ids: set[str], spec: GroupSpec, opts: 
     )
     t = r.table
     shares = {f"share[{g}]": s for g, s in zip(t["group"], t["covered_share"], strict=True)}
-    keep = ("covered_share", "class_gap_pp", "range_pp", "ci_erreygers", "distance_method")
-    return {**{k: r.summary.get(k, np.nan) for k in keep}, **shares}
+    keep = (
+        "population",
+        "covered_share",
+        "least_favoured",
+        "most_favoured",
+        "class_gap_pp",
+        "range_pp",
+        "ci_erreygers",
+        "distance_method",
+    )
+    out = {k: r.summary.get(k, np.nan) for k in keep}
+    out["covered"] = float(t.iloc[-1]["covered"])
+    return {**out, **shares}
+
+
+def value_weighted_city(city: Any, column: str, weights: Mapping[str, float]) -> Any:
+    """A copy of ``city`` whose demand population is multiplied by its area's weight.
+
+    Parameters
+    ----------
+    city : proximity.sources.City
+    column : str
+        Area attribute (column of ``city.areas``) whose value (as text) is weighted.
+    weights : mapping of str to float
+        Value -> weight; other values (and areas without one) count 1.
+
+    Returns
+    -------
+    proximity.sources.City
+        Same areas and services; ``demand.population`` weighted.
+    """
+    value = city.areas.set_index("area_id")[column].astype(str)
+    factor = value.map(lambda v: float(weights.get(v, 1.0)))
+    factor.index = factor.index.astype(str)
+    demand = city.demand.copy()
+    scale = demand["area_id"].astype(str).map(factor).fillna(1.0)
+    demand["population"] = demand["population"] * scale
+    return replace(city, demand=demand)
+
+
+def _weights_text(weights: Mapping[str, float]) -> str:
+    return "; ".join(f"{v}={w:g}" for v, w in weights.items() if w != 1.0) or "alla 1"
+
+
+#: Columns of the chosen-sites table of :func:`need_weight_sweep`.
+SITE_COLUMNS = ["run", "rank", "candidate_id", "area_id", "area_name", "x", "y"]
+
+
+def _chosen_rows(res: Any, names: pd.Series, run: str) -> list[dict]:
+    """One row per chosen site: run, rank, candidate id, area, x/y (city CRS)."""
+    cand = res.candidates.set_index("candidate_id")
+    rows = []
+    for rank, cid in enumerate(res.chosen, start=1):
+        c = cand.loc[cid]
+        rows.append(
+            dict(
+                run=run,
+                rank=rank,
+                candidate_id=str(cid),
+                area_id=str(c["area_id"]),
+                area_name=str(names.get(c["area_id"], c["area_id"])),
+                x=float(c.geometry.x),
+                y=float(c.geometry.y),
+            )
+        )
+    return rows
+
+
+def need_weight_sweep(
+    city: Any,
+    network: Any,
+    *,
+    column: str,
+    runs: Sequence[tuple[float, Mapping[str, float]]],
+    area_ids: set[str],
+    spec: GroupSpec,
+    opts: dict,
+    site_options: dict | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sites and gaps for each need weighting (the engine of :func:`class_weighted_sweep`).
+
+    Parameters
+    ----------
+    city : proximity.sources.City
+    network : WalkNetwork or None
+        None = crow-fly × ``opts["detour_factor"]`` (labelled in ``distance_method``).
+    column : str
+        Area attribute whose values the weights name.
+    runs : sequence of (float, mapping)
+        ``(scale, {value: weight})`` per run; scale 1 with no weight above 1 is plain MCLP.
+    area_ids : set of str
+        Where the candidates may lie and where the gaps are measured.
+    spec : GroupSpec
+        The (ranked) grouping the gaps are measured over.
+    opts : dict
+        ``category, profile, threshold_min, detour_factor, k`` and ``candidates``.
+    site_options : dict, optional
+        More keywords of :func:`proximity.siting.site` (model, solver, one_per_area, ...).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        The sweep (row ``"before"``, then one per run: ``run, weight, weights, chosen,
+        chosen_areas`` and the gap columns of the grouping inside ``area_ids``) and the
+        chosen sites (``run, rank, candidate_id, area_id, area_name, x, y``).
+    """
+    from proximity.siting import site
+
+    names = city.areas.assign(area_id=city.areas["area_id"].astype(str)).set_index("area_id")[
+        "name"
+    ]
+    before = _coverage(city, network, None, opts)
+    rows = [dict(run="before", **_gap_row(before, city, area_ids, spec, opts))]
+    sites_rows: list[dict] = []
+    for scale, weights in runs:
+        plain = all(w == 1.0 for w in weights.values())
+        run = "plain MCLP" if plain else f"need weight {scale:g}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = site(
+                value_weighted_city(city, column, weights),
+                network,
+                category=opts["category"],
+                k=opts["k"],
+                threshold_min=opts["threshold_min"],
+                profile=opts["profile"],
+                candidates=opts["candidates"],
+                candidate_areas=sorted(area_ids),
+                detour_factor=opts["detour_factor"],
+                robustness_profiles=None,
+                **(site_options or {}),
+            )
+        chosen = _chosen_rows(res, names, run)
+        sites_rows += chosen
+        cov = _coverage(city, network, _sites_as_services(res, opts["category"]), opts)
+        rows.append(
+            dict(
+                run=run,
+                weight=float(scale),
+                weights=_weights_text(weights),
+                chosen=";".join(map(str, res.chosen)),
+                chosen_areas=";".join(r["area_name"] for r in chosen),
+                **_gap_row(cov, city, area_ids, spec, opts),
+            )
+        )
+    df = pd.DataFrame(rows).drop(columns=[f"share[{TOTAL_AREA_ID}]"], errors="ignore")
+    head = ["run", "weight", "weights", "chosen", "chosen_areas"]
+    df = df[head + [c for c in df.columns if c not in head]]
+    return df, pd.DataFrame(sites_rows, columns=SITE_COLUMNS)
 
 
 def class_weighted_sweep(
@@ -198,56 +354,27 @@ def class_weighted_sweep(
     Returns
     -------
     pandas.DataFrame
-        One row ``"before"`` (no new site) and one per weight: ``run, weight, w_rank1,
-        w_rank2, chosen, chosen_areas, covered_share, class_gap_pp, range_pp, ci_erreygers,
+        One row ``"before"`` (no new site) and one per weight: ``run, weight, weights,
+        chosen, chosen_areas, covered_share, class_gap_pp, range_pp, ci_erreygers,
         distance_method`` and ``share[<class>]`` per class, all inside ``within``.
     """
-    from proximity.siting import site
     from proximity.siting.candidates import from_grid
 
     col, value = within
     area_ids = set(city.areas.loc[city.areas[col] == value, "area_id"].astype(str))
     if not area_ids:
         raise ParameterError(f"No area has {col} == {value!r}.", fix="Check `within`.")
+    rank_col = spec.rank_column or "socioek_rank"
+    runs = [(float(w), {str(r): v for r, v in class_weights(w).items()}) for w in weights]
     opts = dict(
-        category=category, profile=profile, threshold_min=threshold_min, detour_factor=detour_factor
+        category=category,
+        profile=profile,
+        threshold_min=threshold_min,
+        detour_factor=detour_factor,
+        k=k,
+        candidates=from_grid(city, spacing_m=500) if candidates is None else candidates,
     )
-    cand = from_grid(city, spacing_m=500) if candidates is None else candidates
-    names = city.areas.set_index("area_id")["name"]
-    rows = [
-        dict(
-            run="before",
-            **_gap_row(_coverage(city, network, None, opts), city, area_ids, spec, opts),
-        )
-    ]
-    for w in weights:
-        cw = class_weights(w)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = site(
-                weighted_city(city, cw, rank_column=spec.rank_column or "socioek_rank"),
-                network,
-                category=category,
-                k=k,
-                threshold_min=threshold_min,
-                profile=profile,
-                candidates=cand,
-                candidate_areas=sorted(area_ids),
-                detour_factor=detour_factor,
-                robustness_profiles=None,
-            )
-        sites = _sites_as_services(res, category)
-        cov = _coverage(city, network, sites, opts)
-        chosen_areas = res.candidates.set_index("candidate_id").loc[list(res.chosen), "area_id"]
-        rows.append(
-            dict(
-                run="plain MCLP" if w == 1 else f"need weight {w:g}",
-                weight=float(w),
-                w_rank1=cw[1],
-                w_rank2=cw[2],
-                chosen=";".join(res.chosen),
-                chosen_areas=";".join(str(names.get(a, a)) for a in chosen_areas),
-                **_gap_row(cov, city, area_ids, spec, opts),
-            )
-        )
-    return pd.DataFrame(rows)
+    sweep, _sites = need_weight_sweep(
+        city, network, column=rank_col, runs=runs, area_ids=area_ids, spec=spec, opts=opts
+    )
+    return sweep

@@ -18,6 +18,7 @@ import pandas as pd
 
 from proximity._text import html_text
 from proximity.errors import ParameterError
+from proximity.maps.area_class import class_text
 from proximity.maps.assets import asset_comment
 from proximity.maps.context import MapContext
 from proximity.maps.elements import (
@@ -188,7 +189,7 @@ def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
             "area_id": aid,
             "_style": style,
             "_popup": popup_table(f"{name}", prow),
-            "_tooltip": html_text(f"{name}: {shown}"),
+            "_tooltip": html_text(f"{name}: {shown}" + (f" ({k})" if (k := class_text(a)) else "")),
         }
         feats.append(feature(a.geometry, props))
     _add_layer(fmap, feats, name=f"{ctx.measure} – {ctx.cat_label}", overlay=True, show=True)

@@ -13,6 +13,7 @@ from branca.element import Figure
 from proximity import _io
 from proximity._text import html_text
 from proximity.errors import OutputError, ParameterError
+from proximity.maps.area_class import add_area_class
 from proximity.maps.assets import asset_comment, external_asset_urls, inline_external
 from proximity.maps.boxes import _add_info_box, _add_layer_control, _add_legend, _add_title_box
 from proximity.maps.context import MapContext
@@ -188,6 +189,7 @@ def make_map(
         add_network(network, fmap, lang)
     _add_areas(ctx, fmap)
     add_boundary(city, areas, fmap, lang)
+    add_area_class(areas, fmap, lang)  # socio-economic class layer (issue 14), if any
     add_area_labels(areas, fmap, lang)
     _add_isochrones(ctx, fmap)
     _add_residents(ctx, fmap)

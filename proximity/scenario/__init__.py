@@ -38,6 +38,18 @@ TOML layout (every key is optional except ``name`` and ``city``)::
     category = "district_office"
     one_per_area = true
     candidates = "services:library,meeting_place"   # | "grid:500" | a file
+    candidate_areas = { stadsomrade = "Hisingen" }  # only candidates in these areas
+
+    [siting.need_weights]  # the need-weight sweep (tables/need_weights.csv)
+    column = "socioek_klass"
+    weights = { "Områden med stora socioekonomiska utmaningar" = 2.0 }
+    sweep = [1, 1.5, 2, 3]
+
+    [equity]               # group tables (tables/equity_groups*.csv, jamlikhet.md)
+    groups = ["socioek_klass"]
+    rank_columns = { socioek_klass = "socioek_rank" }
+    [equity.named_groups.norra_hisingen]
+    mellanomrade = ["Backa", "Kärra-Rödbo", "Tuve-Säve"]
 
     [outputs]
     dir = "out/helsingborg-motion"   # relative to the current folder
@@ -56,7 +68,9 @@ policy), :mod:`~proximity.scenario.analysis` (coverage and siting steps),
 profiles), :mod:`~proximity.scenario.outputs` (staging, publishing with ``manifest.json``,
 ``run.json``), :mod:`~proximity.scenario.portable` (no local paths in the provenance),
 :mod:`~proximity.scenario.pipeline` (:func:`compute`, :func:`run`),
-:mod:`~proximity.scenario.integrity` (a run folder is as written) and
+:mod:`~proximity.scenario.integrity` (a run folder is as written),
+:mod:`~proximity.scenario.equity_run` and :mod:`~proximity.scenario.equity_report` (the
+``[equity]`` and need-weight outputs) and
 :mod:`~proximity.scenario.compare`.
 """
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from proximity.errors import did_you_mean
+from proximity.scenario._parse_equity import parse_candidate_areas, parse_need_weights
 from proximity.scenario._parse_fields import (
     ParseContext,
     Raw,
@@ -48,6 +49,8 @@ SITING_KEYS = (
     "candidates",
     "solver",
     "apply",
+    "candidate_areas",
+    "need_weights",
 )
 OUTPUT_KEYS = (
     "dir",
@@ -391,6 +394,14 @@ def parse_siting(ctx: ParseContext, raw: Raw) -> SitingSpec:
         candidates=candidates,
         solver=get_str(ctx, table, "solver", section, None, choices=("auto", "greedy", "highs")),
         apply=get_bool(ctx, table, "apply", section, True),
+        candidate_areas=(
+            parse_candidate_areas(ctx, table["candidate_areas"])
+            if "candidate_areas" in table
+            else ()
+        ),
+        need_weights=(
+            parse_need_weights(ctx, table["need_weights"]) if "need_weights" in table else None
+        ),
     )
 
 

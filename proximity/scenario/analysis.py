@@ -139,7 +139,11 @@ def site_scenario(
     for p in profiles:
         if getattr(p, "name", None) == s.profile:
             prof = p  # a profile whose speed the scenario changed
-    extra = {"solver": s.solver} if s.solver else {}
+    extra: dict[str, object] = {"solver": s.solver} if s.solver else {}
+    if s.candidate_areas:
+        from proximity.scenario.equity_run import candidate_area_ids
+
+        extra["candidate_areas"] = candidate_area_ids(s, city.areas)
     with no_crowfly_warning():
         result = site(
             city,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from proximity._io import slug
 from proximity.errors import ScenarioError, did_you_mean
+from proximity.scenario._check_equity import check_equity_keys
 from proximity.scenario._common import close_list, scenario_error
 from proximity.scenario.model import (
     AddService,
@@ -46,6 +47,7 @@ def check_against_city(scenario: Scenario, city: City) -> None:
     _check_area_profiles(scenario, city)
     _check_categories_left(scenario, city)
     _check_districts(scenario, city)
+    check_equity_keys(scenario, city)
 
 
 def _bad_category(

@@ -139,6 +139,17 @@ def map_isochrones(
     )
 
 
+def _baseline_of(baseline_access: Access | None, category: str) -> Access | None:
+    """The baseline for ``category``: None when the baseline has no coverage of it.
+
+    E.g. a siting scenario whose new category has no service in the baseline city: its map
+    and report then show no baseline instead of failing.
+    """
+    if baseline_access is None or category not in tuple(baseline_access.categories):
+        return None
+    return baseline_access
+
+
 def write_maps(
     scenario: Scenario, res: RunResult, folder: Path, baseline_access: Access | None = None
 ) -> list[Path]:
@@ -157,7 +168,7 @@ def write_maps(
             category=cat,
             threshold_min=thr,
             profile=prof,
-            baseline=baseline_access,
+            baseline=_baseline_of(baseline_access, cat),
             offline=True,
             lang="sv",
             candidates=_candidates_of(res),
@@ -187,7 +198,7 @@ def write_report(
         threshold_min=thr,
         profile=prof,
         title=scenario.title or None,
-        baseline=baseline_access,
+        baseline=_baseline_of(baseline_access, cats[0]),
         candidates=_candidates_of(res),
     )
     md_path = out.get("report.md") if isinstance(out, dict) else None

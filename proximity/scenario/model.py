@@ -21,7 +21,10 @@ __all__ = [
     "AddService",
     "CandidateSpec",
     "CloseService",
+    "EquitySpec",
     "Intervention",
+    "NamedGroup",
+    "NeedWeights",
     "NetworkSource",
     "NetworkSpec",
     "OutputSpec",
@@ -154,6 +157,40 @@ class CandidateSpec:
 
 
 @dataclass(frozen=True)
+class NeedWeights:
+    """``[siting.need_weights]``: residents of some area classes count more in the siting.
+
+    Attributes
+    ----------
+    column
+        The area attribute whose values are weighted (e.g. ``"socioek_klass"``).
+    weights
+        ``(value, weight)`` pairs, each weight >= 1 and at least one > 1; every other value
+        (and an area without a value) counts 1.
+    sweep
+        The scales of the sweep: for a scale ``s`` the value with the largest stated weight
+        ``m`` counts ``s`` and every other weighted value ``1 + (s - 1)(w - 1)/(m - 1)``
+        (so ``s = m`` gives the stated weights and ``s = 1`` plain MCLP). The run always
+        includes plain MCLP and the stated weights.
+    """
+
+    column: str
+    weights: tuple[tuple[str, float], ...]
+    sweep: tuple[float, ...] = ()
+
+    def scaled(self, s: float) -> dict[str, float]:
+        """The weight per value at the sweep scale ``s`` (see :attr:`sweep`)."""
+        m = max(w for _v, w in self.weights)
+        return {v: 1.0 + (float(s) - 1.0) * (w - 1.0) / (m - 1.0) for v, w in self.weights}
+
+    @property
+    def scales(self) -> tuple[float, ...]:
+        """Plain MCLP (1), the stated weights (their maximum) and the sweep, sorted, unique."""
+        m = max(w for _v, w in self.weights)
+        return tuple(sorted({1.0, float(m), *map(float, self.sweep)}))
+
+
+@dataclass(frozen=True)
 class SitingSpec:
     """The siting request: rank ``k`` new sites of ``category``.
 
@@ -180,6 +217,13 @@ class SitingSpec:
     apply
         Add the chosen sites to the services and recompute coverage of ``category``, so that
         the scenario's tables show coverage *with* the new sites.
+    candidate_areas
+        ``(area attribute, values)`` pairs: only candidates in areas whose attribute has one
+        of the values (every pair must hold), e.g. ``(("stadsomrade", ("Hisingen",)),)``.
+        Empty: candidates anywhere.
+    need_weights
+        The need-weight sweep (:class:`NeedWeights`); the scenario's own siting stays plain
+        (every resident counts 1) so that its tables are in persons.
     """
 
     model: Literal["mclp", "p_median"] = "mclp"
@@ -191,6 +235,53 @@ class SitingSpec:
     candidates: CandidateSpec | None = None
     solver: str | None = None
     apply: bool = True
+    candidate_areas: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    need_weights: NeedWeights | None = None
+
+
+@dataclass(frozen=True)
+class NamedGroup:
+    """``[equity.named_groups.<name>]``: a named group of areas against the rest.
+
+    Attributes
+    ----------
+    name
+        The grouping's name in the tables (the TOML table name, e.g. ``"norra_hisingen"``).
+    column
+        The area attribute the group selects on (e.g. ``"mellanomrade"``).
+    values
+        The attribute values of the group's areas.
+    label
+        The group's label (default: ``name`` with spaces for ``_``, capitalised).
+    rest
+        The label of every other area (default ``"Övriga"``).
+    """
+
+    name: str
+    column: str
+    values: tuple[str, ...]
+    label: str
+    rest: str = "Övriga"
+
+
+@dataclass(frozen=True)
+class EquitySpec:
+    """``[equity]``: group equity tables written by the run (``tables/equity_groups*.csv``).
+
+    Attributes
+    ----------
+    groups
+        Area attributes to group by (each value a group), e.g. ``("socioek_klass",)``.
+    rank_columns
+        ``(attribute, rank column)`` pairs: a numeric rank per area (1 = least favoured)
+        for the gap between classes and the concentration index.
+    named_groups
+        Named groups against the rest (:class:`NamedGroup`).
+    """
+
+    groups: tuple[str, ...] = ()
+    rank_columns: tuple[tuple[str, str], ...] = ()
+    named_groups: tuple[NamedGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,6 +351,7 @@ class Scenario:
     path: Path | None = field(default=None, compare=False)
     declared_categories: tuple[Category, ...] = ()
     areas: tuple[str, ...] | None = None
+    equity: EquitySpec | None = None
 
     @property
     def city_is_path(self) -> bool:
@@ -298,9 +390,14 @@ class Scenario:
         """A JSON-friendly summary (for ``run.json``)."""
         out = _jsonable(self)
         assert isinstance(out, dict)
-        for key in ("declared_categories", "thresholds_m", "areas"):  # recorded only when given
+        for key in ("declared_categories", "thresholds_m", "areas", "equity"):  # only when given
             if not getattr(self, key):
                 out.pop(key, None)
+        sit = out.get("siting")
+        if isinstance(sit, dict):  # the siting keys of issue 14, recorded only when given
+            for key in ("candidate_areas", "need_weights"):
+                if not sit.get(key):
+                    sit.pop(key, None)
         outs = out.get("outputs")
         if isinstance(outs, dict) and not self.outputs.nonprofits_near:
             outs.pop("nonprofits_near", None)

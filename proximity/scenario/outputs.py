@@ -273,6 +273,9 @@ def _write_tables(
             AREA_KEYS,
         )
     _write_siting_tables(res, tables_dir, staging)
+    from proximity.scenario.equity_run import write_equity_outputs  # [equity], need weights
+
+    res.tables.update(write_equity_outputs(res, staging))
     if baseline_areas is not None:
         diff = compare_tables(baseline_areas, areas)
         res.tables["delta_vs_baseline"] = write_table(

@@ -18,6 +18,7 @@ from proximity._io import slug
 from proximity._toml import read_toml
 from proximity.coverage._check import MAX_THRESHOLD_M
 from proximity.errors import ScenarioError, SchemaError, did_you_mean
+from proximity.scenario._parse_equity import parse_equity
 from proximity.scenario._parse_fields import (
     ParseContext,
     Raw,
@@ -68,6 +69,7 @@ TOP_KEYS = (
     "outputs",
     "baseline",
     "areas",
+    "equity",
 )
 
 #: Keys that were renamed: section (``""`` = top level, ``"interventions"`` = every
@@ -319,6 +321,7 @@ def _parse(ctx: ParseContext, raw: Mapping[str, Raw]) -> Scenario:
         outputs=outputs,
         baseline=baseline,
         path=ctx.path,
+        equity=parse_equity(ctx, raw["equity"]) if "equity" in raw else None,
     )
 
 

@@ -27,6 +27,7 @@ from proximity.distance_method import DistanceMethod
 from proximity.errors import ScenarioError
 from proximity.scenario._common import StepReporter
 from proximity.scenario.analysis import (
+    candidate_arg,
     chosen_sites_as_services,
     merge_after_siting,
     scenario_access,
@@ -34,6 +35,7 @@ from proximity.scenario.analysis import (
 )
 from proximity.scenario.checks import check_against_city
 from proximity.scenario.compare import read_run_tables
+from proximity.scenario.equity_run import need_weight_sweep
 from proximity.scenario.interventions import apply_interventions
 from proximity.scenario.model import NetworkSpec, Scenario
 from proximity.scenario.network import NetworkOrigin, network_provenance, resolve_network
@@ -108,6 +110,10 @@ class RunResult:
         The walking profiles used (names, or profile objects where a speed was changed).
     added_sites
         The chosen sites added as services before the final coverage (or None).
+    need_weight_sweep, need_weight_sites
+        With ``[siting.need_weights]``: the class gap before any new site, for plain MCLP
+        and each need weight, and the sites each run chose
+        (:func:`proximity.scenario.equity_run.need_weight_sweep`); else None.
     warnings, log
         Loud warnings (crow-fly fallback, …) and the interventions applied.
     timings_s
@@ -132,6 +138,8 @@ class RunResult:
     area_profiles: list[Path] = field(default_factory=list)
     profiles: tuple[str | WalkingProfile, ...] = ()
     added_sites: gpd.GeoDataFrame | None = None
+    need_weight_sweep: pd.DataFrame | None = None
+    need_weight_sites: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -358,6 +366,11 @@ def _compute(
     )
     if scenario.siting is not None:
         _apply_siting(res, steps)
+        if scenario.siting.need_weights is not None:
+            steps.step("need-weight sweep")
+            res.need_weight_sweep, res.need_weight_sites = need_weight_sweep(
+                scenario, city, network, candidate_arg(scenario, city, network)
+            )
     _category_warnings(res, banner=banner)
     if scenario.baseline is not None:
         steps.step(f"baseline {scenario.baseline.name}")
