@@ -1,12 +1,14 @@
 """The national tables: every finished municipality's tables gathered into GeoParquet.
 
 ``national/kommuner.parquet``
-    municipality × category × profile × threshold (minutes or metres) × group: the rows of
-    each run's ``tables/equity.csv`` (population, covered share, mean minutes, Gini, worst
-    area, ...), with ``kommun_kod``, ``kommun_namn`` and the municipal polygon.
+    municipality × category × profile × threshold (``threshold_min`` or ``threshold_m``) ×
+    group: each run's whole-municipality rows (``area_id`` = ``__total__`` in
+    ``tables/areas.csv``: population, covered, covered share, mean/median/p90 minutes,
+    Gini of minutes), with ``kommun_kod``, ``kommun_namn`` and the municipal polygon.
 ``national/omraden.parquet``
-    area (DeSO or the given areas) × category × profile × threshold × group: each run's
-    ``tables/areas.csv`` with ``kommun_kod`` and the area polygon from the bundle.
+    area (DeSO or the given areas) × category × profile × threshold × group: the other rows
+    of each run's ``tables/areas.csv``, with ``kommun_kod`` and the area polygon from the
+    bundle.
 
 Both are written atomically; rows keep the runs' column names and units.
 """
@@ -20,6 +22,7 @@ import geopandas as gpd
 import pandas as pd
 
 from proximity._io import atomic_path
+from proximity.sources.city import TOTAL_AREA_ID
 
 MUNICIPALITY_TABLE = "kommuner.parquet"
 AREA_TABLE = "omraden.parquet"
@@ -29,17 +32,23 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"area_id": str, "worst_area_id": str, "best_area_id": str})
 
 
+def _areas_csv(folder: Path) -> pd.DataFrame:
+    return _read_csv(Path(folder) / "run" / "tables" / "areas.csv")
+
+
 def municipality_rows(folder: Path, code: str, name: str) -> pd.DataFrame:
-    """One municipality's ``equity.csv`` rows, with its code and name first."""
-    t = _read_csv(Path(folder) / "run" / "tables" / "equity.csv")
+    """One municipality's whole-municipality rows, with its code and name first."""
+    t = _areas_csv(folder)
+    t = t[t["area_id"] == TOTAL_AREA_ID].drop(columns=["area_id", "area_name"])
     t.insert(0, "kommun_namn", name)
     t.insert(0, "kommun_kod", code)
-    return t
+    return t.reset_index(drop=True)
 
 
 def area_rows(folder: Path, code: str) -> gpd.GeoDataFrame:
-    """One municipality's ``areas.csv`` rows with the area polygons of its bundle."""
-    t = _read_csv(Path(folder) / "run" / "tables" / "areas.csv")
+    """One municipality's area rows with the area polygons of its bundle."""
+    t = _areas_csv(folder)
+    t = t[t["area_id"] != TOTAL_AREA_ID]
     t.insert(0, "kommun_kod", code)
     polys = gpd.read_parquet(Path(folder) / "bundle" / "areas.parquet")[["area_id", "geometry"]]
     polys["area_id"] = polys["area_id"].astype(str)

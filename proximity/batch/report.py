@@ -62,8 +62,8 @@ def band_table(t: pd.DataFrame) -> tuple[pd.DataFrame, list[str], str]:
         out[name] = wide[lim] - prev
         prev, lo = wide[lim], lim
         names.append(name)
-    out[f"över {lo:g} {unit}"] = 1.0 - prev
-    names.append(f"över {lo:g} {unit}")
+    out[f"över {lo:g} {unit} / ej nåbar"] = 1.0 - prev
+    names.append(f"över {lo:g} {unit} / ej nåbar")
     key = limits[len(limits) // 2] if unit == "min" else (600.0 if 600.0 in limits else limits[0])
     rank_col = f"inom {key:g} {unit}"
     out[rank_col] = wide[key]
@@ -109,23 +109,53 @@ def _table(df: pd.DataFrame, cols: list[str], sort: str, ascending: bool) -> str
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
+def _label(category: str, profile: str) -> str:
+    from proximity.bundle.tags import EXTRA_CATEGORIES
+    from proximity.maps.labels import category_label, profile_label
+
+    name = EXTRA_CATEGORIES.get(category) or category_label(category, "sv")
+    return f"{name} ({profile_label(profile, 'sv')})"
+
+
 def _section(k: Any, category: str, profile: str) -> str:
     t = k[(k["category"] == category) & (k["profile"] == profile) & (k["group"] == "all")]
     if t.empty:
         return ""
     bands, names, rank_col = band_table(pd.DataFrame(t.drop(columns="geometry")))
-    shapes = k.drop_duplicates("kommun_kod")[["kommun_kod", "geometry"]]
+    every = k.drop_duplicates("kommun_kod")[["kommun_kod", "kommun_namn", "geometry"]]
+    absent = every[~every["kommun_kod"].isin(bands["kommun_kod"])]
+    # no located service of the category in the municipality: nobody within any distance
+    zero = {c: 0.0 for c in [rank_col, *names[:-1]]} | {names[-1]: 1.0}
+    extra = pd.DataFrame(
+        [
+            dict(kommun_kod=c, kommun_namn=n, **zero)
+            for c, n in zip(absent["kommun_kod"], absent["kommun_namn"], strict=True)
+        ]
+    )
+    bands = pd.concat([bands, extra], ignore_index=True) if len(extra) else bands
     values = bands.set_index("kommun_kod")[rank_col]
     labels = bands.set_index("kommun_kod")["kommun_namn"]
+    note = (
+        f"<p>{len(absent)} kommun(er) utan belägen tjänst i kategorin räknas som 0 % "
+        "(tjänster i grannkommuner ingår inte).</p>"
+        if len(absent)
+        else ""
+    )
     return "\n".join(
         [
-            f"<h2>{html_text(category)} ({html_text(profile)})</h2>",
+            f"<h2>{html_text(_label(category, profile))}</h2>",
             f"<p>Kartan: andel av befolkningen {html_text(rank_col)} gångväg.</p>",
-            _svg(shapes, values, labels),
+            _svg(every, values, labels),
+            note,
             "<h3>Rangordning efter gångavstånd (störst andel först)</h3>",
             _table(bands, [rank_col, *names], rank_col, ascending=False),
             "<h3>Rangordning efter ojämlikhet (störst Gini först)</h3>",
-            _table(bands, ["gini_min", rank_col], "gini_min", ascending=False),
+            _table(
+                bands.dropna(subset=["gini_min"]),
+                ["gini_min", rank_col],
+                "gini_min",
+                ascending=False,
+            ),
         ]
     )
 
