@@ -18,13 +18,13 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from _batch import make_country  # noqa: E402
-from _bundle import helsinki_pbf  # noqa: E402
+from _batch import make_country
+from _bundle import helsinki_pbf
 
-from proximity.batch import BatchOptions, ClusterOptions, SplitOptions, plan_jobs, run_batch  # noqa: E402
-from proximity.batch.split import split_national  # noqa: E402
-from proximity.batch.task import RUNNING, run_municipality  # noqa: E402
-from proximity.bundle.municipality import read_table  # noqa: E402
+from proximity.batch import BatchOptions, ClusterOptions, SplitOptions, plan_jobs, run_batch
+from proximity.batch.split import split_national
+from proximity.batch.task import RUNNING, run_municipality
+from proximity.bundle.municipality import read_table
 
 CORRUPT = "9902"
 pytestmark = pytest.mark.slow
