@@ -1,8 +1,9 @@
 """The pyosmium fallback of the split (no osmium-tool): several polygon extracts in 3 reads.
 
 Nodes inside a buffered polygon, every way with at least one of them (with all its nodes:
-complete ways) and every relation with a member kept (not recursively) go to that region's
-file. Node ids are held in Python sets, so this is for small inputs (a county, tests); the
+complete ways) and every relation with such a node or way as a member (not relations of
+relations) go to that region's file: the nodes and ways of ``osmium extract -s
+complete_ways`` (tests/test_batch_clip.py compares them). Node ids are held in Python sets, so this is for small inputs (a county, tests); the
 national split uses osmium-tool (:mod:`proximity.batch.split`). Each file's header carries
 the buffered polygon's bounding box, as ``osmium extract`` writes it.
 """
@@ -53,18 +54,20 @@ def _ways(pbf: Path, inside: dict[str, set[int]]) -> tuple[dict[str, set], dict[
     return ways, nodes
 
 
-def _kept(o: Any, code: str, ways: dict[str, set], nodes: dict[str, set]) -> bool:
+def _kept(o: Any, code: str, sets: tuple[dict, dict, dict]) -> bool:
+    """Whether ``o`` goes to region ``code`` (sets: nodes inside, ways kept, nodes needed)."""
+    inside, ways, nodes = sets
     if o.is_node():
         return o.id in nodes[code]
     if o.is_way():
         return o.id in ways[code]
     return any(
-        (m.type == "n" and m.ref in nodes[code]) or (m.type == "w" and m.ref in ways[code])
+        (m.type == "n" and m.ref in inside[code]) or (m.type == "w" and m.ref in ways[code])
         for m in o.members
     )
 
 
-def _write(pbf: Path, tmp: Path, polys: dict[str, Any], ways: dict, nodes: dict) -> None:
+def _write(pbf: Path, tmp: Path, polys: dict[str, Any], sets: tuple[dict, dict, dict]) -> None:
     import osmium
 
     writers = {}
@@ -76,7 +79,7 @@ def _write(pbf: Path, tmp: Path, polys: dict[str, Any], ways: dict, nodes: dict)
     try:
         for o in osmium.FileProcessor(str(pbf)):
             for c, w in writers.items():
-                if _kept(o, c, ways, nodes):
+                if _kept(o, c, sets):
                     w.add(o)
     finally:
         for w in writers.values():
@@ -117,7 +120,7 @@ def clip_extracts(
         inside = _nodes_inside(pbf, polys)
         ways, nodes = _ways(pbf, inside)
         with tempfile.TemporaryDirectory(dir=folder, prefix=".clip-") as tmp:
-            _write(pbf, Path(tmp), polys, ways, nodes)
+            _write(pbf, Path(tmp), polys, (inside, ways, nodes))
             for c in polys:
                 os.replace(Path(tmp) / f"{c}.osm.pbf", folder / f"{c}.osm.pbf")
     except RuntimeError as exc:  # pyosmium's read errors
