@@ -93,3 +93,29 @@ def test_missing_national_file_names_the_download(tmp_path):
     with pytest.raises(InputFileError, match="not found") as e:
         split.split_national(tmp_path / "sweden-latest.osm.pbf", munis, tmp_path / "x")
     assert "geofabrik" in str(e.value).lower()
+
+
+@pytest.mark.skipif(shutil.which("osmium") is None, reason="osmium-tool not installed")
+def test_two_levels_within_a_small_budget(tmp_path):
+    """Län, then municipalities, one extract per pass under a 1.2 GB budget, all measured."""
+    from _batch import make_country
+
+    from proximity.bundle.municipality import read_table
+
+    country = make_country(tmp_path / "c", helsinki_pbf(), nx=3, ny=1)
+    munis = read_table(country.table)
+    opts = split.SplitOptions(buffer_m=100, budget_bytes=1_200_000_000)
+    rep = split.split_national(country.osm, munis, tmp_path / "x", opts, say=lambda m: None)
+    assert [p["level"] for p in rep.passes] == ["lan"] + ["municipality"] * 3
+    assert all(p["n_extracts"] == 1 for p in rep.passes)  # (1.2 - 0.3) // 0.8 = 1
+    assert 0 < rep.peak_rss_bytes <= opts.budget_bytes
+    assert (tmp_path / "x" / "lan" / "99.osm.pbf").exists()
+    for code, path in rep.extracts.items():
+        poly = split.wgs84_polygon(munis.set_index("kommun_kod").geometry[code], 100)
+        nodes = [
+            shapely.Point(n.location.lon, n.location.lat)
+            for n in osmium.FileProcessor(str(path), osmium.osm.NODE)
+        ]
+        assert nodes and all(poly.buffer(1e-6).contains(p) for p in nodes)
+    again = split.split_national(country.osm, munis, tmp_path / "x", opts, say=lambda m: None)
+    assert again.passes == []  # every extract present: nothing cut
