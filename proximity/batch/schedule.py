@@ -63,6 +63,12 @@ def _client(opts: ClusterOptions) -> tuple[Any, Any]:
     return Client(cluster), cluster
 
 
+def _preload() -> None:
+    """Import the task's modules in a worker, so the first task's time is its own work."""
+    import proximity.bundle
+    import proximity.scenario  # noqa: F401
+
+
 def _error_text(future: Any) -> str:
     exc = future.exception()
     name = type(exc).__name__
@@ -107,6 +113,7 @@ def run_jobs(
     client, cluster = _client(opts)
     try:
         out.workers = len(client.scheduler_info()["workers"])
+        client.run(_preload)
         say(f"dask: {out.workers} workers at {client.scheduler.address}")
         futures = {}
         for rank, job in enumerate(jobs):
