@@ -65,8 +65,10 @@ def _client(opts: ClusterOptions) -> tuple[Any, Any]:
 
 def _preload() -> None:
     """Import the task's modules in a worker, so the first task's time is its own work."""
-    import proximity.bundle
-    import proximity.scenario  # noqa: F401
+    import importlib
+
+    for name in ("proximity.bundle", "proximity.scenario", "proximity.coverage"):
+        importlib.import_module(name)
 
 
 def _error_text(future: Any) -> str:
