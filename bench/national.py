@@ -131,7 +131,8 @@ def _projection(per_edge: float, peak_mb: float, cores: int = 64) -> list[str]:
         f"Projection to 290 municipalities on {cores} cores ({workers} workers, 1 thread each):",
         f"  assumption 1: a task costs c × edges, c = Σ seconds / Σ edges measured here "
         f"({per_edge * 1e3:.3f} ms per edge; it includes the fixed cost of each task, so it "
-        "overstates large networks), linear far beyond the measured sizes;",
+        "overstates large networks), linear far beyond the measured sizes (coverage is one "
+        "multi-source Dijkstra per category and profile, O(E log V));",
         "  assumption 2: the 290 municipal networks total E edges (not measured here; "
         "`proximity network info` of each bundle gives it): shown for three values;",
         "  assumption 3: largest first keeps every worker busy, so the wall time is "
