@@ -157,3 +157,29 @@ def test_rerun_skips_finished_by_log_and_timing(batch):
     assert {line.split()[1] for line in skipped_lines} == done
     # the skipped ones cost no task: only the corrupt one runs again
     assert second.seconds < first.seconds
+
+
+def test_cli_rerun_of_finished_municipalities_starts_no_cluster(batch, capsys):
+    from proximity.cli import main
+
+    o = batch["opts"]
+    done = ",".join(sorted(batch["first"].done))
+    args = [
+        "batch",
+        str(o.scenario),
+        "--municipalities",
+        done,
+        "--extracts",
+        str(o.extracts),
+        "--areas",
+        str(o.areas),
+        "--population",
+        str(o.population),
+        "--municipality-table",
+        str(o.table),
+        "--out",
+        str(o.out),
+    ]
+    assert main(args) == 0
+    printed = capsys.readouterr().err
+    assert "0 done, 5 skipped" in printed and "dask:" not in printed
