@@ -106,13 +106,14 @@ def _files(opts: BatchOptions) -> dict[str, Path | None]:
     for k, v in files.items():
         if v is not None and not Path(v).exists():
             raise InputFileError(f"--{k} file not found.", file=v, fix="Check the path.")
-    return files
+    # absolute: the workers of a remote cluster do not share the client's current folder
+    return {k: (Path(v).resolve() if v is not None else None) for k, v in files.items()}
 
 
 def _extracts(
     opts: BatchOptions, munis: Any, say: Callable[[str], None]
 ) -> tuple[Path, split.SplitReport]:
-    folder = Path(opts.extracts) if opts.extracts else opts.out / "extracts"
+    folder = Path(opts.extracts).resolve() if opts.extracts else opts.out / "extracts"
     missing = [c for c in munis["kommun_kod"] if not (folder / f"{c}.osm.pbf").exists()]
     if missing and opts.osm is None:
         raise ParameterError(
@@ -131,6 +132,7 @@ def plan_jobs(
     """The ordered jobs of a batch (extracts cut where missing), the table and the split."""
     from proximity.bundle.municipality import read_table
 
+    opts = dataclasses.replace(opts, out=Path(opts.out).resolve())
     if not Path(opts.scenario).is_file():
         raise InputFileError("Scenario file not found.", file=opts.scenario, fix="Check it.")
     municipal_scenario(Path(opts.scenario), "0000")  # a bad template fails before any work
@@ -141,14 +143,13 @@ def plan_jobs(
     if len(pop) < len(order):
         say(f"order: {len(order) - len(pop)} municipality(ies) without population, by area")
     folder, rep = _extracts(opts, munis, say)
+    scenario = Path(opts.scenario).resolve()
     jobs = []
     for code, name, people in order:
         osm = folder / f"{code}.osm.pbf"
         h = plan.input_hash(opts.scenario, osm, files, code=code, buffer_m=opts.buffer_m)
         mfolder = opts.out / "municipalities" / code
-        jobs.append(
-            plan.Job(code, name, mfolder, Path(opts.scenario), osm, files, opts.buffer_m, people, h)
-        )
+        jobs.append(plan.Job(code, name, mfolder, scenario, osm, files, opts.buffer_m, people, h))
     return jobs, munis, rep
 
 
@@ -167,7 +168,7 @@ def run_batch(opts: BatchOptions, *, say: Callable[[str], None] = print) -> Batc
     BatchResult
     """
     t0 = dt.datetime.now(dt.UTC)
-    opts = dataclasses.replace(opts, out=Path(opts.out))
+    opts = dataclasses.replace(opts, out=Path(opts.out).resolve())
     jobs, munis, rep = plan_jobs(opts, say)
     todo, skipped = [], []
     for j in jobs:

@@ -35,10 +35,13 @@ def memory_bytes(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
 
 
-def _workers(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return int(text)
+def _count(least: int) -> Any:
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or int(text) < least:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {least}, got {text!r}")
+        return int(text)
+
+    return parse
 
 
 def add_batch(sub: Any) -> None:
@@ -58,9 +61,9 @@ def add_batch(sub: Any) -> None:
     b.add_argument("--extracts", metavar="DIR", help="municipal extracts (default OUT/extracts)")
     b.add_argument("--out", metavar="DIR", required=True, help="the batch folder")
     b.add_argument("--scheduler", default="local", help="local (default) or tcp://HOST:8786")
-    b.add_argument("--workers", type=_workers, default=None, help="local workers (cores - 1)")
+    b.add_argument("--workers", type=_count(1), default=None, help="local workers (cores - 1)")
     b.add_argument("--memory-limit", type=memory, default="4GB", help="per local worker (4GB)")
-    b.add_argument("--retries", type=int, default=1, help="retries of a failed task (1)")
+    b.add_argument("--retries", type=_count(0), default=1, help="retries of a failed task (1)")
     b.add_argument("--areas", metavar="FILE", help="national reporting areas (else DeSO)")
     b.add_argument("--deso", metavar="FILE", help="national DeSO polygons (desokod)")
     b.add_argument("--population", metavar="FILE", help="population per area (else SCB)")
