@@ -17,6 +17,9 @@ Commands
     it as ``.npz``; ``network = "auto"`` then finds a downloaded place offline.
 ``proximity network info PATH``
     Provenance and size of a cached network (or of an OSM file, parsed).
+``proximity batch SCENARIO --municipalities all|CODES --osm FILE --out DIR``
+    One scenario for many municipalities on Dask (a local cluster or ``--scheduler
+    tcp://HOST:8786``): national extract split, bundles, runs, national tables and report.
 ``proximity doctor``
     Versions, cache folder, Overpass reachability, Chromium and free disk space.
 

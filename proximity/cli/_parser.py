@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from proximity import __version__
 from proximity._text import terminal_safe
+from proximity.cli._batch import add_batch
 from proximity.cli._city import add_city
 from proximity.cli._common import EXIT_INPUT
 from proximity.cli._compare import cmd_compare
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_network(sub)
     add_city(sub)
+    add_batch(sub)
     _add_doctor(sub)
     p.set_defaults(func=lambda a: _usage(p))
     return p
