@@ -20,6 +20,7 @@ from proximity.maps.elements import (
     Control,
     MapScript,
     ProximityMap,
+    js_json,
     panel_html,
     pin_html,
 )
@@ -49,9 +50,45 @@ from proximity.maps.views import (
 __all__: list[str] = []
 
 
+#: Leaflet's layer toggle is a link titled "Layers" that Enter opens and nothing closes from
+#: the keyboard: name it in the map's language, say whether it is open (``aria-expanded``,
+#: kept in step however it opens), let Enter/Space open it (focus on its first switch) and
+#: Escape or leaving it with Tab close it. The
+#: panels come first in the tab order (they are drawn above the map whatever their order).
+LAYERS_KEYBOARD_JS = """
+var panes = map.getContainer(), controls = panes.querySelector(".leaflet-control-container");
+panes.insertBefore(controls, panes.firstChild);  // Tab reaches the panels before the shapes
+var box = map.getContainer().querySelector(".leaflet-control-layers");
+var link = box && box.querySelector(".leaflet-control-layers-toggle");
+if (link) {
+  var label = %s, open = function () {
+    return box.classList.contains("leaflet-control-layers-expanded"); };
+  link.title = label; link.setAttribute("aria-label", label);
+  var sync = function () { link.setAttribute("aria-expanded", open() ? "true" : "false"); };
+  sync();
+  new MutationObserver(sync).observe(box, {attributes: true, attributeFilter: ["class"]});
+  var set = function (on) { box.classList.toggle("leaflet-control-layers-expanded", on); };
+  link.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault(); e.stopImmediatePropagation(); set(true);
+      var first = box.querySelector("input");  // the toggle hides once the list is open
+      if (first) { first.focus(); }
+    }
+  }, true);
+  box.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && open()) { e.preventDefault(); set(false); link.focus(); }
+  });
+  box.addEventListener("focusout", function (e) {
+    if (open() && e.relatedTarget && !box.contains(e.relatedTarget)) { set(false); }
+  });
+}
+"""
+
+
 def _add_layer_control(ctx: MapContext, fmap: ProximityMap) -> None:
     """The layer switcher (collapsed: it would cover the map), scale bar, hidden failed tiles."""
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    fmap.add_child(MapScript(LAYERS_KEYBOARD_JS % js_json(ctx.tx["layers"])))
     fmap.add_child(
         MapScript(
             "if (window.innerWidth < 640) { map.attributionControl.setPrefix(false); }\n"

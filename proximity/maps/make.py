@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -279,6 +280,10 @@ def _stable_ids(root: Any) -> None:
         stack.extend(reversed(list(getattr(el, "_children", {}).values())))
 
 
+_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+_ZOOMABLE = '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+
+
 def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
     """Render a map to one HTML string.
 
@@ -303,6 +308,8 @@ def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
     page = fig.render()
     lang = getattr(m, "lang", "sv")
     page = page.replace("<html>", f'<html lang="{lang}">', 1)
+    # folium forbids zooming (maximum-scale=1, user-scalable=no): WCAG 1.4.4 needs it
+    page = _VIEWPORT.sub(_ZOOMABLE, page, count=1)
     if offline:
         page = inline_external(page)
         remaining = external_asset_urls(page)
