@@ -5,6 +5,7 @@ shows, a headline, the boundary and area names (proximity.maps.sites, proximity.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pandas as pd
 
@@ -129,7 +130,7 @@ def test_boundary_and_area_names_are_drawn(map_inputs):
     assert m.counts["boundary"] == 1 and m.counts["area_labels"] == 4
     assert '"className":"px-boundary"' in page
     for name in ("Norr", "Öster", "Söder", "Väster"):
-        assert f'"html":"<span>{name}</span>"' in page
+        assert re.search(f'"html":"<span data-area=.[0-9]+.>{name}</span>"', page), name
 
 
 def test_walking_network_as_a_light_layer(map_inputs):

@@ -330,3 +330,49 @@ def _add_info_box(ctx: MapContext, fmap: ProximityMap) -> None:
             css_class="px-box px-info",
         )
     )
+
+
+#: Fits the study area into the part of the map that no panel covers. Each panel blocks
+#: either a band at the top/bottom or a band at the left/right; of all these choices, the
+#: one with the largest zoom (then the largest free area) gives Leaflet's ``fitBounds``
+#: padding. Run once the panels exist (phone panels start closed, so they are small).
+FIT_JS = """
+var pxBounds = L.latLngBounds(%s);
+function pxFit() {
+  var c = map.getContainer().getBoundingClientRect(), W = c.width, H = c.height, gap = 8;
+  var rects = [];
+  map.getContainer().querySelectorAll(".leaflet-control").forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    if (r.width && r.height) { rects.push({l: r.left - c.left, t: r.top - c.top,
+      r: r.right - c.left, b: r.bottom - c.top}); }
+  });
+  var best = null;
+  for (var m = 0; m < (1 << rects.length); m++) {
+    var p = {t: gap, b: gap, l: gap, r: gap};
+    rects.forEach(function (q, i) {
+      if (m & (1 << i)) {
+        if (q.l + q.r < W) { p.l = Math.max(p.l, q.r + gap); }
+        else { p.r = Math.max(p.r, W - q.l + gap); }
+      } else if (q.t + q.b < H) { p.t = Math.max(p.t, q.b + gap); }
+      else { p.b = Math.max(p.b, H - q.t + gap); }
+    });
+    var w = W - p.l - p.r, h = H - p.t - p.b;
+    if (w < 80 || h < 80) { continue; }
+    var z = map.getBoundsZoom(pxBounds, false, L.point(p.l + p.r, p.t + p.b));
+    var score = z * 1e7 + w * h;
+    if (!best || score > best.score) { best = {score: score, p: p}; }
+  }
+  if (!best) { map.fitBounds(pxBounds, {animate: false}); return; }
+  map.fitBounds(pxBounds, {paddingTopLeft: [best.p.l, best.p.t],
+    paddingBottomRight: [best.p.r, best.p.b], animate: false});
+}
+pxFit();
+"""
+
+
+def add_fit(fmap: ProximityMap, bounds: Sequence[Sequence[float]]) -> None:
+    """Fit ``[[south, west], [north, east]]`` in the part of the map the panels leave free.
+
+    Added after every panel (see :data:`FIT_JS`).
+    """
+    fmap.add_child(MapScript(FIT_JS % js_json([list(map(float, b)) for b in bounds])))

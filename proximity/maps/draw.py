@@ -164,7 +164,7 @@ def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
     effect = siting_area_effect(ctx.siting) if ctx.siting is not None else None
     effect_label = _effect_label(ctx)
     feats = []
-    for _, a in ctx.areas.iterrows():
+    for i, (_, a) in enumerate(ctx.areas.iterrows()):
         aid = a["area_id"]
         name = str(a.get("name", aid))
         share, prow = _coverage_rows(ctx, aid, by_area)
@@ -182,7 +182,8 @@ def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
             "color": "#444444",
             "weight": 1.5,
             "fillOpacity": AREA_FILL_OPACITY,
-            "className": f"px-area px-class-{_class_token(share)}",
+            # px-area-n<i>: the area's name label stays inside it (overlays.DECLUTTER_JS)
+            "className": f"px-area px-class-{_class_token(share)} px-area-n{i}",
         }
         props = {
             "area_id": aid,

@@ -258,6 +258,7 @@ CSS = """
   .leaflet-control-attribution { font-size: 10px; max-width: 50vw; }
   .px-box { font-size: 13px; max-width: 80vw; max-height: 45vh; }
   .px-title { font-size: 13px; }
+  .px-site-label { max-width: 62vw; overflow: hidden; text-overflow: ellipsis; }
 }
 </style>
 """

@@ -15,7 +15,13 @@ from proximity import _io
 from proximity._text import html_text
 from proximity.errors import OutputError, ParameterError
 from proximity.maps.assets import asset_comment, external_asset_urls, inline_external
-from proximity.maps.boxes import _add_info_box, _add_layer_control, _add_legend, _add_title_box
+from proximity.maps.boxes import (
+    _add_info_box,
+    _add_layer_control,
+    _add_legend,
+    _add_title_box,
+    add_fit,
+)
 from proximity.maps.context import MapContext
 from proximity.maps.draw import (
     _add_areas,
@@ -195,7 +201,7 @@ def make_map(
     _add_legend(ctx, fmap, used_categories)
     _add_info_box(ctx, fmap)
     minx, miny, maxx, maxy = areas.total_bounds
-    fmap.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+    add_fit(fmap, [[miny, minx], [maxy, maxx]])  # after the panels: it measures them
     return fmap
 
 
@@ -246,6 +252,7 @@ def _new_map(ctx: MapContext) -> ProximityMap:
     fmap = ProximityMap(
         location=[(miny + maxy) / 2.0, (minx + maxx) / 2.0],
         zoom_start=12,
+        zoom_snap=0.25,  # the fit below can use the room the panels leave
         tiles=None,
         control_scale=False,
         prefer_canvas=False,
