@@ -185,9 +185,16 @@ def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mappin
             f"<span style='font-size:11px'>1</span></div>{html_text(sites_name)}</div>"
         )
     if counts.get("residents"):
+        cells = tx["residents_cells"].format(
+            c=fmt_int(ctx.privacy_cell_m, lang), n=fmt_int(ctx.privacy_min_count, lang)
+        )
+        swatch = (  # painted like a cell: same fill, opacity and border
+            "<span class='px-swatch' style='border-color:#7f2704;border-width:1px'>"
+            "<span class='px-swatch-fill' style='background:#f16913;opacity:0.55'></span></span>"
+        )
         rows.append(
-            "<div class='px-legend-row'><span class='px-swatch' style='background:#f16913;"
-            f"border-radius:50%;width:14px'></span>{html_text(tx['residents'])}</div>"
+            f"<div class='px-legend-row'>{swatch}<span>{html_text(tx['residents'])}"
+            f"<br><small>{html_text(cells)}</small></span></div>"
         )
     return panel_html(tx["legend"], "".join(rows), "px-legend-body")
 

@@ -26,7 +26,6 @@ from proximity.maps.context import MapContext
 from proximity.maps.draw import (
     _add_areas,
     _add_isochrones,
-    _add_residents,
     _add_services,
     _add_sites,
     _add_tiles,
@@ -46,6 +45,7 @@ from proximity.maps.overlays import (
     headline_text,
     map_title,
 )
+from proximity.maps.privacy import PRIVACY_CELL_M, PRIVACY_MIN_COUNT, add_residents, check_privacy
 from proximity.maps.views import area_geometries, municipality_total, select_coverage, to_wgs84
 
 __all__ = ["make_map", "render_html", "save_map"]
@@ -63,6 +63,8 @@ def make_map(
     offline: bool = True,
     lang: str = "sv",
     show_residents: bool = False,
+    privacy_cell_m: float = PRIVACY_CELL_M,
+    privacy_min_count: float = PRIVACY_MIN_COUNT,
     isochrones: Any = None,
     candidates: Any = None,
     tiles: bool = True,
@@ -94,9 +96,13 @@ def make_map(
     lang
         ``"sv"`` (default) or ``"en"``.
     show_residents
-        Add a layer of residents without access (demand points outside the threshold, as
-        circle markers sized by population; needs ``access.points`` with ``minutes`` or
-        falls back to all demand points).
+        Add a layer of residents without access: the demand points outside the threshold
+        (``access.points`` with ``minutes``; else all demand points) summed per square cell
+        of ``privacy_cell_m`` metres in the study area's metric CRS, cells with fewer than
+        ``privacy_min_count`` residents left out. No point is drawn on its own.
+    privacy_cell_m, privacy_min_count
+        The cell side (default and minimum 250 m) and the smallest count shown (default and
+        minimum 5); smaller values raise :class:`~proximity.errors.ParameterError`.
     isochrones
         Reached network / isochrone geometries for display: a GeoDataFrame with a
         ``category`` column, or a mapping ``category -> GeoDataFrame | GeoSeries | geometry``
@@ -132,9 +138,11 @@ def make_map(
     ------
     ParameterError
         Unknown category, profile or threshold (the message lists the available ones),
-        an empty result, or an unknown language.
+        an empty result, an unknown language, or a privacy cell under 250 m / a minimum
+        count under 5.
     """
     lang = check_lang(lang)
+    cell_m, min_count = check_privacy(privacy_cell_m, privacy_min_count)
     proxy = is_population_proxy(access, city)
     tx = unit_text(lang, proxy)  # floor-area wording when the population is a proxy
     rows, total = select_coverage(
@@ -179,6 +187,8 @@ def make_map(
         offline=offline,
         tiles=tiles,
         show_residents=show_residents,
+        privacy_cell_m=cell_m,
+        privacy_min_count=min_count,
         isochrones=isochrones,
         candidates=candidates,
         cluster_services=cluster_services,
@@ -193,7 +203,7 @@ def make_map(
     add_boundary(city, areas, fmap, lang)
     add_area_labels(areas, fmap, lang)
     _add_isochrones(ctx, fmap)
-    _add_residents(ctx, fmap)
+    add_residents(ctx, fmap)
     used_categories = _add_services(ctx, fmap)
     _add_sites(ctx, fmap)
     _add_layer_control(ctx, fmap)
