@@ -301,6 +301,20 @@ _VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 _ZOOMABLE = '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
 
 
+def _tree_children(root: Any) -> list[tuple[Any, Any]]:
+    """Every element under ``root`` (and its header, html and script parts: a figure holds
+    them outside its children) with a copy of its children."""
+    parts = [getattr(root, name, None) for name in ("header", "html", "script")]
+    out, stack = [], [root, *(p for p in parts if p is not None)]
+    while stack:
+        el = stack.pop()
+        children = getattr(el, "_children", None)
+        if children is not None:
+            out.append((el, children.copy()))
+            stack.extend(children.values())
+    return out
+
+
 def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
     """Render a map to one HTML string.
 
@@ -321,8 +335,15 @@ def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
     if offline is None:
         offline = bool(getattr(m, "offline", True))
     fig = m.get_root()
-    _stable_ids(fig)
-    page = fig.render()
+    # rendering adds elements to the tree (scripts, styles, "add to map" steps of layers):
+    # undo that afterwards, so that rendering again gives the same ids and bytes
+    before = _tree_children(fig)
+    try:
+        _stable_ids(fig)
+        page = fig.render()
+    finally:
+        for el, children in before:
+            el._children = children
     lang = getattr(m, "lang", "sv")
     page = page.replace("<html>", f'<html lang="{lang}">', 1)
     # folium forbids zooming (maximum-scale=1, user-scalable=no): WCAG 1.4.4 needs it

@@ -216,6 +216,10 @@ def add_area_labels(areas_wgs84: Any, fmap: ProximityMap, lang: str = "sv") -> N
     fmap.counts["area_labels"] = len(feats)
 
 
+#: How far (metres) the drawn walking network may stray from the real one (simplification).
+NETWORK_SIMPLIFY_M = 3.0
+
+
 def _label_point(geom: Any) -> Any:
     """Where an area's name goes: the pole of inaccessibility of its largest part.
 
@@ -232,24 +236,32 @@ def _label_point(geom: Any) -> Any:
     return polylabel(part, tolerance=max(maxx - minx, maxy - miny) / 200)
 
 
-def add_network(network: Any, fmap: ProximityMap, lang: str = "sv") -> None:
+def add_network(
+    network: Any, fmap: ProximityMap, lang: str = "sv", *, simplify_m: float = NETWORK_SIMPLIFY_M
+) -> None:
     """The walking network as a light layer, so that streets show when tiles cannot load.
 
     ``network`` is anything with ``edges_gdf()`` (a :class:`proximity.network.Network`) or a
-    GeoDataFrame of lines. The lines are merged and coordinates rounded to about 1 m (6
-    decimals) to keep the page small.
+    GeoDataFrame of lines. To keep the page small, the edges are merged into lines (no
+    noding), simplified by ``simplify_m`` metres in their metric CRS and rounded to 1e-5°
+    (about 1 m). Drawn thin and light grey, under the areas, not clickable.
     """
+    import geopandas as gpd
+
     edges = network.edges_gdf() if hasattr(network, "edges_gdf") else network
     if edges is None or len(edges) == 0:
         fmap.counts["network_edges"] = 0
         return
-    lines = edges.to_crs(4326) if edges.crs is not None else edges
-    merged = shapely.line_merge(shapely.union_all(lines.geometry.to_numpy()))
-    merged = shapely.set_precision(merged, 1e-6)
+    merged = shapely.line_merge(shapely.multilinestrings(edges.geometry.to_numpy()))
+    if edges.crs is not None and not edges.crs.is_geographic:
+        merged = shapely.simplify(merged, simplify_m)
+    if edges.crs is not None:
+        merged = gpd.GeoSeries([merged], crs=edges.crs).to_crs(4326).iloc[0]
+    merged = shapely.set_precision(merged, 1e-5)
     style = {
-        "color": "#7a7a7a",
+        "color": "#8c8c8c",
         "weight": 1,
-        "opacity": 0.7,
+        "opacity": 0.8,
         "className": "px-network",
         "interactive": False,
     }
