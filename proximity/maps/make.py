@@ -302,8 +302,10 @@ _ZOOMABLE = '<meta name="viewport" content="width=device-width, initial-scale=1.
 
 
 def _tree_children(root: Any) -> list[tuple[Any, Any]]:
-    """Every element under ``root`` (and its header, html and script parts: a figure holds
-    them outside its children) with a copy of its children."""
+    """Every element under ``root`` with a copy of its children.
+
+    A figure's header, html and script parts are held outside its children: included.
+    """
     parts = [getattr(root, name, None) for name in ("header", "html", "script")]
     out, stack = [], [root, *(p for p in parts if p is not None)]
     while stack:
