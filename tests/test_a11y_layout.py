@@ -16,6 +16,9 @@ districts, three proposed sites close together in the centre):
   zooming in. No shown name overlaps a site label, another shown name or the viewport's
   edge, and each stays inside its own area (checked by the page's script).
 
+- the popup of each proposed site, opened by a click, lies under no panel (the map pans
+  it out from under the title box).
+
 Screenshots go to ``test-artifacts/layout/`` (printed).
 """
 
@@ -48,6 +51,22 @@ LAYOUT = """(function () {
   return {viewport: [innerWidth, innerHeight], panels: panels, study_area: box,
           site_labels: labelled(".px-site-label"), area_labels: labelled(".px-area-label span")};
 })()"""
+
+
+#: Clicks the i-th proposed site (as a user does) and returns the open popup's box and the
+#: panels' boxes once the map has settled.
+POPUP = """new Promise(function (done) {
+  document.querySelectorAll(".leaflet-popup-close-button").forEach(function (c) { c.click(); });
+  var s = document.querySelectorAll(".leaflet-marker-icon.px-site")[%d], r = s.getBoundingClientRect();
+  s.dispatchEvent(new MouseEvent("click", {bubbles: true, view: window,
+    clientX: r.left + r.width / 2, clientY: r.top + r.height / 2}));
+  setTimeout(function () {
+    var box = function (el) { var q = el.getBoundingClientRect();
+      return {left: q.left, top: q.top, right: q.right, bottom: q.bottom}; };
+    var p = document.querySelector(".leaflet-popup");
+    done({popup: p ? box(p) : null, text: p ? p.textContent.slice(0, 60) : "",
+          panels: Array.prototype.map.call(document.querySelectorAll(".leaflet-control"), box)});
+  }, 900); })"""
 
 
 def _overlap(a: dict, b: dict) -> bool:
@@ -102,6 +121,7 @@ def test_panels_labels_and_study_area_fit(pages, tmp_path, city, kind):
         b.open(page, SIZES[kind])
         r = b.js(LAYOUT)
         shot = b.screenshot(SHOTS / f"{city}-{kind}.png")
+        popups = [b.js(POPUP % i, wait=True) for i in range(3)]
     finally:
         b.close()
     print(f"\nscreenshot: {shot}")
@@ -131,3 +151,7 @@ def test_panels_labels_and_study_area_fit(pages, tmp_path, city, kind):
         assert _inside(a, width, height), a
         assert not any(_overlap(a, s) for s in sites), a
         assert not any(_overlap(a, o) for o in shown[i + 1 :]), (a, shown)
+    # the popups of the sites are not hidden under a panel
+    for pop in popups:
+        assert pop["popup"] and pop["text"].startswith("Föreslag"), pop
+        assert not any(_overlap(pop["popup"], p) for p in pop["panels"]), pop

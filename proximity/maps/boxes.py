@@ -342,7 +342,8 @@ def _add_info_box(ctx: MapContext, fmap: ProximityMap) -> None:
 #: Fits the study area into the part of the map that no panel covers. Each panel blocks
 #: either a band at the top/bottom or a band at the left/right; of all these choices, the
 #: one with the largest zoom (then the largest free area) gives Leaflet's ``fitBounds``
-#: padding. Run once the panels exist (phone panels start closed, so they are small).
+#: padding. Run once the panels exist (phone panels start closed, so they are small). An
+#: opened popup that lies under a panel is moved down (top panels) or up (bottom panels).
 FIT_JS = """
 var pxBounds = L.latLngBounds(%s);
 function pxFit() {
@@ -374,6 +375,18 @@ function pxFit() {
     paddingBottomRight: [best.p.r, best.p.b], animate: false});
 }
 pxFit();
+map.on("popupopen", function (e) { setTimeout(function () {
+  var el = e.popup.getElement(); if (!el) { return; }
+  var r = el.getBoundingClientRect(), c = map.getContainer().getBoundingClientRect(), dy = 0;
+  map.getContainer().querySelectorAll(".leaflet-control").forEach(function (p) {
+    var q = p.getBoundingClientRect();
+    if (!(r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom)) {
+      return; }
+    if (q.top - c.top < c.height / 2) { dy = Math.max(dy, q.bottom - r.top + 8); }
+    else { dy = Math.min(dy, q.top - r.bottom - 8); }
+  });
+  if (dy) { map.panBy([0, -dy], {animate: false}); }
+}, 300); });  // Leaflet's autopan is animated (0.25 s): measure once it has ended
 """
 
 

@@ -121,7 +121,10 @@ class GeoJsonFeatures(MacroElement):
                 },
                 onEachFeature: function (f, layer) {
                     if (f.properties._popup) {
-                        layer.bindPopup(f.properties._popup, {maxWidth: 300});
+                        layer.bindPopup(f.properties._popup, {maxWidth: 300,
+                            // on a phone a long popup scrolls: it fits between the panels
+                            maxHeight: window.innerWidth < 640 ?
+                                Math.round(window.innerHeight * 0.4) : null});
                     }
                     if (f.properties._tooltip) {
                         layer.bindTooltip(f.properties._tooltip, {sticky: true});
