@@ -343,7 +343,8 @@ def _add_info_box(ctx: MapContext, fmap: ProximityMap) -> None:
 #: either a band at the top/bottom or a band at the left/right; of all these choices, the
 #: one with the largest zoom (then the largest free area) gives Leaflet's ``fitBounds``
 #: padding. Run once the panels exist (phone panels start closed, so they are small). An
-#: opened popup that lies under a panel is moved down (top panels) or up (bottom panels).
+#: opened popup that lies under a panel is moved down (top panels) or up (bottom panels); one
+#: that scrolls (on a phone) can be focused, so that the keyboard can scroll it.
 FIT_JS = """
 var pxBounds = L.latLngBounds(%s);
 function pxFit() {
@@ -375,7 +376,12 @@ function pxFit() {
     paddingBottomRight: [best.p.r, best.p.b], animate: false});
 }
 pxFit();
-map.on("popupopen", function (e) { setTimeout(function () {
+map.on("popupopen", function (e) {
+  var content = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-content");
+  if (content && content.scrollHeight > content.clientHeight) {  // scrolls: reachable by Tab
+    content.setAttribute("tabindex", "0");
+  }
+  setTimeout(function () {
   var el = e.popup.getElement(); if (!el) { return; }
   var r = el.getBoundingClientRect(), c = map.getContainer().getBoundingClientRect(), dy = 0;
   map.getContainer().querySelectorAll(".leaflet-control").forEach(function (p) {
