@@ -252,6 +252,8 @@ CSS = """
 .px-area-label { background: transparent; border: none; color: #111; font-size: 12px;
   font-weight: 600; white-space: nowrap; text-align: center; pointer-events: none;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
+.px-popup { font-size: 13px; line-height: 1.35; }
+.px-popup ul { margin: 2px 0 4px 0; padding-left: 18px; }
 .px-popup table { border-collapse: collapse; font-size: 13px; }
 .px-popup td, .px-popup th { padding: 1px 6px 1px 0; text-align: left; vertical-align: top; }
 .px-popup td.num { text-align: right; }
