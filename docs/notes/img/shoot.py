@@ -125,6 +125,24 @@ def main() -> None:
             )
             _save(_shot(b, _rect(b, "#px-shot", 6)), name)
             b.js("document.getElementById('px-shot').removeAttribute('id'); 1")
+        parts = []  # the two inequality measures, each named with its better direction
+        for k in range(2):
+            b.js(
+                "(function () { var ps = Array.prototype.filter.call("
+                "document.querySelectorAll('p'), function (e) {"
+                " return e.textContent.indexOf('Ojämlikhet i') >= 0; });"
+                f" ps[{k}].id = 'px-shot-{k}'; return ps.length; }})()"
+            )
+            parts.append(Image.open(io.BytesIO(_shot(b, _rect(b, f"#px-shot-{k}", 6)))))
+        sheet = Image.new("RGB", (max(t.width for t in parts), sum(t.height for t in parts)),
+                          "white")
+        y = 0
+        for t in parts:
+            sheet.paste(t, (0, y))
+            y += t.height
+        buf = io.BytesIO()
+        sheet.save(buf, "PNG")
+        _save(buf.getvalue(), "report-gini.png")
     finally:
         b.close()
 
