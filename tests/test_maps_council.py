@@ -5,6 +5,7 @@ shows, a headline, the boundary and area names (proximity.maps.sites, proximity.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pandas as pd
 
@@ -129,7 +130,7 @@ def test_boundary_and_area_names_are_drawn(map_inputs):
     assert m.counts["boundary"] == 1 and m.counts["area_labels"] == 4
     assert '"className":"px-boundary"' in page
     for name in ("Norr", "Öster", "Söder", "Väster"):
-        assert f'"html":"<span>{name}</span>"' in page
+        assert re.search(f'"html":"<span data-area=.[0-9]+.>{name}</span>"', page), name
 
 
 def test_walking_network_as_a_light_layer(map_inputs):
@@ -170,6 +171,40 @@ def test_walking_network_as_a_light_layer(map_inputs):
         profile="adult",
     )
     assert "network_edges" not in plain.counts
+
+
+def test_walking_network_is_merged_simplified_and_rounded():
+    """Two joined edges become one line; 1 m wiggles (under the 3 m tolerance) go; 5 decimals."""
+    import json
+    import re as _re
+
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from proximity.maps.elements import ProximityMap
+    from proximity.maps.overlays import add_network
+
+    syn = mc_synthetic()
+    x0, y0 = syn.X0, syn.Y0
+    wiggly = [(x0 + 10 * i, y0 + (1.0 if i % 2 else 0.0)) for i in range(101)]  # 1 km east
+    edges = gpd.GeoDataFrame(
+        geometry=[LineString(wiggly), LineString([(x0 + 1000, y0), (x0 + 1000, y0 + 800)])],
+        crs=3006,
+    )
+    fmap = ProximityMap(location=[56, 12], tiles=None)
+    fmap.counts = {}
+    add_network(edges, fmap)
+    page = fmap.get_root().render()
+    data = json.loads(_re.search(r"var data = (\{.*?\});\n", page).group(1))
+    geom = data["features"][0]["geometry"]
+    assert geom["type"] == "LineString"  # merged into one line
+    # kept: the start, the corner and the end (the 1 m wiggles are under 3 m)
+    assert len(geom["coordinates"]) == 3, geom["coordinates"]
+    for lon, lat in geom["coordinates"]:
+        assert round(lon, 5) == lon and round(lat, 5) == lat
+    corner = gpd.GeoSeries.from_xy([x0 + 1000], [y0], crs=3006).to_crs(4326).iloc[0]
+    assert abs(geom["coordinates"][1][0] - corner.x) < 2e-5
+    assert abs(geom["coordinates"][1][1] - corner.y) < 2e-5
 
 
 def mc_synthetic():

@@ -47,3 +47,16 @@ def test_same_map_in_two_processes_gives_identical_bytes(tmp_path):
     ]
     assert runs[0] == runs[1]
     assert not re.search(rb"_[0-9a-f]{32}\b", runs[0])  # no folium uuid4 ids left
+
+
+def test_one_map_rendered_twice_gives_identical_bytes(tmp_path):
+    """render_html then save_map (or two saves) of one map object: folium adds scripts and
+    "add to map" steps to the page while rendering; they must not pile up."""
+    from proximity.maps import render_html, save_map
+
+    m = full_map(map_inputs())
+    first = render_html(m)
+    second = render_html(m)
+    assert first == second
+    assert first.count(".addTo(map_") == second.count(".addTo(map_")
+    assert save_map(m, tmp_path / "a.html").read_text("utf-8") == first

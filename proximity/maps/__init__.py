@@ -10,8 +10,10 @@ formatting, distance method, population unit), :mod:`~proximity.maps.views` and
 :mod:`~proximity.maps.site_views` (data views shared with :mod:`proximity.report`),
 :mod:`~proximity.maps.assets` (offline assets), :mod:`~proximity.maps.elements`,
 :mod:`~proximity.maps.draw` and :mod:`~proximity.maps.boxes` (the folium drawing, one step per
-layer or box) and :mod:`~proximity.maps.make` (:func:`make_map`, :func:`render_html`,
-:func:`save_map`).
+layer or box), :mod:`~proximity.maps.overlays` (title, headline, boundary, area names, walking
+network), :mod:`~proximity.maps.privacy` (residents without access, only as counts per square
+cell of at least 250 m, counts under 5 hidden) and :mod:`~proximity.maps.make`
+(:func:`make_map`, :func:`render_html`, :func:`save_map`).
 
 Offline by default
 ------------------

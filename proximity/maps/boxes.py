@@ -20,6 +20,7 @@ from proximity.maps.elements import (
     Control,
     MapScript,
     ProximityMap,
+    js_json,
     panel_html,
     pin_html,
 )
@@ -49,9 +50,45 @@ from proximity.maps.views import (
 __all__: list[str] = []
 
 
+#: Leaflet's layer toggle is a link titled "Layers" that Enter opens and nothing closes from
+#: the keyboard: name it in the map's language, say whether it is open (``aria-expanded``,
+#: kept in step however it opens), let Enter/Space open it (focus on its first switch) and
+#: Escape or leaving it with Tab close it. The
+#: panels come first in the tab order (they are drawn above the map whatever their order).
+LAYERS_KEYBOARD_JS = """
+var panes = map.getContainer(), controls = panes.querySelector(".leaflet-control-container");
+panes.insertBefore(controls, panes.firstChild);  // Tab reaches the panels before the shapes
+var box = map.getContainer().querySelector(".leaflet-control-layers");
+var link = box && box.querySelector(".leaflet-control-layers-toggle");
+if (link) {
+  var label = %s, open = function () {
+    return box.classList.contains("leaflet-control-layers-expanded"); };
+  link.title = label; link.setAttribute("aria-label", label);
+  var sync = function () { link.setAttribute("aria-expanded", open() ? "true" : "false"); };
+  sync();
+  new MutationObserver(sync).observe(box, {attributes: true, attributeFilter: ["class"]});
+  var set = function (on) { box.classList.toggle("leaflet-control-layers-expanded", on); };
+  link.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault(); e.stopImmediatePropagation(); set(true);
+      var first = box.querySelector("input");  // the toggle hides once the list is open
+      if (first) { first.focus(); }
+    }
+  }, true);
+  box.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && open()) { e.preventDefault(); set(false); link.focus(); }
+  });
+  box.addEventListener("focusout", function (e) {
+    if (open() && e.relatedTarget && !box.contains(e.relatedTarget)) { set(false); }
+  });
+}
+"""
+
+
 def _add_layer_control(ctx: MapContext, fmap: ProximityMap) -> None:
     """The layer switcher (collapsed: it would cover the map), scale bar, hidden failed tiles."""
     folium.LayerControl(collapsed=True, position="topright").add_to(fmap)
+    fmap.add_child(MapScript(LAYERS_KEYBOARD_JS % js_json(ctx.tx["layers"])))
     fmap.add_child(
         MapScript(
             "if (window.innerWidth < 640) { map.attributionControl.setPrefix(false); }\n"
@@ -148,9 +185,16 @@ def _legend_html(ctx: MapContext, used_categories: Sequence[str], counts: Mappin
             f"<span style='font-size:11px'>1</span></div>{html_text(sites_name)}</div>"
         )
     if counts.get("residents"):
+        cells = tx["residents_cells"].format(
+            c=fmt_int(ctx.privacy_cell_m, lang), n=fmt_int(ctx.privacy_min_count, lang)
+        )
+        swatch = (  # painted like a cell: same fill, opacity and border
+            "<span class='px-swatch' style='border-color:#7f2704;border-width:1px'>"
+            "<span class='px-swatch-fill' style='background:#f16913;opacity:0.55'></span></span>"
+        )
         rows.append(
-            "<div class='px-legend-row'><span class='px-swatch' style='background:#f16913;"
-            f"border-radius:50%;width:14px'></span>{html_text(tx['residents'])}</div>"
+            f"<div class='px-legend-row'>{swatch}<span>{html_text(tx['residents'])}"
+            f"<br><small>{html_text(cells)}</small></span></div>"
         )
     return panel_html(tx["legend"], "".join(rows), "px-legend-body")
 
@@ -293,3 +337,68 @@ def _add_info_box(ctx: MapContext, fmap: ProximityMap) -> None:
             css_class="px-box px-info",
         )
     )
+
+
+#: Fits the study area into the part of the map that no panel covers. Each panel blocks
+#: either a band at the top/bottom or a band at the left/right; of all these choices, the
+#: one with the largest zoom (then the largest free area) gives Leaflet's ``fitBounds``
+#: padding. Run once the panels exist (phone panels start closed, so they are small). An
+#: opened popup that lies under a panel is moved down (top panels) or up (bottom panels); one
+#: that scrolls (on a phone) can be focused, so that the keyboard can scroll it.
+FIT_JS = """
+var pxBounds = L.latLngBounds(%s);
+function pxFit() {
+  var c = map.getContainer().getBoundingClientRect(), W = c.width, H = c.height, gap = 8;
+  var rects = [];
+  map.getContainer().querySelectorAll(".leaflet-control").forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    if (r.width && r.height) { rects.push({l: r.left - c.left, t: r.top - c.top,
+      r: r.right - c.left, b: r.bottom - c.top}); }
+  });
+  var best = null;
+  for (var m = 0; m < (1 << rects.length); m++) {
+    var p = {t: gap, b: gap, l: gap, r: gap};
+    rects.forEach(function (q, i) {
+      if (m & (1 << i)) {
+        if (q.l + q.r < W) { p.l = Math.max(p.l, q.r + gap); }
+        else { p.r = Math.max(p.r, W - q.l + gap); }
+      } else if (q.t + q.b < H) { p.t = Math.max(p.t, q.b + gap); }
+      else { p.b = Math.max(p.b, H - q.t + gap); }
+    });
+    var w = W - p.l - p.r, h = H - p.t - p.b;
+    if (w < 80 || h < 80) { continue; }
+    var z = map.getBoundsZoom(pxBounds, false, L.point(p.l + p.r, p.t + p.b));
+    var score = z * 1e7 + w * h;
+    if (!best || score > best.score) { best = {score: score, p: p}; }
+  }
+  if (!best) { map.fitBounds(pxBounds, {animate: false}); return; }
+  map.fitBounds(pxBounds, {paddingTopLeft: [best.p.l, best.p.t],
+    paddingBottomRight: [best.p.r, best.p.b], animate: false});
+}
+pxFit();
+map.on("popupopen", function (e) {
+  var content = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-content");
+  if (content && content.scrollHeight > content.clientHeight) {  // scrolls: reachable by Tab
+    content.setAttribute("tabindex", "0");
+  }
+  setTimeout(function () {
+  var el = e.popup.getElement(); if (!el) { return; }
+  var r = el.getBoundingClientRect(), c = map.getContainer().getBoundingClientRect(), dy = 0;
+  map.getContainer().querySelectorAll(".leaflet-control").forEach(function (p) {
+    var q = p.getBoundingClientRect();
+    if (!(r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom)) {
+      return; }
+    if (q.top - c.top < c.height / 2) { dy = Math.max(dy, q.bottom - r.top + 8); }
+    else { dy = Math.min(dy, q.top - r.bottom - 8); }
+  });
+  if (dy) { map.panBy([0, -dy], {animate: false}); }
+}, 300); });  // Leaflet's autopan is animated (0.25 s): measure once it has ended
+"""
+
+
+def add_fit(fmap: ProximityMap, bounds: Sequence[Sequence[float]]) -> None:
+    """Fit ``[[south, west], [north, east]]`` in the part of the map the panels leave free.
+
+    Added after every panel (see :data:`FIT_JS`).
+    """
+    fmap.add_child(MapScript(FIT_JS % js_json([list(map(float, b)) for b in bounds])))

@@ -37,7 +37,8 @@ class MapContext:
     subtitle, headline
         The line under the title (scenario title or city name) and the answer in one line
         ("35 % av invånarna (52 337 personer) når …, i dag 2 %").
-    offline, tiles, show_residents, isochrones, candidates, cluster_services,
+    offline, tiles, show_residents, privacy_cell_m, privacy_min_count, isochrones,
+    candidates, cluster_services,
     service_categories, all_services
         The options of :func:`~proximity.maps.make_map`.
     """
@@ -64,6 +65,8 @@ class MapContext:
     offline: bool = True
     tiles: bool = True
     show_residents: bool = False
+    privacy_cell_m: float = 250.0
+    privacy_min_count: float = 5
     isochrones: Any = None
     candidates: Any = None
     cluster_services: bool = False

@@ -165,7 +165,7 @@ def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
     effect = siting_area_effect(ctx.siting) if ctx.siting is not None else None
     effect_label = _effect_label(ctx)
     feats = []
-    for _, a in ctx.areas.iterrows():
+    for i, (_, a) in enumerate(ctx.areas.iterrows()):
         aid = a["area_id"]
         name = str(a.get("name", aid))
         share, prow = _coverage_rows(ctx, aid, by_area)
@@ -183,7 +183,8 @@ def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
             "color": "#444444",
             "weight": 1.5,
             "fillOpacity": AREA_FILL_OPACITY,
-            "className": f"px-area px-class-{_class_token(share)}",
+            # px-area-n<i>: the area's name label stays inside it (overlays.DECLUTTER_JS)
+            "className": f"px-area px-class-{_class_token(share)} px-area-n{i}",
         }
         props = {
             "area_id": aid,
@@ -262,52 +263,6 @@ def _add_isochrones(ctx: MapContext, fmap: ProximityMap) -> None:
 
 
 # ---- residents ----------------------------------------------------------------------------
-
-
-def _resident_points(
-    city: Any, access: Any, category: str, profile: str, threshold_min: float
-) -> Any:
-    """Demand points (EPSG:4326) without access within the threshold."""
-    demand = getattr(city, "demand", None)
-    if demand is None or len(demand) == 0:
-        return None
-    crs = getattr(city, "crs", None)
-    d = to_wgs84(demand, crs)
-    d = d.assign(demand_id=d["demand_id"].astype(str))
-    points = getattr(access, "points", None)
-    if points is not None and len(points) and "minutes" in points:
-        p = pd.DataFrame(points)
-        p = p.loc[(p["category"] == category) & (p["profile"] == profile)]
-        minutes = pd.to_numeric(p["minutes"], errors="coerce").fillna(np.inf)
-        covered_ids = set(p.loc[minutes <= threshold_min, "demand_id"].astype(str))
-        d = d.loc[~d["demand_id"].isin(covered_ids)]
-    d = d.loc[pd.to_numeric(d["population"], errors="coerce").fillna(0) > 0]
-    return d.sort_values("demand_id", kind="stable")
-
-
-def _add_residents(ctx: MapContext, fmap: ProximityMap) -> None:
-    """Residents without access (circle markers sized by population), if asked for."""
-    fmap.counts["residents"] = 0
-    if not ctx.show_residents:
-        return
-    res = _resident_points(ctx.city, ctx.access, ctx.category, ctx.profile, ctx.threshold_min)
-    if res is None or not len(res):
-        return
-    feats = []
-    for _, p in res.iterrows():
-        pop = float(p["population"])
-        style = {
-            "radius": float(min(12.0, 2.0 + math.sqrt(max(pop, 0.0)) / 2.0)),
-            "color": "#7f2704",
-            "weight": 1,
-            "fillColor": "#f16913",
-            "fillOpacity": 0.6,
-            "className": "px-resident",
-        }
-        tooltip = html_text(f"{fmt_int(pop, ctx.lang)} {ctx.tx['people']}")
-        feats.append(feature(p.geometry, {"_style": style, "_tooltip": tooltip}))
-    _add_layer(fmap, feats, name=ctx.tx["residents"], show=True)
-    fmap.counts["residents"] = len(feats)
 
 
 # ---- services ------------------------------------------------------------------------------

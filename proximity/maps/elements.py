@@ -121,7 +121,10 @@ class GeoJsonFeatures(MacroElement):
                 },
                 onEachFeature: function (f, layer) {
                     if (f.properties._popup) {
-                        layer.bindPopup(f.properties._popup, {maxWidth: 300});
+                        layer.bindPopup(f.properties._popup, {maxWidth: 300,
+                            // on a phone a long popup scrolls: it fits between the panels
+                            maxHeight: window.innerWidth < 640 ?
+                                Math.round(window.innerHeight * 0.4) : null});
                     }
                     if (f.properties._tooltip) {
                         layer.bindTooltip(f.properties._tooltip, {sticky: true});
@@ -249,6 +252,8 @@ CSS = """
 .px-area-label { background: transparent; border: none; color: #111; font-size: 12px;
   font-weight: 600; white-space: nowrap; text-align: center; pointer-events: none;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
+.px-popup { font-size: 13px; line-height: 1.35; }
+.px-popup ul { margin: 2px 0 4px 0; padding-left: 18px; }
 .px-popup table { border-collapse: collapse; font-size: 13px; }
 .px-popup td, .px-popup th { padding: 1px 6px 1px 0; text-align: left; vertical-align: top; }
 .px-popup td.num { text-align: right; }
@@ -258,6 +263,7 @@ CSS = """
   .leaflet-control-attribution { font-size: 10px; max-width: 50vw; }
   .px-box { font-size: 13px; max-width: 80vw; max-height: 45vh; }
   .px-title { font-size: 13px; }
+  .px-site-label { max-width: 62vw; overflow: hidden; text-overflow: ellipsis; }
 }
 </style>
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,17 @@ from proximity._text import html_text
 from proximity.errors import OutputError, ParameterError
 from proximity.maps.area_class import add_area_class
 from proximity.maps.assets import asset_comment, external_asset_urls, inline_external
-from proximity.maps.boxes import _add_info_box, _add_layer_control, _add_legend, _add_title_box
+from proximity.maps.boxes import (
+    _add_info_box,
+    _add_layer_control,
+    _add_legend,
+    _add_title_box,
+    add_fit,
+)
 from proximity.maps.context import MapContext
 from proximity.maps.draw import (
     _add_areas,
     _add_isochrones,
-    _add_residents,
     _add_services,
     _add_sites,
     _add_tiles,
@@ -40,6 +46,7 @@ from proximity.maps.overlays import (
     headline_text,
     map_title,
 )
+from proximity.maps.privacy import PRIVACY_CELL_M, PRIVACY_MIN_COUNT, add_residents, check_privacy
 from proximity.maps.views import area_geometries, municipality_total, select_coverage, to_wgs84
 
 __all__ = ["make_map", "render_html", "save_map"]
@@ -57,6 +64,8 @@ def make_map(
     offline: bool = True,
     lang: str = "sv",
     show_residents: bool = False,
+    privacy_cell_m: float = PRIVACY_CELL_M,
+    privacy_min_count: float = PRIVACY_MIN_COUNT,
     isochrones: Any = None,
     candidates: Any = None,
     tiles: bool = True,
@@ -92,9 +101,13 @@ def make_map(
     lang
         ``"sv"`` (default) or ``"en"``.
     show_residents
-        Add a layer of residents without access (demand points outside the threshold, as
-        circle markers sized by population; needs ``access.points`` with ``minutes`` or
-        falls back to all demand points).
+        Add a layer of residents without access: the demand points outside the threshold
+        (``access.points`` with ``minutes``; else all demand points) summed per square cell
+        of ``privacy_cell_m`` metres in the study area's metric CRS, cells with fewer than
+        ``privacy_min_count`` residents left out. No point is drawn on its own.
+    privacy_cell_m, privacy_min_count
+        The cell side (default and minimum 250 m) and the smallest count shown (default and
+        minimum 5); smaller values raise :class:`~proximity.errors.ParameterError`.
     isochrones
         Reached network / isochrone geometries for display: a GeoDataFrame with a
         ``category`` column, or a mapping ``category -> GeoDataFrame | GeoSeries | geometry``
@@ -130,9 +143,11 @@ def make_map(
     ------
     ParameterError
         Unknown category, profile or threshold (the message lists the available ones),
-        an empty result, or an unknown language.
+        an empty result, an unknown language, or a privacy cell under 250 m / a minimum
+        count under 5.
     """
     lang = check_lang(lang)
+    cell_m, min_count = check_privacy(privacy_cell_m, privacy_min_count)
     proxy = is_population_proxy(access, city)
     tx = unit_text(lang, proxy)  # floor-area wording when the population is a proxy
     rows, total = select_coverage(
@@ -177,6 +192,8 @@ def make_map(
         offline=offline,
         tiles=tiles,
         show_residents=show_residents,
+        privacy_cell_m=cell_m,
+        privacy_min_count=min_count,
         isochrones=isochrones,
         candidates=candidates,
         cluster_services=cluster_services,
@@ -192,7 +209,7 @@ def make_map(
     add_area_class(areas, fmap, lang)  # socio-economic class layer (issue 14), if any
     add_area_labels(areas, fmap, lang)
     _add_isochrones(ctx, fmap)
-    _add_residents(ctx, fmap)
+    add_residents(ctx, fmap)
     used_categories = _add_services(ctx, fmap)
     _add_sites(ctx, fmap)
     _add_layer_control(ctx, fmap)
@@ -200,7 +217,7 @@ def make_map(
     _add_legend(ctx, fmap, used_categories)
     _add_info_box(ctx, fmap)
     minx, miny, maxx, maxy = areas.total_bounds
-    fmap.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
+    add_fit(fmap, [[miny, minx], [maxy, maxx]])  # after the panels: it measures them
     return fmap
 
 
@@ -251,6 +268,7 @@ def _new_map(ctx: MapContext) -> ProximityMap:
     fmap = ProximityMap(
         location=[(miny + maxy) / 2.0, (minx + maxx) / 2.0],
         zoom_start=12,
+        zoom_snap=0.25,  # the fit below can use the room the panels leave
         tiles=None,
         control_scale=False,
         prefer_canvas=False,
@@ -285,6 +303,26 @@ def _stable_ids(root: Any) -> None:
         stack.extend(reversed(list(getattr(el, "_children", {}).values())))
 
 
+_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+_ZOOMABLE = '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
+
+
+def _tree_children(root: Any) -> list[tuple[Any, Any]]:
+    """Every element under ``root`` with a copy of its children.
+
+    A figure's header, html and script parts are held outside its children: included.
+    """
+    parts = [getattr(root, name, None) for name in ("header", "html", "script")]
+    out, stack = [], [root, *(p for p in parts if p is not None)]
+    while stack:
+        el = stack.pop()
+        children = getattr(el, "_children", None)
+        if children is not None:
+            out.append((el, children.copy()))
+            stack.extend(children.values())
+    return out
+
+
 def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
     """Render a map to one HTML string.
 
@@ -305,10 +343,19 @@ def render_html(m: folium.Map, *, offline: bool | None = None) -> str:
     if offline is None:
         offline = bool(getattr(m, "offline", True))
     fig = m.get_root()
-    _stable_ids(fig)
-    page = fig.render()
+    # rendering adds elements to the tree (scripts, styles, "add to map" steps of layers):
+    # undo that afterwards, so that rendering again gives the same ids and bytes
+    before = _tree_children(fig)
+    try:
+        _stable_ids(fig)
+        page = fig.render()
+    finally:
+        for el, children in before:
+            el._children = children
     lang = getattr(m, "lang", "sv")
     page = page.replace("<html>", f'<html lang="{lang}">', 1)
+    # folium forbids zooming (maximum-scale=1, user-scalable=no): WCAG 1.4.4 needs it
+    page = _VIEWPORT.sub(_ZOOMABLE, page, count=1)
     if offline:
         page = inline_external(page)
         remaining = external_asset_urls(page)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import folium
+import numpy as np
+import shapely
 
 from proximity._text import html_text
 from proximity.maps.elements import (
@@ -147,20 +149,43 @@ def add_boundary(city: Any, areas_wgs84: Any, fmap: ProximityMap, lang: str = "s
     fmap.counts["boundary"] = 1
 
 
-#: Hides an area name that would overlap a site label, a site pin or an area name already
-#: shown (in page order); recomputed after each zoom, so names reappear when zooming in.
+#: Keeps the area names readable next to the site labels: in page order (largest area
+#: first), a name that would overlap a site label, a site or office pin or a name already
+#: placed moves to the nearest free place (up to seven lines up or down, twice its width
+#: sideways) whose
+#: centre is still inside its own area and which the map's edge does not cut; only when no
+#: such place is free is it hidden. Recomputed after each zoom, so hidden names reappear
+#: when zooming in.
 DECLUTTER_JS = """
 function pxDeclutter() {
   var box = function (e) { return e.getBoundingClientRect(); };
   var hit = function (r, o) { return r.left < o.right && o.left < r.right &&
     r.top < o.bottom && o.top < r.bottom; };
+  var edge = box(map.getContainer());
   var taken = Array.prototype.map.call(
-    document.querySelectorAll(".px-site-label, .leaflet-marker-icon.px-site"), box);
+    document.querySelectorAll(".px-site-label, .leaflet-marker-icon.px-site, " +
+      ".leaflet-marker-icon.px-office"), box);
+  var steps = [];
+  for (var x = -2; x <= 2; x += 0.5) {
+    for (var y = -4.2; y <= 4.3; y += 0.6) { steps.push([x, Math.round(y * 10) / 10]); }
+  }
+  steps.sort(function (a, b) { return (Math.abs(a[0]) * 2 + Math.abs(a[1])) -
+    (Math.abs(b[0]) * 2 + Math.abs(b[1])); });
   document.querySelectorAll(".px-area-label span").forEach(function (el) {
-    el.style.visibility = "";
-    var r = box(el);
-    if (taken.some(function (o) { return hit(r, o); })) { el.style.visibility = "hidden"; }
-    else { taken.push(r); }
+    el.style.visibility = ""; el.style.left = "0px"; el.style.top = "0px";
+    var r = box(el), w = r.width, h = r.height, own = "px-area-n" + el.dataset.area;
+    var at = function (d) { return {left: r.left + d[0] * w, right: r.right + d[0] * w,
+      top: r.top + d[1] * h, bottom: r.bottom + d[1] * h}; };
+    var inOwn = function (q) {
+      return document.elementsFromPoint((q.left + q.right) / 2, (q.top + q.bottom) / 2)
+        .some(function (e) { return e.classList && e.classList.contains(own); }); };
+    var free = steps.filter(function (d) { var q = at(d);
+      return q.left >= edge.left + 2 && q.right <= edge.right - 2 && q.top >= edge.top &&
+        q.bottom <= edge.bottom && !taken.some(function (o) { return hit(q, o); }) &&
+        inOwn(q); })[0];
+    if (!free) { el.style.visibility = "hidden"; return; }
+    el.style.left = free[0] * w + "px"; el.style.top = free[1] * h + "px";
+    taken.push(at(free));
   });
 }
 map.whenReady(function () { setTimeout(pxDeclutter, 10); });
@@ -171,42 +196,72 @@ map.on("zoomend moveend", function () { setTimeout(pxDeclutter, 10); });
 def add_area_labels(areas_wgs84: Any, fmap: ProximityMap, lang: str = "sv") -> None:
     """Each area's name as a permanent label at a point inside it."""
     feats = []
-    for _, a in areas_wgs84.iterrows():
+    # largest first: those names are placed first when names crowd (degrees² rank areas
+    # of one city as m² do)
+    order = np.argsort(-shapely.area(areas_wgs84.geometry.to_numpy()), kind="stable")
+    for i in order:
+        a = areas_wgs84.iloc[i]
         if a.geometry is None or a.geometry.is_empty:
             continue
         name = str(a.get("name", a["area_id"]))
         icon = {
             "className": "px-area-label",
-            "html": f"<span>{html_text(name)}</span>",
+            "html": f"<span data-area='{int(i)}'>{html_text(name)}</span>",
             "iconSize": [0, 0],
             "iconAnchor": [0, 0],
         }
-        feats.append(feature(a.geometry.representative_point(), {"_icon": icon, "_static": 1}))
+        feats.append(feature(_label_point(a.geometry), {"_icon": icon, "_static": 1}))
     _add_static_layer(fmap, feats, _TEXT[lang]["area_names"])
     fmap.add_child(MapScript(DECLUTTER_JS))
     fmap.counts["area_labels"] = len(feats)
 
 
-def add_network(network: Any, fmap: ProximityMap, lang: str = "sv") -> None:
+#: How far (metres) the drawn walking network may stray from the real one (simplification).
+NETWORK_SIMPLIFY_M = 3.0
+
+
+def _label_point(geom: Any) -> Any:
+    """Where an area's name goes: the pole of inaccessibility of its largest part.
+
+    The point inside the polygon farthest from its edge (``shapely.ops.polylabel``, to about
+    1/200 of the part's size), so the name has the most room; else a representative point.
+    """
+    from shapely.ops import polylabel
+
+    parts = getattr(geom, "geoms", [geom])
+    part = max(parts, key=lambda g: g.area)
+    if part.geom_type != "Polygon" or part.area <= 0:
+        return geom.representative_point()
+    minx, miny, maxx, maxy = part.bounds
+    return polylabel(part, tolerance=max(maxx - minx, maxy - miny) / 200)
+
+
+def add_network(
+    network: Any, fmap: ProximityMap, lang: str = "sv", *, simplify_m: float = NETWORK_SIMPLIFY_M
+) -> None:
     """The walking network as a light layer, so that streets show when tiles cannot load.
 
     ``network`` is anything with ``edges_gdf()`` (a :class:`proximity.network.Network`) or a
-    GeoDataFrame of lines. The lines are merged and coordinates rounded to about 1 m (6
-    decimals) to keep the page small.
+    GeoDataFrame of lines. To keep the page small, the edges are merged into lines (no
+    noding), simplified by ``simplify_m`` metres in their metric CRS and rounded to 1e-5°
+    (about 1 m). Drawn thin and light grey, under the areas, not clickable.
     """
-    import shapely
+    import geopandas as gpd
 
     edges = network.edges_gdf() if hasattr(network, "edges_gdf") else network
     if edges is None or len(edges) == 0:
         fmap.counts["network_edges"] = 0
         return
-    lines = edges.to_crs(4326) if edges.crs is not None else edges
-    merged = shapely.line_merge(shapely.union_all(lines.geometry.to_numpy()))
-    merged = shapely.set_precision(merged, 1e-6)
+    merged = shapely.line_merge(shapely.multilinestrings(edges.geometry.to_numpy()))
+    if edges.crs is not None and not edges.crs.is_geographic:
+        merged = shapely.simplify(merged, simplify_m)
+    if edges.crs is not None:
+        merged = gpd.GeoSeries([merged], crs=edges.crs).to_crs(4326).iloc[0]
+    merged = shapely.set_precision(merged, 1e-5)
     style = {
-        "color": "#7a7a7a",
+        "color": "#8c8c8c",
         "weight": 1,
-        "opacity": 0.7,
+        "opacity": 0.8,
         "className": "px-network",
         "interactive": False,
     }

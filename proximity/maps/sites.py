@@ -54,7 +54,9 @@ SITE_TEXT: dict[str, dict[str, str]] = {
 }
 
 #: Spreads the site labels apart: in rank order, a label that overlaps an earlier label or
-#: any pin moves down by its own height until free; a leader line joins it to its pin.
+#: any pin moves down by its own height until free; a leader line joins it to its pin. A label
+#: that would run off the map or under a panel goes left of its pin (slid back in, and so
+#: moved below its pin, when it runs off the left edge too).
 SPREAD_LABELS_JS = """
 function pxSpread() {
   var labels = Array.prototype.slice.call(document.querySelectorAll(".px-site-label"));
@@ -64,14 +66,21 @@ function pxSpread() {
     function (p) { return p.getBoundingClientRect(); });
   var hit = function (r, o) { return r.left < o.right && o.left < r.right &&
     r.top < o.bottom && o.top < r.bottom; };
+  var panels = Array.prototype.map.call(
+    map.getContainer().querySelectorAll(".leaflet-control"), function (p) {
+      return p.getBoundingClientRect(); });
   labels.forEach(function (el) {
     el.style.top = "0px"; el.style.left = ""; el.style.right = "";
     var leader = el.parentNode.querySelector(".px-site-leader");
     var r = el.getBoundingClientRect();
-    if (r.right > edge.right - 4) {  // no room on the right: put the label left of the pin
+    var under = panels.some(function (o) { return hit(r, o); });
+    if (r.right > edge.right - 4 || under) {  // no room on the right: label left of the pin
       el.style.left = "auto"; el.style.right = "36px"; r = el.getBoundingClientRect();
       if (leader) { leader.style.left = "-1px"; }
     } else if (leader) { leader.style.left = ""; }
+    if (r.left < edge.left + 4) {  // off the left edge as well: slide in, below its pin
+      el.style.right = (36 - (edge.left + 4 - r.left)) + "px"; r = el.getBoundingClientRect();
+    }
     var dy = 0, h = r.height + 2;
     var at = function (d) { return {left: r.left, right: r.right, top: r.top + d,
       bottom: r.bottom + d}; };

@@ -175,6 +175,7 @@ def write_maps(
             title=scenario.title or None,
             isochrones=None if iso is None else iso[iso["category"] == cat],
             show_residents=True,
+            network=res.network,  # a light street layer (network mode); None: not drawn
         )
         p = folder / f"{scenario.name}-{cat}-{fmt_float(float(thr))}min-{prof}.html"
         save_map(m, p)
