@@ -262,3 +262,14 @@ def test_helsingborg_total_share_matches_coverage() -> None:
         assert r.provenance["unlocated_municipality_only"] == pytest.approx(
             float(city.unlocated["population"].sum())
         )
+
+
+def test_total_row_named_as_coverage_names_it() -> None:
+    """The siting table's total row carries the same label as coverage's total row: "Hela
+    studieområdet" for the Helsinki demo (a study area), "Hela kommunen" for Helsingborg."""
+    pa = _helsinki_result().per_area.set_index("area_id")
+    assert pa.loc[TOTAL_AREA_ID, "area_name"] == "Hela studieområdet"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = site(_helsingborg(), None, k=2, threshold_min=10, robustness_profiles=None)
+    assert r.per_area.set_index("area_id").loc[TOTAL_AREA_ID, "area_name"] == "Hela kommunen"

@@ -85,6 +85,7 @@ from proximity.siting.nonprofits import (
 from proximity.siting.ranking import SitingResult, impact_tables, rank_sites
 from proximity.siting.solvers import solve
 from proximity.siting.task import ONE_PER_AREA, SiteTask, p_median_cap_min
+from proximity.sources.city import total_area_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from proximity.network import WalkNetwork
@@ -263,6 +264,7 @@ def _solve_site(
         area_names=run.inputs.names,
         extra_population=extra_pop,
         unassigned_population=unassigned_pop,
+        total_name=total_area_label(city),
     )
     chosen_ids = problem.candidate_ids[order].tolist()
     scenarios, robustness = _robustness(run, times, grid, problem, chosen_ids)

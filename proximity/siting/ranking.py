@@ -96,6 +96,7 @@ def impact_tables(
     area_names: dict[str, str] | None = None,
     extra_population: dict[str, float] | None = None,
     unassigned_population: float = 0.0,
+    total_name: str = TOTAL_LABELS_SV["municipality"],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Per-site, per-site × area and per-area impact of opening ``order`` in turn.
 
@@ -115,6 +116,9 @@ def impact_tables(
         Population known only for the municipality as a whole (unlocated residents without a
         known area, ``"__unassigned__"``): in the ``__total__`` row's denominator only, never
         covered, not an area of its own.
+    total_name
+        Name of the ``__total__`` row: :func:`proximity.sources.city.total_area_label` of the
+        city ("Hela kommunen" for a municipality, "Hela studieområdet" for a study area).
 
     Returns
     -------
@@ -144,7 +148,7 @@ def impact_tables(
         if len(order)
         else np.zeros(idx.n, int)
     )
-    per_area = _per_area_table(idx, (c0, s0), (c1, s1), n_new, unassigned)
+    per_area = _per_area_table(idx, (c0, s0), (c1, s1), n_new, (unassigned, total_name))
     return pd.DataFrame(site_rows), pd.DataFrame(sa_rows, columns=_SITE_AREA_COLUMNS), per_area
 
 
@@ -273,10 +277,11 @@ def _per_area_table(
     before: tuple[np.ndarray, np.ndarray],
     after: tuple[np.ndarray, np.ndarray],
     n_new: np.ndarray,
-    unassigned: float,
+    total_row: tuple[float, str],
 ) -> pd.DataFrame:
-    """One row per area plus the municipality row (:data:`TOTAL_AREA_ID`)."""
+    """One row per area plus the total row (``total_row``: unassigned population, name)."""
     (c0, s0), (c1, s1) = before, after
+    unassigned, total_name = total_row
     per_area = pd.DataFrame(
         {
             "area_id": idx.areas,
@@ -290,13 +295,12 @@ def _per_area_table(
             "new_sites": n_new.astype(int),
         }
     )
-    # municipality row: every area plus the residents known only for the whole municipality
-    # (never covered), the same denominator as coverage's TOTAL_AREA_ID row. Its label stays
-    # "Hela kommunen" for every city (also a study area): the shipped outputs carry it.
+    # total row: every area plus the residents known only for the whole municipality (never
+    # covered), the same denominator as coverage's TOTAL_AREA_ID row, named as coverage names it.
     p_tot = float(idx.pop.sum()) + unassigned
     total = {
         "area_id": TOTAL_AREA_ID,
-        "area_name": TOTAL_LABELS_SV["municipality"],
+        "area_name": total_name,
         "population": p_tot,
         "covered_before": float(c0.sum()),
         "covered_after": float(c1.sum()),
