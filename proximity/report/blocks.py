@@ -121,7 +121,8 @@ img { max-width: 100%; height: auto; }
 figure { margin: 0.8rem 0; }
 figcaption { font-size: 0.9rem; color: #333; margin-top: 0.3rem; }
 @page { size: A4; margin: 16mm 14mm 18mm 14mm;
-  @bottom-right { content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; } }
+  @bottom-right { content: counter(page) " / " counter(pages); font: 8pt sans-serif;
+    color: #555; } }
 @media print {
   body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.35; }
   h1 { font-size: 15pt; } h2 { font-size: 12pt; break-after: avoid; }
@@ -130,7 +131,7 @@ figcaption { font-size: 0.9rem; color: #333; margin-top: 0.3rem; }
   th, td { padding: 0.15rem 0.3rem; overflow-wrap: anywhere; }
   thead { display: table-header-group; }
   tr, figure, .warn { break-inside: avoid; }
-  figure img { max-height: 205mm; width: auto; }
+  figure img { max-height: 135mm; width: auto; }
   figcaption { font-size: 8pt; }
 }
 """
