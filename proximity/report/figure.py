@@ -202,8 +202,24 @@ def _zoom_box(areas: Any, full: np.ndarray) -> tuple[float, float, float, float]
     return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
 
 
+_NAME_PT = 6.5  # font size of the area names (points)
+
+
+def _data_per_point(ax: Any) -> float:
+    """Metres per typographic point in a panel at equal aspect (after its limits are set)."""
+    fig_w, fig_h = ax.figure.get_size_inches()
+    pos = ax.get_position()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return max((x1 - x0) / (72 * fig_w * pos.width), (y1 - y0) / (72 * fig_h * pos.height))
+
+
 def _draw_area_names(ax: Any, layers: _Layers, box: Any, skip: Any) -> None:
-    """Area names at representative points inside ``box`` and outside ``skip``, with a halo."""
+    """Area names at representative points inside ``box`` and outside ``skip``, with a halo.
+
+    Largest areas first; a name whose (estimated) text box would overlap one already drawn
+    is left out, so that the names stay readable where areas are small (the caption names
+    every area).
+    """
     from matplotlib import patheffects
 
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
@@ -211,12 +227,25 @@ def _draw_area_names(ax: Any, layers: _Layers, box: Any, skip: Any) -> None:
     pts = areas.geometry.representative_point()
     x, y = pts.x.to_numpy(float), pts.y.to_numpy(float)
     show = _inside(x, y, box) & ~_inside(x, y, skip)
-    for aid, xi, yi in zip(areas["area_id"].astype(str)[show], x[show], y[show], strict=True):
+    per_pt = _data_per_point(ax)
+    half_h = 0.75 * _NAME_PT * per_pt
+    placed: list[tuple[float, float, float, float]] = []
+    for i in np.argsort(-areas.geometry.area.to_numpy(float), kind="stable"):
+        if not show[i]:
+            continue
+        name = layers.names.get(str(areas["area_id"].iloc[i]), str(areas["area_id"].iloc[i]))
+        half_w = 0.3 * _NAME_PT * per_pt * len(name)
+        rect = (x[i] - half_w, y[i] - half_h, x[i] + half_w, y[i] + half_h)
+        if any(
+            r[0] < rect[2] and rect[0] < r[2] and r[1] < rect[3] and rect[1] < r[3] for r in placed
+        ):
+            continue
+        placed.append(rect)
         ax.text(
-            xi,
-            yi,
-            _literal(layers.names.get(aid, aid)),
-            fontsize=6.5,
+            x[i],
+            y[i],
+            _literal(name),
+            fontsize=_NAME_PT,
             ha="center",
             va="center",
             color="#222222",
@@ -286,11 +315,18 @@ def _panel(ax: Any, layers: _Layers, box: tuple[float, float, float, float], ski
     sx, sy = layers.sites["x"].to_numpy(float), layers.sites["y"].to_numpy(float)
     numbered = _inside(sx, sy, box) & ~_inside(sx, sy, skip)
     _draw_sites(ax, layers.sites, span, numbered)
-    _scale_bar(ax, box[0], box[1] - 0.02 * span, span)
+    _scale_bar(ax, box[0], box[1] - 0.025 * span, span)
     return span
 
 
-def _legend(fig: Any, *, boundary_label: str, service_label: str | None, has_sites: bool) -> None:
+def _legend(
+    fig: Any,
+    *,
+    boundary_label: str,
+    service_label: str | None,
+    has_sites: bool,
+    no_data: bool = False,
+) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -298,6 +334,10 @@ def _legend(fig: Any, *, boundary_label: str, service_label: str | None, has_sit
         Patch(facecolor=c, alpha=AREA_FILL_OPACITY, edgecolor="none", label=lab)
         for c, lab in zip(SHARE_COLOURS, share_class_labels("sv"), strict=True)
     ]
+    if no_data:
+        handles.append(
+            Patch(facecolor=NO_DATA_COLOUR, alpha=AREA_FILL_OPACITY, label="uppgift saknas")
+        )
     handles.append(Line2D([], [], color="#222222", linestyle="--", label=boundary_label))
     if service_label:
         handles.append(
@@ -328,7 +368,7 @@ def _scale_bar(ax: Any, x0: float, y0: float, span: float) -> None:
             break
     text = f"{fmt_int(metres / 1000)} km" if metres >= 1000 else f"{fmt_int(metres)} m"
     ax.plot([x0, x0 + metres], [y0, y0], color="#222222", linewidth=2.5, zorder=8)
-    ax.text(x0, y0 + 0.012 * span, text, fontsize=7, ha="left", va="bottom", zorder=8)
+    ax.text(x0 + metres + 0.015 * span, y0, text, fontsize=7, ha="left", va="center", zorder=8)
 
 
 def _site_lines(sites: pd.DataFrame | None, names: dict[str, str], limit: int = 10) -> list[str]:
@@ -482,6 +522,7 @@ def _render(city: Any, layers: _Layers, *, site_lines: list[str], category: str)
             boundary_label=_BOUNDARY["sv"][0 if is_municipality(city) else 1],
             service_label=f"{category_label(category)} i dag" if len(layers.services) else None,
             has_sites=bool(len(layers.sites)),
+            no_data=NO_DATA_COLOUR in layers.colours,
         )
         _site_list(fig, site_lines)
         buf = io.BytesIO()
