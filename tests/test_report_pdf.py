@@ -188,9 +188,12 @@ def test_no_engine_warns_and_exits_0(tmp_path, capsys, monkeypatch):
     assert not list(out.glob(".*"))  # no temporary file left behind
 
 
-def test_failing_engine_warns_and_leaves_no_file(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "exc", [OSError("cannot load library 'libpango-1.0-0'"), AssertionError("layout bug")]
+)
+def test_failing_engine_warns_and_leaves_no_file(tmp_path, monkeypatch, exc):
     def broken(html_path, date):
-        raise OSError("cannot load library 'libpango-1.0-0'")
+        raise exc
 
     monkeypatch.setattr(report_pdf, "find_engine", lambda: ("weasyprint", None))
     monkeypatch.setattr(report_pdf, "_weasyprint_bytes", broken)
@@ -198,6 +201,7 @@ def test_failing_engine_warns_and_leaves_no_file(tmp_path, monkeypatch):
     html.write_text("<!DOCTYPE html><html lang='sv'><title>x</title><p>x</p></html>")
     res = report_pdf.write_pdf(html, tmp_path / "r.pdf", date="2025-12-03")
     assert res.engine is None and "weasyprint failed" in res.warning
+    assert type(exc).__name__ in res.warning and str(exc) in res.warning
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
 
 

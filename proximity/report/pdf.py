@@ -159,7 +159,8 @@ def write_pdf(
     -------
     PdfResult
         The engine used, or ``engine=None`` and a warning when no engine is available or
-        the engine failed; then no file is written.
+        the engine failed (any exception but an interrupt, named in the warning); then no
+        file is written.
     """
     engine = find_engine()
     if engine is None:
@@ -172,7 +173,8 @@ def write_pdf(
         else:
             assert path is not None
             data = _chromium_bytes(path, html_path, date)
-    except (OSError, subprocess.SubprocessError, ValueError) as exc:
-        return PdfResult(None, f"no report.pdf written: {name} failed ({exc}).")
+    except Exception as exc:  # the PDF is a by-product: any engine failure is a warning
+        detail = f"{type(exc).__name__}: {exc}"
+        return PdfResult(None, f"no report.pdf written: {name} failed ({detail}).")
     _io.write_bytes_atomic(target, data)
     return PdfResult(name)
