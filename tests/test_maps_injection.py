@@ -198,7 +198,7 @@ def test_html_report_shows_the_payloads_literally(outputs, name):
     assert not SCRIPT_URL.search(page)
     parsed = _parse(page)
     allowed = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "ul", "li"}
-    allowed |= {"div", "table", "thead", "tbody", "tr", "th", "td", "figure", "img"}
+    allowed |= {"div", "table", "thead", "tbody", "tr", "th", "td", "figure", "img", "figcaption"}
     assert parsed.tags <= allowed, parsed.tags - allowed
     assert parsed.scripts == []
     assert all(

@@ -20,14 +20,21 @@ def report(report_inputs, tmp_path_factory):
 
 def test_files_created(report):
     folder, paths = report
-    assert set(paths) == {"report.md", "report.html", "report_coverage.png", "report_lorenz.png"}
+    assert set(paths) == {
+        "report.md",
+        "report.html",
+        "report_map.png",
+        "report_coverage.png",
+        "report_lorenz.png",
+    }
     assert sorted(p.name for p in folder.iterdir()) == sorted(paths)
     md = paths["report.md"].read_text("utf-8")
     page = paths["report.html"].read_text("utf-8")
     assert "![" in md and "(report_coverage.png)" in md and "(report_lorenz.png)" in md
-    assert page.count("data:image/png;base64,") == 2
+    assert "(report_map.png)" in md
+    assert page.count("data:image/png;base64,") == 3
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=['\"]https?:", page)
-    for p in ("report_coverage.png", "report_lorenz.png"):
+    for p in ("report_map.png", "report_coverage.png", "report_lorenz.png"):
         assert paths[p].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for heading in (
         "Vad betyder detta?",

@@ -130,6 +130,7 @@ def _print_outputs(res: Any) -> None:
         *res.tables.values(),
         *res.maps,
         *([res.report] if res.report else []),
+        *([res.out_dir / "report.pdf"] if (res.out_dir / "report.pdf").is_file() else []),
         *res.area_profiles,
     ]:
         out(f"  {p}")

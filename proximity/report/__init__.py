@@ -1,8 +1,9 @@
 """Readable reports per scenario and per area, in Swedish (Markdown + self-contained HTML).
 
 :func:`write_report` writes ``report.md`` and ``report.html`` (with the charts as PNG files
-next to the Markdown and embedded as ``data:`` URIs in the HTML): coverage per area (table +
-bar chart), a Lorenz curve of walking times, the ranked proposed sites, the method and data
+next to the Markdown and embedded as ``data:`` URIs in the HTML): a static map of the result
+(:mod:`~proximity.report.figure`), coverage per area (table + bar chart), a Lorenz curve of
+walking times, the ranked proposed sites, the method and data
 provenance, and a short "Vad betyder detta?" paragraph built only from the numbers in the
 tables.
 
@@ -18,7 +19,9 @@ The inputs are duck-typed like in :mod:`proximity.maps`, whose public labels and
 Modules: :mod:`~proximity.report.scenario_report` and :mod:`~proximity.report.area` (one
 block builder per section), :mod:`~proximity.report.method` (method and known data gaps),
 :mod:`~proximity.report.wording`, :mod:`~proximity.report.charts` and
-:mod:`~proximity.report.blocks` (Markdown/HTML rendering and atomic writing).
+:mod:`~proximity.report.blocks` (Markdown/HTML rendering and atomic writing),
+:mod:`~proximity.report.figure` (the static map) and :mod:`~proximity.report.pdf` (the HTML
+report printed to ``report.pdf``: WeasyPrint's tagged PDF/UA-1, else headless Chromium).
 """
 
 from __future__ import annotations

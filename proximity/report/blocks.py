@@ -34,6 +34,7 @@ class Block:
     numeric: Sequence[bool] = ()
     filename: str = ""
     png: bytes = b""
+    caption: str = ""  # an image's visible caption (its text equivalent), if any
 
 
 def flag_blocks(access: object, *, proxy: bool) -> list[Block]:
@@ -101,6 +102,8 @@ def render_md(blocks: Sequence[Block]) -> str:
             out.append("\n".join(lines) + "\n")
         elif b.kind == "img":
             out.append(f"![{md(b.text)}]({b.filename})\n")
+            if b.caption:
+                out.append(f"*{md(b.caption)}*\n")
     return "\n".join(out)
 
 
@@ -115,6 +118,22 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 img { max-width: 100%; height: auto; }
 .warn { color: #8a1c00; background: #fff1e6; border-left: 4px solid #d94801;
   padding: 0.4rem 0.7rem; font-weight: 600; }
+figure { margin: 0.8rem 0; }
+figcaption { font-size: 0.9rem; color: #333; margin-top: 0.3rem; }
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+  @bottom-right { content: counter(page) " / " counter(pages); font: 8pt sans-serif;
+    color: #555; } }
+@media print {
+  body { max-width: none; padding: 0; font-size: 9.5pt; line-height: 1.35; }
+  h1 { font-size: 15pt; } h2 { font-size: 12pt; break-after: avoid; }
+  .table-wrap { overflow: visible; }
+  table { width: 100%; font-size: 7.5pt; }
+  th, td { padding: 0.15rem 0.3rem; overflow-wrap: anywhere; }
+  thead { display: table-header-group; }
+  tr, figure, .warn { break-inside: avoid; }
+  figure img { max-height: 135mm; width: auto; }
+  figcaption { font-size: 8pt; }
+}
 """
 
 
@@ -149,7 +168,8 @@ def render_html(blocks: Sequence[Block], title: str) -> str:
             )
         elif b.kind == "img":
             uri = "data:image/png;base64," + base64.b64encode(b.png).decode("ascii")
-            body.append(f"<figure><img src='{uri}' alt='{e(b.text)}'></figure>")
+            cap = f"<figcaption>{e(b.caption)}</figcaption>" if b.caption else ""
+            body.append(f"<figure><img src='{uri}' alt='{e(b.text)}'>{cap}</figure>")
     return (
         "<!DOCTYPE html>\n<html lang='sv'>\n<head>\n<meta charset='utf-8'>\n"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"

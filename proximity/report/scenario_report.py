@@ -41,6 +41,7 @@ from proximity.maps.views import (
 )
 from proximity.report.blocks import Block, flag_blocks, render_html, render_md, write_files
 from proximity.report.charts import bar_chart, lorenz_chart, lorenz_points
+from proximity.report.figure import figure_blocks
 from proximity.report.method import gap_items, method_items
 from proximity.report.overview import (
     INEQUALITY_SV,
@@ -131,8 +132,9 @@ def write_report(
     Returns
     -------
     dict
-        ``{"report.md": Path, "report.html": Path, "report_coverage.png": Path,
-        "report_lorenz.png": Path}`` (the Lorenz chart only when walking times exist).
+        ``{"report.md": Path, "report.html": Path, "report_map.png": Path,
+        "report_coverage.png": Path, "report_lorenz.png": Path}`` (the map only when the
+        areas have polygons, the Lorenz chart only when walking times exist).
 
     Raises
     ------
@@ -183,6 +185,15 @@ def write_report(
     blocks = [
         *_heading_blocks(r),
         *_summary_blocks(r),
+        *figure_blocks(
+            city,
+            access,
+            rows=rows,
+            category=category,
+            measure=measure,
+            names=r.names,
+            sites=r.sites,
+        ),
         *matrix_blocks(access, float(threshold_min), r.whole),
         *_coverage_blocks(r),
         *_lorenz_blocks(r),

@@ -65,6 +65,7 @@ OUTPUT_KEYS = (
     "area_profiles",
     "nonprofits_near",
     "nonprofits_threshold_min",
+    "pdf",
 )
 INTERVENTION_KEYS: dict[str, tuple[str, ...]] = {
     "add_service": (
@@ -415,6 +416,7 @@ def parse_outputs(ctx: ParseContext, raw: Raw) -> OutputSpec:
         dir=get_str(ctx, table, "dir", section, None),
         maps=get_bool(ctx, table, "maps", section, True),
         report=get_bool(ctx, table, "report", section, True),
+        pdf=get_bool(ctx, table, "pdf", section, True),
         tables=get_bool(ctx, table, "tables", section, True),
         map_categories=get_strs(ctx, table, "map_categories", section),
         map_threshold_min=get_num(

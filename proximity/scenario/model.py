@@ -294,6 +294,9 @@ class OutputSpec:
         Output folder (relative to the current folder); default ``out/<name>``.
     maps, report, tables
         Whether to write the HTML maps (into ``<dir>/maps/``), the report and the tables.
+    pdf
+        Whether to print the report to ``report.pdf`` beside ``report.html`` (default true;
+        :mod:`proximity.report.pdf`: WeasyPrint, else headless Chromium, else a warning).
     map_categories
         Categories to draw a map of; default the siting category, else every category.
     map_threshold_min, map_profile
@@ -327,6 +330,7 @@ class OutputSpec:
     area_profiles: tuple[str, ...] = ()
     nonprofits_near: str | None = None
     nonprofits_threshold_min: float | None = None
+    pdf: bool = True
 
 
 @dataclass(frozen=True)

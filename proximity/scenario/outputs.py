@@ -14,6 +14,7 @@ import contextlib
 import dataclasses
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -351,10 +352,32 @@ def write_outputs(
     if scenario.outputs.maps:
         steps.step("maps")
         res.maps = write_maps(scenario, res, staging / "maps", baseline_access)
+    pdf = None
     if scenario.outputs.report:
         steps.step("report")
         res.report = write_report(scenario, res, staging, baseline_access)
+        if scenario.outputs.pdf and res.report is not None:
+            pdf = _write_pdf(res, staging, date)
     if scenario.outputs.area_profiles:
         steps.step("area profiles")
         res.area_profiles = write_area_profiles(scenario, res, staging)
-    write_json_atomic(staging / "run.json", _run_json(res, staging, date, maps_target))
+    obj = _run_json(res, staging, date, maps_target)
+    obj["report_pdf"] = pdf
+    write_json_atomic(staging / "run.json", obj)
+
+
+def _write_pdf(res: RunResult, staging: Path, date: str) -> dict[str, JSONValue] | None:
+    """``report.pdf`` beside ``report.html`` (:mod:`proximity.report.pdf`); a warning if none.
+
+    Returns ``{"file": "report.pdf", "engine": …}`` for ``run.json``, or None when no engine
+    could print it (the warning is printed and recorded; the run still succeeds).
+    """
+    from proximity.report.pdf import write_pdf
+
+    done = write_pdf(staging / "report.html", staging / "report.pdf", date=date)
+    if done.engine is None:
+        msg = f"warning: {done.warning}"
+        print(msg, file=sys.stderr, flush=True)
+        res.warnings.append(msg)
+        return None
+    return {"file": "report.pdf", "engine": done.engine}
