@@ -110,18 +110,13 @@ def bounded_matrix(
     chunk = int(max(1, min(int(chunk_size), _CHUNK_BUDGET_BYTES // (8 * (n + k)))))
     if job.local.radius is not None:
         chunk = min(chunk, LOCAL_CHUNK)
-    starts = range(0, k, chunk)
-    row_counts = np.zeros(len(sources), np.int64)
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    starts = range(0, k, chunk) if job.tmap.size else range(0)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     bar = _progress(starts, total=len(starts), enabled=progress, desc=f"matrix ({what})")
     for a in bar:
-        members = order[a : a + chunk]
-        part = job.chunk_rows(members)
-        if part is not None:
-            g_rows, cols, vals, counts = part
-            row_counts[src.index[members]] = counts
-            parts.append((g_rows, cols, vals))
-    return _assemble_csr(parts, row_counts, (len(sources), len(targets)))
+        members = np.sort(order[a : a + chunk])  # ascending position = ascending row
+        parts.append(job.chunk_rows(members))
+    return _assemble_csr(parts, (len(sources), len(targets)))
 
 
 @dataclass(frozen=True)
@@ -141,18 +136,15 @@ class _MatrixJob:
 
     def chunk_rows(
         self, members: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """Entries ≤ cutoff of the rows of source positions ``members``.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Entries ≤ cutoff of the rows of source positions ``members`` (ascending).
 
-        Returns global rows, target columns (int32) and distances sorted by (row, column),
-        plus the entry count per member; ``None`` when there are no targets.
+        Returns the global rows of the members, the entry count per member, and the target
+        columns (int32) and distances of the entries, sorted by (row, column).
         """
-        src, cutoff = self.src, self.cutoff
         graph, virt, col_nodes, pos = self.local.graph_for(members)
-        dist = csgraph.dijkstra(graph, directed=True, indices=virt, limit=cutoff)
+        dist = csgraph.dijkstra(graph, directed=True, indices=virt, limit=self.cutoff)
         try:
-            if not self.tmap.size:
-                return None
             s_pos, t_pos, direct = self.same
             lo = np.searchsorted(s_pos, members, side="left")
             hi = np.searchsorted(s_pos, members, side="right")
@@ -161,55 +153,40 @@ class _MatrixJob:
             pair = np.arange(int(cnt.sum())) + np.repeat(
                 lo - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt
             )
-            rows, tp, val = self.tmap.reached(
-                dist,
-                col_nodes,
-                pos,
-                src.edge[members],
-                same_r=sel,
-                same_t=t_pos[pair],
-                same_direct=direct[pair],
+            _, tp, val, counts = self.tmap.entries(
+                dist, col_nodes, pos, (sel, t_pos[pair], direct[pair]), self.cutoff
             )
         finally:
             self.local.release()
-        keep = val <= cutoff
-        rows, tp, val = rows[keep], tp[keep], val[keep]
-        # sort by (global row, column) here, so the assembled matrix needs no sort_indices
-        rank = np.empty(members.size, np.int64)
-        rank[np.argsort(src.index[members])] = np.arange(members.size)
-        cols = self.tgt.index[tp]
-        srt = np.argsort(rank[rows] * (int(cols.max(initial=0)) + 1) + cols)
-        g_rows = src.index[members[rows[srt]]]
-        counts = np.bincount(rows, minlength=members.size)
-        return g_rows, cols[srt].astype(np.int32), val[srt], counts
+        return self.src.index[members], counts, self.tgt.index[tp].astype(np.int32), val
 
 
 def _assemble_csr(
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-    row_counts: np.ndarray,
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
     shape: tuple[int, int],
 ) -> sp.csr_matrix:
-    """One CSR matrix from the chunks' (rows, columns, values), each sorted by row."""
+    """One CSR matrix from the chunks' (rows, counts per row, columns, values).
+
+    The chunks' rows are stacked in chunk order (each chunk sorted by row and column), then
+    put in row order by one compiled row gather; rows of no chunk are empty.
+    """
     n_s = shape[0]
-    indptr = np.zeros(n_s + 1, np.int64)
-    np.cumsum(row_counts, out=indptr[1:])
-    nnz = int(indptr[-1])
-    indices = np.empty(nnz, np.int32)
-    data = np.empty(nnz, np.float64)
-    for g_rows, cols, vals in parts:  # each part sorted by (row, col)
-        if not g_rows.size:
-            continue
-        run = np.flatnonzero(g_rows[1:] != g_rows[:-1]) + 1
-        run_start = np.concatenate([[0], run])
-        first = np.repeat(run_start, np.diff(np.concatenate([run_start, [g_rows.size]])))
-        dest = indptr[g_rows] + (np.arange(g_rows.size) - first)
-        indices[dest] = cols
-        data[dest] = vals
+    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    counts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    indices = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int32)
+    data = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0)
     parts.clear()
-    if nnz < np.iinfo(np.int32).max:
+    indptr = np.zeros(rows.size + 2, np.int64)  # one empty row at the end, for the others
+    np.cumsum(counts, out=indptr[1 : rows.size + 1])
+    indptr[-1] = indptr[-2]
+    if indptr[-1] < np.iinfo(np.int32).max:
         indptr = indptr.astype(np.int32)
-    out = sp.csr_matrix((data, indices, indptr), shape=shape)
-    out.has_sorted_indices = True  # each part is sorted by (row, column)
+    stacked = sp.csr_matrix((data, indices, indptr), shape=(rows.size + 1, shape[1]))
+    stacked.has_sorted_indices = True
+    where = np.full(n_s, rows.size, np.int64)
+    where[rows] = np.arange(rows.size)
+    out = stacked[where]
+    out.has_sorted_indices = True  # each row was sorted by column
     return out
 
 
