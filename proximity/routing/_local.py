@@ -94,6 +94,14 @@ class LocalGraphs:
             self._full = augmented_graph(self._base, self.src)
         return self._full
 
+    def box(self, members: np.ndarray) -> tuple[float, float, float, float] | None:
+        """``(x0, x1, y0, y1)``, the bounding box of the members' reach discs, or None."""
+        if self.radius is None:
+            return None
+        r = self.radius
+        sx, sy = self.sx[members], self.sy[members]
+        return sx.min() - r, sx.max() + r, sy.min() - r, sy.max() + r
+
     def graph_for(
         self, members: np.ndarray
     ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray | None, np.ndarray | None]:
@@ -103,10 +111,9 @@ class LocalGraphs:
         column of the Dijkstra output stands for every node outside the graph.
         """
         net = self.network
-        if self.radius is not None:
-            r = self.radius
-            x0, x1 = self.sx[members].min() - r, self.sx[members].max() + r
-            y0, y1 = self.sy[members].min() - r, self.sy[members].max() + r
+        box = self.box(members)
+        if box is not None:
+            x0, x1, y0, y1 = box
             inbox = (
                 (net.node_x >= x0) & (net.node_x <= x1) & (net.node_y >= y0) & (net.node_y <= y1)
             )
@@ -223,6 +230,12 @@ class TargetMap:
         row blocks of at most 64 MB), so entries come sorted by (row, target position).
         """
         same_r, same_t, same_d = same
+        if same_r.size:  # one direct candidate per (row, target): the smallest
+            o = np.lexsort((same_d, same_t, same_r))
+            same_r, same_t, same_d = same_r[o], same_t[o], same_d[o]
+            first = np.ones(o.shape, bool)
+            first[1:] = (same_r[1:] != same_r[:-1]) | (same_t[1:] != same_t[:-1])
+            same_r, same_t, same_d = same_r[first], same_t[first], same_d[first]
         t_sel = self.touched(dist, col_nodes, same_t)
         k = dist.shape[0]
         cu, cv = self.u[t_sel], self.v[t_sel]
