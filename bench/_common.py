@@ -1,6 +1,9 @@
 """Shared helpers for the benchmarks: timing, peak memory and a Helsingborg-scale graph.
 
-- :func:`timed` — median wall time of ``repeat`` runs (``time.perf_counter``).
+- :func:`timed` — median wall time (``time.perf_counter``) and CPU time of this process
+  (``time.process_time``) of ``repeat`` runs.
+- :func:`consecutive_runs` — run a bench script ``runs`` times in fresh processes, one after
+  the other, and collect what each run reports (for "every one of 3 consecutive runs").
 - :func:`peak_memory` — one extra run measured for memory: the ``tracemalloc`` peak (numpy,
   scipy and Python allocations made during the call) and the peak resident set size (RSS,
   sampled by a background thread every 2 ms with psutil, or /proc without it) above the RSS before the call.
@@ -23,7 +26,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,26 +42,66 @@ MB = 2**20
 # --------------------------------------------------------------------------- timing
 @dataclass
 class Timing:
-    """Wall times of repeated runs (seconds) and the last run's result."""
+    """Wall and CPU times of repeated runs (seconds) and the last run's result."""
 
     times: list[float]
     result: Any
+    cpu_times: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
         """Median wall time in seconds."""
         return statistics.median(self.times)
 
+    @property
+    def cpu_median(self) -> float:
+        """Median CPU time of this process in seconds."""
+        return statistics.median(self.cpu_times)
+
 
 def timed(fn: Callable[[], Any], repeat: int = 3) -> Timing:
-    """Run ``fn`` ``repeat`` times; return the wall times and the last result."""
-    times = []
+    """Run ``fn`` ``repeat`` times; return the wall and CPU times and the last result."""
+    times, cpu = [], []
     result = None
     for _ in range(max(1, repeat)):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - t0)
-    return Timing(times, result)
+        cpu.append(time.process_time() - c0)
+    return Timing(times, result, cpu)
+
+
+def consecutive_runs(script: str, argv: list[str] | None, runs: int) -> list[dict[str, Any]]:
+    """Run ``python script *argv --runs 1 --result-json FILE`` ``runs`` times, one after the
+    other, each in a fresh process (so a "first call" is really the first in its process).
+
+    Each run's output is passed through; returns what each run wrote to its JSON file.
+    """
+    import json
+    import subprocess
+    import tempfile
+
+    raw = list(sys.argv[1:] if argv is None else argv)
+    keep: list[str] = []
+    skip = False
+    for a in raw:  # drop --runs N / --runs=N
+        if skip:
+            skip = False
+        elif a == "--runs":
+            skip = True
+        elif not a.startswith("--runs="):
+            keep.append(a)
+    out = []
+    for i in range(runs):
+        print(f"\n######## run {i + 1} of {runs} (fresh process)", flush=True)
+        with tempfile.TemporaryDirectory(prefix="proximity-bench-") as tmp:
+            res = Path(tmp) / "result.json"
+            cmd = [sys.executable, script, *keep, "--runs", "1", "--result-json", str(res)]
+            proc = subprocess.run(cmd, check=False)
+            if proc.returncode != 0 or not res.exists():
+                raise SystemExit(f"run {i + 1} failed (exit code {proc.returncode})")
+            out.append(json.loads(res.read_text()))
+    return out
 
 
 # --------------------------------------------------------------------------- memory

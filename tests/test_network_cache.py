@@ -42,6 +42,13 @@ def test_file_cache_second_load_does_not_parse(tmp_path, monkeypatch):
         assert np.array_equal(getattr(first, name), getattr(second, name)), name
     assert second.crs == first.crs
     assert second.provenance["source_sha256"] == first.provenance["source_sha256"]
+    # a cold and a warm cache describe the network identically (outputs byte-identical):
+    # both name the cache file, and the measured parse time is a timing, not provenance
+    assert first.provenance == second.provenance
+    assert first.provenance["cache_file"] == str(cached[0].resolve())
+    assert not any("seconds" in k for k in first.provenance)
+    assert first.timings["parse_seconds"] >= 0 and "parse_seconds" in first.summary()
+    assert second.timings == {}
     # another profile version or boundary is another cache entry (and would parse)
     with pytest.raises(AssertionError, match="parser called"):
         load_network(

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from proximity.errors import GeometryError
 from proximity.network import WalkNetwork
-from proximity.routing import _graph, _local, bounded_matrix, nearest
+from proximity.routing import _graph, _local, bounded_matrix, matrix, nearest
 from proximity.snap import snap
 
 
@@ -45,6 +45,13 @@ def test_real_matrix_local_subgraphs_are_exact(helsinki_points, cutoff):
         whole = bounded_matrix(net, cands, demand, cutoff)
     local = bounded_matrix(net, cands, demand, cutoff, chunk_size=5)
     assert (whole != local).nnz == 0 and np.array_equal(whole.indptr, local.indptr)
+    with mock.patch.object(_local, "_BLOCK_BYTES", 1):  # one row per dense block
+        rows = bounded_matrix(net, cands, demand, cutoff, chunk_size=5)
+    assert (rows != local).nnz == 0 and np.array_equal(rows.indptr, local.indptr)
+    with mock.patch.object(matrix, "chain_targets", lambda *a: None):  # full graph, no chains
+        full = bounded_matrix(net, cands, demand, cutoff, chunk_size=5)
+    assert np.array_equal(full.indices, local.indices)
+    assert np.abs(full.data - local.data).max(initial=0.0) <= 1e-9
     g = reference_graph(net, {"s": cands, "t": demand})
     check_matrix_against(reference_all_pairs(g, cands, demand, cutoff=cutoff), local, cutoff)
     assert local.has_sorted_indices
@@ -102,3 +109,11 @@ def test_property_matches_networkx(case):
     with mock.patch.object(_local, "_LOCAL_MAX_SHARE", 1.01):  # always local subgraphs
         m_local = bounded_matrix(net, s, t, cutoff, edge_cost=cost, chunk_size=3)
     check_matrix_against(np.where(ref <= cutoff, ref, np.inf), m_local, cutoff)
+    # target distances in blocks of one row (what a chunk larger than the block budget does)
+    with mock.patch.object(_local, "_BLOCK_BYTES", 1):
+        m_rows = bounded_matrix(net, s, t, cutoff, edge_cost=cost, chunk_size=3)
+    check_matrix_against(np.where(ref <= cutoff, ref, np.inf), m_rows, cutoff)
+    # the search on the full graph (used when a target's edge end lies inside a chain)
+    with mock.patch.object(matrix, "chain_targets", lambda *a: None):
+        m_full = bounded_matrix(net, s, t, cutoff, edge_cost=cost, chunk_size=2)
+    check_matrix_against(np.where(ref <= cutoff, ref, np.inf), m_full, cutoff)

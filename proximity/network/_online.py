@@ -19,7 +19,7 @@ from proximity import _overpass
 from proximity.crs import metric_crs_for
 from proximity.errors import CRSError, NetworkError, OfflineError
 from proximity.network.assemble import Segments, assemble
-from proximity.network.cache import cache_key, load_cache_entry, online_cache_path
+from proximity.network.cache import cache_key, load_cache_entry, mark_cached, online_cache_path
 from proximity.network.clip import Clip, is_lonlat_box, is_polygon, transform_geom
 from proximity.network.graph import WalkNetwork
 from proximity.network.profile import PedestrianProfile
@@ -102,6 +102,7 @@ def load_online(
         profile=profile,
     )
     save_npz(net, cache_path, replace_invalid=True)
+    mark_cached(net, cache_path)
     return net
 
 

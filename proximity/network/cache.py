@@ -29,6 +29,7 @@ __all__ = [
     "is_cached",
     "load_cache_entry",
     "load_cached",
+    "mark_cached",
     "note",
     "online_cache_path",
     "read_npz",
@@ -68,9 +69,30 @@ def load_cached(path: Path) -> WalkNetwork:
     -------
     WalkNetwork
     """
-    net = WalkNetwork.load(path)
-    net.provenance["cache_file"] = str(Path(path).resolve())
-    return net
+    return mark_cached(WalkNetwork.load(path), path)
+
+
+def mark_cached(network: WalkNetwork, path: Path) -> WalkNetwork:
+    """Record in ``provenance["cache_file"]`` the saved copy of ``network`` at ``path``.
+
+    Set both when a network is read from its cache entry and right after a loader saved
+    it there, so that a run with a cold cache and one with a warm cache describe the
+    network (and so write their outputs) identically.
+
+    Parameters
+    ----------
+    network : WalkNetwork
+        The network (changed in place).
+    path : Path
+        Its ``.npz``.
+
+    Returns
+    -------
+    WalkNetwork
+        ``network``.
+    """
+    network.provenance["cache_file"] = str(Path(path).resolve())
+    return network
 
 
 def load_cache_entry(path: Path, *, source: str) -> WalkNetwork | None:

@@ -47,6 +47,10 @@ class WalkNetwork:
         Per edge: the OSM way id (int64), for traceability.
     provenance
         Source description, content hash, OSM timestamp, profile version, counts.
+    timings
+        Measured build times (keys end in ``_seconds``, e.g. ``parse_seconds``). Not saved
+        and not provenance, so that outputs stay byte-identical from run to run; shown by
+        :meth:`summary` (``run.json``, ``proximity network info``).
     """
 
     crs: str
@@ -59,6 +63,7 @@ class WalkNetwork:
     edge_highway: np.ndarray
     edge_way_id: np.ndarray
     provenance: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -191,8 +196,8 @@ class WalkNetwork:
         )
 
     def summary(self) -> dict[str, Any]:
-        """Provenance plus counts: what ``proximity network info`` prints."""
-        out = dict(self.provenance)
+        """Provenance, counts and build times: what ``proximity network info`` prints."""
+        out = {**self.provenance, **self.timings}
         out.update(
             crs=self.crs,
             n_nodes=self.n_nodes,

@@ -15,7 +15,7 @@ from typing import Any
 from proximity import _osm
 from proximity._io import file_sha256
 from proximity.network.assemble import Segments, assemble
-from proximity.network.cache import cache_key, file_cache_path, load_cache_entry
+from proximity.network.cache import cache_key, file_cache_path, load_cache_entry, mark_cached
 from proximity.network.clip import Clip, touches_box
 from proximity.network.graph import WalkNetwork
 from proximity.network.profile import PedestrianProfile
@@ -81,9 +81,10 @@ def load_file(
         describe_source=str(path),
         profile=profile,
     )
-    net.provenance["parse_seconds"] = round(time.perf_counter() - t0, 3)
+    net.timings["parse_seconds"] = round(time.perf_counter() - t0, 3)
     if cache_path is not None:
         save_npz(net, cache_path, replace_invalid=True)
+        mark_cached(net, cache_path)
     return net
 
 

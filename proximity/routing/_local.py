@@ -63,6 +63,7 @@ class LocalGraphs:
         self._pos = np.full(self.n, -1, np.int64)
         self._sub: np.ndarray | None = None
         self._full: sp.csr_matrix | None = None
+        self._base_csr: sp.csr_matrix | None = None
 
     def spatial_order(self) -> np.ndarray:
         """Source positions in Z-order of their snapped points (identity without pruning)."""
@@ -74,57 +75,86 @@ class LocalGraphs:
         iy = ((self.sy - self.sy.min()) // cell).astype(np.int64)
         return np.lexsort((np.arange(k), morton_key(ix, iy)))
 
-    def _full_graph(self) -> sp.csr_matrix:
-        if self._full is None:
-            base = sp.csr_matrix(
+    @property
+    def _base(self) -> sp.csr_matrix:
+        """The symmetric CSR of the passable edges (built once)."""
+        if self._base_csr is None:
+            self._base_csr = sp.csr_matrix(
                 (
                     np.concatenate([self.w, self.w]),
                     (np.concatenate([self.eu, self.ev]), np.concatenate([self.ev, self.eu])),
                 ),
                 shape=(self.n, self.n),
             )
-            self._full = augmented_graph(base, self.src)
+            self._base_csr.sort_indices()
+        return self._base_csr
+
+    def _full_graph(self) -> sp.csr_matrix:
+        if self._full is None:
+            self._full = augmented_graph(self._base, self.src)
         return self._full
+
+    def box(self, members: np.ndarray) -> tuple[float, float, float, float] | None:
+        """``(x0, x1, y0, y1)``, the bounding box of the members' reach discs, or None."""
+        if self.radius is None:
+            return None
+        r = self.radius
+        sx, sy = self.sx[members], self.sy[members]
+        return sx.min() - r, sx.max() + r, sy.min() - r, sy.max() + r
 
     def graph_for(
         self, members: np.ndarray
     ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray | None, np.ndarray | None]:
-        """(graph, virtual node indices, column → node or None, node → column or None)."""
+        """(graph, virtual node indices, column → node or None, node → column or None).
+
+        A local graph's last node is isolated (unreached from every source), so that its
+        column of the Dijkstra output stands for every node outside the graph.
+        """
         net = self.network
-        if self.radius is not None:
-            r = self.radius
-            x0, x1 = self.sx[members].min() - r, self.sx[members].max() + r
-            y0, y1 = self.sy[members].min() - r, self.sy[members].max() + r
+        box = self.box(members)
+        if box is not None:
+            x0, x1, y0, y1 = box
             inbox = (
                 (net.node_x >= x0) & (net.node_x <= x1) & (net.node_y >= y0) & (net.node_y <= y1)
             )
             sub = np.flatnonzero(inbox)
             if sub.size <= _LOCAL_MAX_SHARE * self.n:
-                m = sub.size
-                pos = self._pos
-                pos[sub] = np.arange(m)
                 self._sub = sub
-                ke = inbox[self.eu] & inbox[self.ev]
-                a, b, w = pos[self.eu[ke]], pos[self.ev[ke]], self.w[ke]
-                src = self.src
-                vu, vv = pos[src.u[members]], pos[src.v[members]]
-                row_v = m + np.arange(members.size)
-                ok_u = (vu >= 0) & np.isfinite(src.cost_u[members])
-                ok_v = (vv >= 0) & np.isfinite(src.cost_v[members])
-                rows = np.concatenate([a, b, row_v[ok_u], row_v[ok_v]])
-                cols = np.concatenate([b, a, vu[ok_u], vv[ok_v]])
-                data = np.concatenate(
-                    [
-                        w,
-                        w,
-                        np.maximum(src.cost_u[members][ok_u], MIN_EDGE_WEIGHT_M),
-                        np.maximum(src.cost_v[members][ok_v], MIN_EDGE_WEIGHT_M),
-                    ]
-                )
-                size = m + members.size
-                g = sp.csr_matrix((data, (rows, cols)), shape=(size, size))
-                return g, row_v, sub, pos
+                self._pos[sub] = np.arange(sub.size)
+                g = self._local_graph(sub, members)
+                return g, sub.size + np.arange(members.size), sub, self._pos
         return self._full_graph(), self.n + members, None, None
+
+    def _local_graph(self, sub: np.ndarray, members: np.ndarray) -> sp.csr_matrix:
+        """The chunk's graph: the nodes ``sub``, a virtual node per member, an isolated node.
+
+        ``sub`` is numbered by ``self._pos``; its rows are cut out of the network's CSR (no
+        conversion from COO). The virtual nodes have edges out of them only.
+        """
+        m, pos, base = sub.size, self._pos, self._base
+        start = base.indptr[sub].astype(np.int64)
+        cnt = base.indptr[sub + 1] - start
+        total = int(cnt.sum())
+        idx = np.arange(total) + np.repeat(start - (np.cumsum(cnt) - cnt), cnt)
+        col = pos[base.indices[idx]]
+        keep = col >= 0
+        row_counts = np.bincount(np.repeat(np.arange(m), cnt)[keep], minlength=m)
+        src = self.src
+        ends = np.stack([pos[src.u[members]], pos[src.v[members]]], axis=1)
+        w = np.stack([src.cost_u[members], src.cost_v[members]], axis=1)
+        ok = (ends >= 0) & np.isfinite(w)
+        counts = np.concatenate([row_counts, ok.sum(axis=1), [0]])
+        indptr = np.zeros(counts.size + 1, np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        size = m + members.size + 1  # the last node is isolated: inf in every row
+        return sp.csr_matrix(
+            (
+                np.concatenate([base.data[idx[keep]], np.maximum(w[ok], MIN_EDGE_WEIGHT_M)]),
+                np.concatenate([col[keep], ends[ok]]).astype(np.int32),
+                indptr.astype(np.int32),
+            ),
+            shape=(size, size),
+        )
 
     def release(self) -> None:
         """Reset the node → column map after a local chunk."""
@@ -133,127 +163,107 @@ class LocalGraphs:
             self._sub = None
 
 
+#: Largest dense block of target distances built at once in :meth:`TargetMap.entries` (bytes).
+_BLOCK_BYTES = 64 * 2**20
+
+
 @dataclass(frozen=True)
 class TargetMap:
-    """Targets indexed by their edge ends, to map node distances to target distances sparsely.
+    """Targets by their edge ends, to turn a chunk's node distances into target distances.
 
     Per routable target (position ``p``): its edge ends ``u``, ``v``, the full costs from each
-    end (``pu = access + b·c``, ``pv = access + (1 − b)·c``) and its edge; plus, per node, the
-    targets whose ``u`` (resp. ``v``) it is, in CSR form.
+    end (``pu = access + b·c``, ``pv = access + (1 − b)·c``) and the network size.
     """
 
     u: np.ndarray
     v: np.ndarray
     pu: np.ndarray
     pv: np.ndarray
-    edge: np.ndarray
-    by_u: np.ndarray
-    start_u: np.ndarray
-    count_u: np.ndarray
-    by_v: np.ndarray
-    start_v: np.ndarray
-    count_v: np.ndarray
+    n_nodes: int
 
     @property
     def size(self) -> int:
         return int(self.u.shape[0])
 
-    @property
-    def n_nodes(self) -> int:
-        return int(self.count_u.shape[0])
-
     @classmethod
     def build(cls, tgt: Attach, c: np.ndarray, n: int) -> TargetMap:
         ce = c[tgt.edge]
-
-        def incidence(ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            order = np.argsort(ends, kind="stable")
-            count = np.bincount(ends, minlength=n)
-            start = np.concatenate([[0], np.cumsum(count)[:-1]])
-            return order, start, count
-
-        bu, su, cu = incidence(tgt.u)
-        bv, sv, cv = incidence(tgt.v)
         return cls(
             u=tgt.u,
             v=tgt.v,
             pu=tgt.access + partial(tgt.frac, ce),
             pv=tgt.access + partial(1.0 - tgt.frac, ce),
-            edge=tgt.edge,
-            by_u=bu,
-            start_u=su,
-            count_u=cu,
-            by_v=bv,
-            start_v=sv,
-            count_v=cv,
+            n_nodes=n,
         )
 
-    @staticmethod
-    def _expand(
-        rr: np.ndarray, nn: np.ndarray, by: np.ndarray, start: np.ndarray, count: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        cnt = count[nn]
-        total = int(cnt.sum())
-        if total == 0:
-            z = np.zeros(0, np.int64)
-            return z, z, z
-        offs = np.repeat(start[nn] - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt)
-        sel = np.repeat(np.arange(rr.shape[0]), cnt)
-        return rr[sel], by[np.arange(total) + offs], sel
+    def touched(
+        self, dist: np.ndarray, col_nodes: np.ndarray | None, also: np.ndarray
+    ) -> np.ndarray:
+        """Sorted positions of the touched targets and of the targets ``also``.
 
-    def reached(
+        A target is touched when an end of its edge is reached by some row of ``dist``.
+        """
+        n_cols = self.n_nodes if col_nodes is None else col_nodes.shape[0]
+        hit = np.isfinite(dist[:, :n_cols]).any(axis=0)
+        mark = np.zeros(self.n_nodes, bool)
+        mark[np.flatnonzero(hit) if col_nodes is None else col_nodes[hit]] = True
+        sel = mark[self.u] | mark[self.v]
+        sel[also] = True
+        return np.flatnonzero(sel)
+
+    def entries(
         self,
         dist: np.ndarray,
         col_nodes: np.ndarray | None,
         pos: np.ndarray | None,
-        src_edge: np.ndarray,
-        *,
-        same_r: np.ndarray,
-        same_t: np.ndarray,
-        same_direct: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(chunk row, target position, distance) for every target touched by the search.
+        same: tuple[np.ndarray, np.ndarray, np.ndarray],
+        cutoff: float,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(row, target position, distance) of every entry ≤ ``cutoff``, and counts per row.
 
-        ``dist`` is the chunk's Dijkstra output; its first columns are network nodes (all
-        of them when ``col_nodes`` is None, else the nodes ``col_nodes`` with the inverse map
-        ``pos``: node → column or -1), the last ones the chunk's virtual nodes. A target is
-        touched when its ``u`` or ``v`` was reached, or when it shares its edge with the row's
-        source (then the straight way along the edge, ``same_direct``, is a candidate too).
+        ``dist`` is the chunk's Dijkstra output (one row per source); its first columns are
+        network nodes (all of them when ``col_nodes`` is None, else the nodes ``col_nodes``
+        with the inverse map ``pos``: node → column or -1). A target's distance is
+        ``min(d(u) + pu, d(v) + pv)``, and for ``same = (row, target, direct)`` (source
+        and target on one edge) also the straight way along the edge. The distances are
+        computed densely for the targets touched by the chunk (rows × touched targets, in
+        row blocks of at most 64 MB), so entries come sorted by (row, target position).
         """
-        n_cols = self.n_nodes if col_nodes is None else col_nodes.shape[0]
-        rr, cc = np.nonzero(np.isfinite(dist[:, :n_cols]))
-        nn = cc if col_nodes is None else col_nodes[cc]
-        d_rn = dist[rr, cc]
-
-        def at(r: np.ndarray, node: np.ndarray) -> np.ndarray:
-            if pos is None:
-                return dist[r, node]
-            col = pos[node]
-            out = np.full(r.shape, np.inf)
-            ok = col >= 0
-            out[ok] = dist[r[ok], col[ok]]
-            return out
-
-        # reached through u (the v side is looked up directly)
-        r1, t1, s1 = self._expand(rr, nn, self.by_u, self.start_u, self.count_u)
-        val1 = np.minimum(d_rn[s1] + self.pu[t1], at(r1, self.v[t1]) + self.pv[t1])
-        # reached through v only (u not reached), else already counted above
-        r2, t2, s2 = self._expand(rr, nn, self.by_v, self.start_v, self.count_v)
-        only_v = ~np.isfinite(at(r2, self.u[t2]))
-        r2, t2 = r2[only_v], t2[only_v]
-        val2 = d_rn[s2[only_v]] + self.pv[t2]
-        rows = np.concatenate([r1, r2])
-        tpos = np.concatenate([t1, t2])
-        val = np.concatenate([val1, val2])
-        # same-edge pairs are handled exactly below: drop them from the graph-only lists
-        other = src_edge[rows] != self.edge[tpos]
-        rows, tpos, val = rows[other], tpos[other], val[other]
-        if same_r.size:
-            graph = np.minimum(
-                at(same_r, self.u[same_t]) + self.pu[same_t],
-                at(same_r, self.v[same_t]) + self.pv[same_t],
-            )
-            rows = np.concatenate([rows, same_r])
-            tpos = np.concatenate([tpos, same_t])
-            val = np.concatenate([val, np.minimum(graph, same_direct)])
-        return rows, tpos, val
+        same_r, same_t, same_d = same
+        if same_r.size:  # one direct candidate per (row, target): the smallest
+            o = np.lexsort((same_d, same_t, same_r))
+            same_r, same_t, same_d = same_r[o], same_t[o], same_d[o]
+            first = np.ones(o.shape, bool)
+            first[1:] = (same_r[1:] != same_r[:-1]) | (same_t[1:] != same_t[:-1])
+            same_r, same_t, same_d = same_r[first], same_t[first], same_d[first]
+        t_sel = self.touched(dist, col_nodes, same_t)
+        k = dist.shape[0]
+        cu, cv = self.u[t_sel], self.v[t_sel]
+        if pos is not None:  # nodes outside the local graph: its last (isolated) node
+            iso = dist.shape[1] - 1
+            cu, cv = pos[cu], pos[cv]
+            cu[cu < 0] = iso
+            cv[cv < 0] = iso
+        pu, pv = self.pu[t_sel], self.pv[t_sel]
+        same_c = np.searchsorted(t_sel, same_t)
+        step = max(1, _BLOCK_BYTES // (16 * max(t_sel.size, 1)))
+        rows, cols, vals = [], [], []
+        for a in range(0, k, step):
+            block = dist[a : a + step]
+            dd = np.take(block, cu, axis=1)
+            dd += pu
+            dv = np.take(block, cv, axis=1)
+            dv += pv
+            np.minimum(dd, dv, out=dd)
+            del dv
+            sb = (same_r >= a) & (same_r < a + step)
+            if sb.any():
+                r, c = same_r[sb] - a, same_c[sb]
+                dd[r, c] = np.minimum(dd[r, c], same_d[sb])
+            keep = dd <= cutoff
+            r, c = np.nonzero(keep)
+            rows.append(r + a)
+            cols.append(c)
+            vals.append(dd[keep])
+        r = np.concatenate(rows)
+        return r, t_sel[np.concatenate(cols)], np.concatenate(vals), np.bincount(r, minlength=k)

@@ -10,6 +10,14 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from proximity.errors import ParameterError
+from proximity.routing._chain_matrix import (
+    ChainLocal,
+    ChainTargets,
+    chain_targets,
+    same_chain_pairs,
+    subset,
+)
+from proximity.routing._chains import ChainGraph
 from proximity.routing._graph import (
     Attach,
     attach,
@@ -81,8 +89,12 @@ def bounded_matrix(
     Exactness does not depend on the speed-ups: a path of cost ≤ ``cutoff_m`` stays within
     ``cutoff_m / r_min`` (straight-line) of its source, ``r_min`` being the smallest ratio of
     edge cost to segment length, so each chunk of (spatially close) sources is searched on the
-    subgraph inside that box only. Memory: one chunk's dense Dijkstra output plus the result
-    (12 bytes per stored entry, twice while it is assembled).
+    subgraph inside that box only. The searches run on the chain-contracted graph
+    (:class:`ChainGraph`, :mod:`proximity.routing._chain_matrix`), each target taking the
+    better of its two kept ends and the straight way from a source on its chain or edge; on
+    the full graph only when a target's edge end lies inside a chain (impassable edges).
+    Memory: one chunk's dense Dijkstra output plus the result (12 bytes per stored entry,
+    twice while it is assembled).
     """
     check_points(network, sources, what)
     check_points(network, targets, "targets")
@@ -98,30 +110,28 @@ def bounded_matrix(
     tgt = attach(network, targets, c)
     n = network.n_nodes
     k = src.index.shape[0]
-    job = _MatrixJob(
-        src=src,
-        tgt=tgt,
-        same=same_edge_pairs(src, tgt, c),
-        tmap=TargetMap.build(tgt, c, n),
-        local=LocalGraphs(network, c, src, sources, cutoff),
-        cutoff=cutoff,
-    )
-    order = job.local.spatial_order()
+    local = LocalGraphs(network, c, src, sources, cutoff)
+    same = same_edge_pairs(src, tgt, c)
+    cg = ChainGraph.get(network, cost, c)
+    tg = chain_targets(cg, tgt, c)
+    job: _MatrixJob | _ChainJob
+    if tg is not None:
+        job = _ChainJob(cg, ChainLocal(cg, (network.node_x, network.node_y)), tg, c)
+        job.setup(src, tgt, same, local, cutoff)
+        n = cg.n_kept
+    else:
+        job = _MatrixJob(src, tgt, same, TargetMap.build(tgt, c, n), local, cutoff)
+    order = local.spatial_order()
     chunk = int(max(1, min(int(chunk_size), _CHUNK_BUDGET_BYTES // (8 * (n + k)))))
-    if job.local.radius is not None:
+    if local.radius is not None:
         chunk = min(chunk, LOCAL_CHUNK)
-    starts = range(0, k, chunk)
-    row_counts = np.zeros(len(sources), np.int64)
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    starts = range(0, k, chunk) if tgt.index.size else range(0)
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     bar = _progress(starts, total=len(starts), enabled=progress, desc=f"matrix ({what})")
     for a in bar:
-        members = order[a : a + chunk]
-        part = job.chunk_rows(members)
-        if part is not None:
-            g_rows, cols, vals, counts = part
-            row_counts[src.index[members]] = counts
-            parts.append((g_rows, cols, vals))
-    return _assemble_csr(parts, row_counts, (len(sources), len(targets)))
+        members = np.sort(order[a : a + chunk])  # ascending position = ascending row
+        parts.append(job.chunk_rows(members))
+    return _assemble_csr(parts, (len(sources), len(targets)))
 
 
 @dataclass(frozen=True)
@@ -141,75 +151,109 @@ class _MatrixJob:
 
     def chunk_rows(
         self, members: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """Entries ≤ cutoff of the rows of source positions ``members``.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Entries ≤ cutoff of the rows of source positions ``members`` (ascending).
 
-        Returns global rows, target columns (int32) and distances sorted by (row, column),
-        plus the entry count per member; ``None`` when there are no targets.
+        Returns the global rows of the members, the entry count per member, and the target
+        columns (int32) and distances of the entries, sorted by (row, column).
         """
-        src, cutoff = self.src, self.cutoff
         graph, virt, col_nodes, pos = self.local.graph_for(members)
-        dist = csgraph.dijkstra(graph, directed=True, indices=virt, limit=cutoff)
+        dist = csgraph.dijkstra(graph, directed=True, indices=virt, limit=self.cutoff)
         try:
-            if not self.tmap.size:
-                return None
-            s_pos, t_pos, direct = self.same
-            lo = np.searchsorted(s_pos, members, side="left")
-            hi = np.searchsorted(s_pos, members, side="right")
-            cnt = hi - lo
-            sel = np.repeat(np.arange(members.size), cnt)
-            pair = np.arange(int(cnt.sum())) + np.repeat(
-                lo - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt
-            )
-            rows, tp, val = self.tmap.reached(
-                dist,
-                col_nodes,
-                pos,
-                src.edge[members],
-                same_r=sel,
-                same_t=t_pos[pair],
-                same_direct=direct[pair],
-            )
+            same = _same_for(self.same, members)
+            _, tp, val, counts = self.tmap.entries(dist, col_nodes, pos, same, self.cutoff)
         finally:
             self.local.release()
-        keep = val <= cutoff
-        rows, tp, val = rows[keep], tp[keep], val[keep]
-        # sort by (global row, column) here, so the assembled matrix needs no sort_indices
-        rank = np.empty(members.size, np.int64)
-        rank[np.argsort(src.index[members])] = np.arange(members.size)
-        cols = self.tgt.index[tp]
-        srt = np.argsort(rank[rows] * (int(cols.max(initial=0)) + 1) + cols)
-        g_rows = src.index[members[rows[srt]]]
-        counts = np.bincount(rows, minlength=members.size)
-        return g_rows, cols[srt].astype(np.int32), val[srt], counts
+        return self.src.index[members], counts, self.tgt.index[tp].astype(np.int32), val
+
+
+class _ChainJob:
+    """:class:`_MatrixJob` on the chain-contracted graph (:mod:`._chain_matrix`)."""
+
+    def __init__(self, cg: ChainGraph, local: ChainLocal, tg: ChainTargets, c: np.ndarray):
+        self.cg, self.clocal, self.tg, self.c = cg, local, tg, c
+
+    def setup(
+        self,
+        src: Attach,
+        tgt: Attach,
+        same: tuple[np.ndarray, np.ndarray, np.ndarray],
+        local: LocalGraphs,
+        cutoff: float,
+    ) -> None:
+        self.src, self.tgt, self.same, self.local, self.cutoff = src, tgt, same, local, cutoff
+
+    def chunk_rows(
+        self, members: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """As :meth:`_MatrixJob.chunk_rows`."""
+        k = members.size
+        entries, (v_node, v_cost, v_row) = self.cg._source_edges(subset(self.src, members), self.c)
+        g, sub = self.clocal.graph_for(
+            self.local.box(members), (v_row, v_node, v_cost), k, _local_max_share()
+        )
+        dist = csgraph.dijkstra(
+            g, directed=True, indices=sub.size + np.arange(k), limit=self.cutoff
+        )
+        try:
+            e_rows, e_t, e_d = _same_for(self.same, members)
+            c_rows, c_t, c_d = same_chain_pairs(self.tg, entries)
+            same = (
+                np.concatenate([e_rows, c_rows]),
+                np.concatenate([e_t, c_t]),
+                np.concatenate([e_d, c_d]),
+            )
+            _, tp, val, counts = self.tg.tmap.entries(dist, sub, self.clocal.pos, same, self.cutoff)
+        finally:
+            self.clocal.release(sub)
+        return self.src.index[members], counts, self.tgt.index[tp].astype(np.int32), val
+
+
+def _local_max_share() -> float:
+    from proximity.routing import _local
+
+    return _local._LOCAL_MAX_SHARE
+
+
+def _same_for(
+    same: tuple[np.ndarray, np.ndarray, np.ndarray], members: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same-edge pairs of the sources ``members``: (row in members, target, direct)."""
+    s_pos, t_pos, direct = same
+    lo = np.searchsorted(s_pos, members, side="left")
+    hi = np.searchsorted(s_pos, members, side="right")
+    cnt = hi - lo
+    sel = np.repeat(np.arange(members.size), cnt)
+    pair = np.arange(int(cnt.sum())) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+    return sel, t_pos[pair], direct[pair]
 
 
 def _assemble_csr(
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-    row_counts: np.ndarray,
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
     shape: tuple[int, int],
 ) -> sp.csr_matrix:
-    """One CSR matrix from the chunks' (rows, columns, values), each sorted by row."""
+    """One CSR matrix from the chunks' (rows, counts per row, columns, values).
+
+    The chunks' rows are stacked in chunk order (each chunk sorted by row and column), then
+    put in row order by one compiled row gather; rows of no chunk are empty.
+    """
     n_s = shape[0]
-    indptr = np.zeros(n_s + 1, np.int64)
-    np.cumsum(row_counts, out=indptr[1:])
-    nnz = int(indptr[-1])
-    indices = np.empty(nnz, np.int32)
-    data = np.empty(nnz, np.float64)
-    for g_rows, cols, vals in parts:  # each part sorted by (row, col)
-        if not g_rows.size:
-            continue
-        run = np.flatnonzero(g_rows[1:] != g_rows[:-1]) + 1
-        run_start = np.concatenate([[0], run])
-        first = np.repeat(run_start, np.diff(np.concatenate([run_start, [g_rows.size]])))
-        dest = indptr[g_rows] + (np.arange(g_rows.size) - first)
-        indices[dest] = cols
-        data[dest] = vals
+    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    counts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    indices = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int32)
+    data = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0)
     parts.clear()
-    if nnz < np.iinfo(np.int32).max:
+    indptr = np.zeros(rows.size + 2, np.int64)  # one empty row at the end, for the others
+    np.cumsum(counts, out=indptr[1 : rows.size + 1])
+    indptr[-1] = indptr[-2]
+    if indptr[-1] < np.iinfo(np.int32).max:
         indptr = indptr.astype(np.int32)
-    out = sp.csr_matrix((data, indices, indptr), shape=shape)
-    out.has_sorted_indices = True  # each part is sorted by (row, column)
+    stacked = sp.csr_matrix((data, indices, indptr), shape=(rows.size + 1, shape[1]))
+    stacked.has_sorted_indices = True
+    where = np.full(n_s, rows.size, np.int64)
+    where[rows] = np.arange(rows.size)
+    out = stacked[where]
+    out.has_sorted_indices = True  # each row was sorted by column
     return out
 
 
