@@ -83,19 +83,19 @@ def test_extra_services_give_the_coverage_of_a_planned_office(helsinki):
 
 
 def test_a_new_category_not_built_in_names_both_fixes():
-    city = load_city("helsingborg")
+    city = load_city("helsingborg")  # declares family_centre etc., not coworking_office
     with pytest.raises(ParameterError) as err:
-        _access(city, categories=["family_centre"])
+        _access(city, categories=["coworking_office"])
     fix = err.value.fix
-    assert "[categories.family_centre]" in fix and "extra_services" in fix
+    assert "[categories.coworking_office]" in fix and "extra_services" in fix
     # ...and with a planned site of that category it is computed
     planned = gpd.GeoDataFrame(
-        {"service_id": ["plan:fc"], "category": ["family_centre"]},
+        {"service_id": ["plan:fc"], "category": ["coworking_office"]},
         geometry=[city.services.geometry.iloc[0]],
         crs=city.services.crs,
     )
-    acc = _access(city, categories=["family_centre"], extra_services=planned)
-    assert acc.categories == ("family_centre",)
+    acc = _access(city, categories=["coworking_office"], extra_services=planned)
+    assert acc.categories == ("coworking_office",)
 
 
 def test_make_map_draws_a_category_without_service(helsinki):
