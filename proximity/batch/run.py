@@ -126,6 +126,17 @@ def _extracts(
     return folder, split.split_national(Path(opts.osm), munis, folder, opts.split, say=say)
 
 
+def _order_line(origin: dict[str, int], by_area: int) -> str:
+    """The log line saying where the largest-first order's sizes come from."""
+    parts = [
+        f"{origin['--population']} by population from --population",
+        f"{origin['SCB 2025']} by SCB's population 2025 (data/sweden/population_kommun_2025.csv)",
+        f"{by_area} by land area (no population)",
+    ]
+    kept = [p for p in parts if not p.startswith("0 ")]
+    return "order: largest first; " + ", ".join(kept)
+
+
 def plan_jobs(
     opts: BatchOptions, say: Callable[[str], None] = print
 ) -> tuple[list[plan.Job], Any, split.SplitReport]:
@@ -138,10 +149,9 @@ def plan_jobs(
     municipal_scenario(Path(opts.scenario), "0000")  # a bad template fails before any work
     files = _files(opts)
     munis = plan.select(read_table(opts.table), opts.municipalities)
-    pop = plan.population_by_municipality(opts.population, list(munis["kommun_kod"]))
+    pop, origin = plan.order_population(opts.population, list(munis["kommun_kod"]))
     order = plan.order_largest_first(munis, pop)
-    if len(pop) < len(order):
-        say(f"order: {len(order) - len(pop)} municipality(ies) without population, by area")
+    say(_order_line(origin, len(order) - len(pop)))
     folder, rep = _extracts(opts, munis, say)
     scenario = Path(opts.scenario).resolve()
     jobs = []
