@@ -204,11 +204,13 @@ def run_batch(opts: BatchOptions, *, say: Callable[[str], None] = print) -> Batc
     )
     names = {j.code: j.name for j in jobs}
     _write_failures(res, names)
+    results = {j.code: read_result(j.folder) for j in jobs if j.code in finished}
+    empty = {c: names[c] for c, r in results.items() if r.get("services") == 0}
     if len(tables["kommuner"]):
-        res.report = report.write_report(tables["kommuner"], opts.out / "national" / "rapport.html")
-    _write_summary(
-        res, names, {j.code: read_result(j.folder) for j in jobs if j.code in finished}, t0
-    )
+        res.report = report.write_report(
+            tables["kommuner"], opts.out / "national" / "rapport.html", no_services=empty
+        )
+    _write_summary(res, names, results, t0)
     return res
 
 
@@ -232,6 +234,7 @@ def _write_summary(
             done=sorted(res.done),
             skipped=res.skipped,
             failed={c: dict(name=names[c], error=e) for c, e in sorted(res.failed.items())},
+            no_services=sorted(c for c, r in results.items() if r.get("services") == 0),
             results=results,
             split=dict(tool=res.split.tool, passes=res.split.passes),
         ),
