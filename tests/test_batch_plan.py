@@ -83,3 +83,57 @@ def test_done_needs_the_same_hash_and_unchanged_files(tmp_path):
     assert plan.is_done(f, "h1") and not plan.is_done(f, "h2")
     (f / "run" / "t.csv").write_text("a\n2\n")  # edited after the run: not vouched for
     assert not plan.is_done(f, "h1")
+
+
+def test_default_order_by_scb_population_then_area():
+    """Real codes, no --population: SCB 2025 (data/sweden/population_kommun_2025.csv) orders them.
+
+    Figures read from the CSV by hand (population_2025_01_01): Stockholm 0180 995 574,
+    Helsingborg 1283 152 091, Gävle 2180 103 838. Their made-up areas put Gävle first and
+    Stockholm last, so an order by area would be the reverse. 9901 (a fake code) is not in
+    the CSV: it comes after them, by area.
+    """
+    t = gpd.GeoDataFrame(
+        dict(
+            kommun_kod=["2180", "1283", "0180", "9901"],
+            kommun_namn=["Gävle", "Helsingborg", "Stockholm", "Testkommun 1"],
+            area_km2=[3000.0, 2000.0, 1000.0, 90_000.0],
+        ),
+        geometry=[shapely.box(0, 0, 1, 1)] * 4,
+        crs=3006,
+    )
+    pop, origin = plan.order_population(None, list(t["kommun_kod"]))
+    assert pop == {"0180": 995_574.0, "1283": 152_091.0, "2180": 103_838.0}
+    assert origin == {"--population": 0, "SCB 2025": 3}
+    assert [c for c, _, _ in plan.order_largest_first(t, pop)] == ["0180", "1283", "2180", "9901"]
+
+
+def test_local_population_wins_over_scb(tmp_path):
+    p = tmp_path / "pop.csv"  # SYNTHETIC: Gävle given more persons than Stockholm
+    pd.DataFrame(dict(area_id=["2180A1", "2180A2"], population=[600_000, 500_000])).to_csv(
+        p, index=False
+    )
+    pop, origin = plan.order_population(p, ["0180", "2180", "9901"])
+    assert pop == {"2180": 1_100_000.0, "0180": 995_574.0}  # 0180 from the CSV, 9901 none
+    assert origin == {"--population": 1, "SCB 2025": 1}
+
+
+def test_plan_jobs_orders_real_codes_by_scb_and_says_so(tmp_path):
+    from _batch import SCENARIO
+
+    from proximity.batch import BatchOptions, plan_jobs
+
+    extracts = tmp_path / "extracts"  # dummy extracts: planning only hashes them
+    extracts.mkdir()
+    for code in ("2180", "1283", "0180"):
+        (extracts / f"{code}.osm.pbf").write_bytes(b"not read when planning")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    opts = BatchOptions(
+        scenario=scenario, out=tmp_path / "out", municipalities="2180,1283,0180", extracts=extracts
+    )
+    log: list[str] = []
+    jobs, _, _ = plan_jobs(opts, say=log.append)
+    assert [j.code for j in jobs] == ["0180", "1283", "2180"]
+    assert [j.population for j in jobs] == [995_574.0, 152_091.0, 103_838.0]
+    assert any("3 by SCB's population 2025" in line for line in log)

@@ -3,7 +3,9 @@
 * **Order**: largest population first (so the longest tasks start first and the batch does
   not wait on a big municipality at the end); population from ``--population`` summed per
   municipality (an area id's first four characters are its municipality code, as in DeSO
-  codes), else the municipality's land area as the stand-in, said so in the log.
+  codes), else SCB's 2025 figure shipped in ``data/sweden/population_kommun_2025.csv``, else
+  (a code in neither) the municipality's land area as the stand-in; the log says how many
+  came from each.
 * **Input hash**: sha256 over the scenario text and every bundle input (the municipality's
   extract, areas, DeSO and population files, the municipality table, the build options and
   the proximity version). A municipality is *done* when its folder's ``manifest.json``
@@ -114,6 +116,45 @@ def population_by_municipality(path: Path | None, codes: Sequence[str]) -> dict[
     prefix = pd.Series(totals.index.astype(str).str[:4], index=totals.index)
     sums = totals.groupby(prefix.to_numpy()).sum()
     return {c: float(sums[c]) for c in codes if c in sums.index}
+
+
+def scb_population(codes: Sequence[str]) -> dict[str, float]:
+    """SCB's population on 2025-01-01 per municipality code (``data/sweden/``), listed codes only.
+
+    Parameters
+    ----------
+    codes : sequence of str
+        The municipality codes wanted.
+
+    Returns
+    -------
+    dict
+        Code → persons, for the codes in
+        :data:`proximity.bundle.municipality.POPULATION_2025_CSV` (none when it is absent).
+    """
+    from proximity.bundle.municipality import POPULATION_2025_CSV
+
+    if not POPULATION_2025_CSV.exists():
+        return {}
+    t = pd.read_csv(POPULATION_2025_CSV, dtype={"kommun_kod": str})
+    known = dict(zip(t["kommun_kod"], t["population_2025_01_01"], strict=True))
+    return {c: float(known[c]) for c in codes if c in known}
+
+
+def order_population(
+    path: Path | None, codes: Sequence[str]
+) -> tuple[dict[str, float], dict[str, int]]:
+    """The population the order uses: ``--population`` first, else SCB 2025 (module doc).
+
+    Returns
+    -------
+    tuple
+        Code → persons, and how many codes came from ``"--population"`` and ``"SCB 2025"``
+        (the others are ordered by land area).
+    """
+    local = population_by_municipality(path, codes)
+    scb = {c: v for c, v in scb_population(codes).items() if c not in local}
+    return {**scb, **local}, {"--population": len(local), "SCB 2025": len(scb)}
 
 
 def order_largest_first(

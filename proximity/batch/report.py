@@ -166,7 +166,26 @@ _STYLE = (
 )
 
 
-def write_report(kommuner: Any, target: Path, *, profile: str | None = None) -> Path:
+def _no_services_note(no_services: dict[str, str]) -> str:
+    """The paragraph naming the municipalities whose data hold no service of any kind."""
+    if not no_services:
+        return ""
+    names = ", ".join(html_text(f"{n} ({c})") for c, n in sorted(no_services.items()))
+    return (
+        f"<p><strong>{len(no_services)} kommun(er) utan någon tjänst alls i underlaget</strong>"
+        f" (OpenStreetMap-utdraget har ingen tjänst av något slag i kommunen): {names}. "
+        "Alla deras invånare räknas som utan tjänst inom gångavstånd, 0 % i varje kategori; "
+        "det är en lucka i data, inte nödvändigtvis i verkligheten.</p>"
+    )
+
+
+def write_report(
+    kommuner: Any,
+    target: Path,
+    *,
+    profile: str | None = None,
+    no_services: dict[str, str] | None = None,
+) -> Path:
     """Write the national report (one section per category) to ``target``.
 
     Parameters
@@ -177,6 +196,9 @@ def write_report(kommuner: Any, target: Path, *, profile: str | None = None) -> 
         The HTML file (written atomically).
     profile : str, optional
         The walking profile shown (default ``adult`` when present, else the first).
+    no_services : dict, optional
+        Code → name of the municipalities whose bundle holds no service of any kind: named in
+        the introduction (their rows are 0 % everywhere).
 
     Returns
     -------
@@ -198,6 +220,7 @@ def write_report(kommuner: Any, target: Path, *, profile: str | None = None) -> 
         f"<title>Gångavstånd till service i Sveriges kommuner</title><style>{_STYLE}</style>"
         "</head><body><h1>Gångavstånd till service i Sveriges kommuner</h1>"
         + intro
+        + _no_services_note(no_services or {})
         + "\n".join(s for s in sections if s)
         + "</body></html>\n"
     )

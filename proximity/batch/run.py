@@ -126,6 +126,17 @@ def _extracts(
     return folder, split.split_national(Path(opts.osm), munis, folder, opts.split, say=say)
 
 
+def _order_line(origin: dict[str, int], by_area: int) -> str:
+    """The log line saying where the largest-first order's sizes come from."""
+    parts = [
+        f"{origin['--population']} by population from --population",
+        f"{origin['SCB 2025']} by SCB's population 2025 (data/sweden/population_kommun_2025.csv)",
+        f"{by_area} by land area (no population)",
+    ]
+    kept = [p for p in parts if not p.startswith("0 ")]
+    return "order: largest first; " + ", ".join(kept)
+
+
 def plan_jobs(
     opts: BatchOptions, say: Callable[[str], None] = print
 ) -> tuple[list[plan.Job], Any, split.SplitReport]:
@@ -138,10 +149,9 @@ def plan_jobs(
     municipal_scenario(Path(opts.scenario), "0000")  # a bad template fails before any work
     files = _files(opts)
     munis = plan.select(read_table(opts.table), opts.municipalities)
-    pop = plan.population_by_municipality(opts.population, list(munis["kommun_kod"]))
+    pop, origin = plan.order_population(opts.population, list(munis["kommun_kod"]))
     order = plan.order_largest_first(munis, pop)
-    if len(pop) < len(order):
-        say(f"order: {len(order) - len(pop)} municipality(ies) without population, by area")
+    say(_order_line(origin, len(order) - len(pop)))
     folder, rep = _extracts(opts, munis, say)
     scenario = Path(opts.scenario).resolve()
     jobs = []
@@ -194,11 +204,13 @@ def run_batch(opts: BatchOptions, *, say: Callable[[str], None] = print) -> Batc
     )
     names = {j.code: j.name for j in jobs}
     _write_failures(res, names)
+    results = {j.code: read_result(j.folder) for j in jobs if j.code in finished}
+    empty = {c: names[c] for c, r in results.items() if r.get("services") == 0}
     if len(tables["kommuner"]):
-        res.report = report.write_report(tables["kommuner"], opts.out / "national" / "rapport.html")
-    _write_summary(
-        res, names, {j.code: read_result(j.folder) for j in jobs if j.code in finished}, t0
-    )
+        res.report = report.write_report(
+            tables["kommuner"], opts.out / "national" / "rapport.html", no_services=empty
+        )
+    _write_summary(res, names, results, t0)
     return res
 
 
@@ -222,6 +234,7 @@ def _write_summary(
             done=sorted(res.done),
             skipped=res.skipped,
             failed={c: dict(name=names[c], error=e) for c, e in sorted(res.failed.items())},
+            no_services=sorted(c for c, r in results.items() if r.get("services") == 0),
             results=results,
             split=dict(tool=res.split.tool, passes=res.split.passes),
         ),

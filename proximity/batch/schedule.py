@@ -22,6 +22,9 @@ from proximity._text import terminal_safe
 from proximity.batch.plan import Job
 from proximity.batch.task import run_municipality
 
+#: Appended to a municipality's log line when its bundle holds no service of any kind.
+NO_SERVICES_LOG = "; NO SERVICES of any kind in its data: every resident counted without one"
+
 
 @dataclass(frozen=True)
 class ClusterOptions:
@@ -147,7 +150,9 @@ def _collect(f: Any, job: Job, out: Outcome, say: Callable[[str], None], tag: st
         out.results[job.code] = r
         say(
             f"{tag} {label}: done in {r['seconds']:.1f} s "
-            f"(network {r['network_nodes']:,} nodes, {r['network_edges']:,} edges)"
+            f"(network {r['network_nodes']:,} nodes, {r['network_edges']:,} edges"
+            + (NO_SERVICES_LOG if r.get("services") == 0 else "")
+            + ")"
         )
         return
     try:

@@ -71,7 +71,9 @@ def run_municipality(job: Job) -> dict[str, Any]:
     -------
     dict
         ``code``, ``seconds``, ``network_nodes``, ``network_edges``, ``demand_points``,
-        ``peak_rss_bytes`` (the worker process's peak so far), ``pid``, ``warnings``.
+        ``services`` (located services in the bundle; 0: none of any kind, every resident
+        without one), ``peak_rss_bytes`` (the worker process's peak so far), ``pid``,
+        ``warnings``.
 
     Raises
     ------
@@ -106,6 +108,7 @@ def run_municipality(job: Job) -> dict[str, Any]:
         network_nodes=int(summary.get("n_nodes", 0) or 0),
         network_edges=int(summary.get("n_edges", 0) or 0),
         demand_points=int(built.counts.get("demand", 0)),
+        services=int(built.counts.get("services", 0)),
         peak_rss_bytes=_peak_rss_bytes(),
         pid=os.getpid(),
         warnings=sorted({str(w.message) for w in caught}),

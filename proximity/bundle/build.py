@@ -189,6 +189,7 @@ def _run_steps(ctx: _Ctx) -> dict[str, Any]:
     demand = w.frame("demand", lambda: _demand(pop_areas, population, buildings, areas))
     _check_population(ctx, population, pop_areas)
     services = w.frame("services", lambda: _services(ctx, features, boundary))
+    _check_services(ctx, services)
     nonprofits = w.frame(
         "nonprofits", lambda: osm.nonprofits_from(features, crs=CRS, boundary=boundary)
     )
@@ -334,6 +335,21 @@ def _services(ctx: _Ctx, features: gpd.GeoDataFrame, boundary: Any) -> gpd.GeoDa
         reg = inputs.read_registry(ctx.opts.services, boundary=boundary)
         s = osm.merge_duplicates(pd.concat([reg, s], ignore_index=True), osm.MERGE_DISTANCE_M)
     return gpd.GeoDataFrame(s, geometry="geometry", crs=CRS)
+
+
+def _check_services(ctx: _Ctx, services: gpd.GeoDataFrame) -> None:
+    """Warn when the bundle has no service of any kind (a sparse municipality, a small tile)."""
+    if len(services):
+        return
+    where = f"the OSM extract {ctx.opts.osm.name}" if ctx.opts.osm else "OpenStreetMap"
+    registry = f" nor in {ctx.opts.services.name}" if ctx.opts.services else ""
+    ctx.warning(
+        f"No service of any kind in {ctx.muni.name} ({ctx.muni.code}): none in {where}"
+        f"{registry} (tag mapping {TAG_MAPPING_VERSION}). services.parquet is empty and "
+        "city.toml says so ([services] allow_empty = true); a run counts every resident as "
+        "without a service within walking distance. Check that the extract covers the "
+        "municipality, or add a service registry with --services FILE."
+    )
 
 
 def _network(ctx: _Ctx, boundary: Any) -> Path:

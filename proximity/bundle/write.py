@@ -48,13 +48,16 @@ def city_toml(
     notes: list[str],
     declared: list[str] | None = None,
     groups: list[str] | None = None,
+    no_services: bool = False,
 ) -> str:
     """The bundle's ``city.toml`` (``builder = "files"``, paths relative to it).
 
     ``declared``: categories beyond the built-in ones (:data:`~proximity.bundle.tags.EXTRA_CATEGORIES`)
     that the services hold; each gets a ``[categories.<id>]`` with its Swedish label and icon.
     ``groups``: the population's group columns; those not named ``pop_*`` (which are groups
-    anyway) are listed as ``[demand] group_cols``.
+    anyway) are listed as ``[demand] group_cols``. ``no_services``: the services layer is
+    empty (no service of any kind was found; a build warning says so), declared with
+    ``[services] allow_empty = true`` so that a run accepts it.
     """
     lines = [
         f"# City bundle of {muni.name} ({muni.code}), written by `proximity city build`.",
@@ -85,6 +88,7 @@ def city_toml(
         "",
         "[services]",
         'path = "services.parquet"',
+        *(["allow_empty = true   # no service of any kind found: see the notes"] * no_services),
         "",
         "[nonprofits]",
         'path = "nonprofits.parquet"',
@@ -183,6 +187,7 @@ def write_bundle(
             notes=notes,
             declared=declared,
             groups=list(layers.get("population_groups") or []),
+            no_services=len(layers["services"]) == 0,
         )
         write_text_atomic(staging / "city.toml", text)
         write_text_atomic(staging / "scenario.toml", scenario_toml(muni, slug(out.name)))

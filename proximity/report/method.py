@@ -137,6 +137,14 @@ def has_no_age_data(access: Any) -> bool:
     return walk(getattr(access, "provenance", None) or {})
 
 
+#: The data gap of a city without any located service (a sparse municipality, a small tile).
+NO_SERVICE_AT_ALL_SV = (
+    "Inga tjänster av något slag i underlaget (t.ex. en gles kommun eller ett litet "
+    "OSM-utdrag): varje kategori är beräknad utan tjänst, så alla invånare räknas som utan "
+    "tjänst inom gångavstånd (0 %)."
+)
+
+
 def gap_items(city: Any, access: Any, *, compact: bool) -> list[str]:
     """Known data gaps as sentences.
 
@@ -148,6 +156,10 @@ def gap_items(city: Any, access: Any, *, compact: bool) -> list[str]:
     unloc = unlocated_services(city)
     missing = categories_without_service(city)
     items = []
+    services = getattr(city, "services", None)
+    if services is not None and len(services) == 0:
+        items.append(NO_SERVICE_AT_ALL_SV)
+        missing = []  # every category computed, nobody covered: not "no coverage computed"
     parts = []
     for cat, names in unloc.items():
         if cat in missing:

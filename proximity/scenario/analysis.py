@@ -30,6 +30,31 @@ if TYPE_CHECKING:
 __all__ = ["candidate_table"]
 
 
+def no_service_at_all(scenario: Scenario | None, city: City) -> bool:
+    """Whether the city holds no located service of any kind and the scenario names none.
+
+    A sparse municipality (or a small tile) whose data hold no service: the run computes every
+    category the city knows with nobody covered (:func:`coverage_categories`) instead of
+    refusing, and ``categories.csv`` says so (``NO_DATA_STATUS``).
+    """
+    services = getattr(city, "services", None)
+    unnamed = scenario is None or scenario.categories is None
+    return unnamed and (services is None or len(services) == 0)
+
+
+def coverage_categories(scenario: Scenario, city: City) -> list[str] | None:
+    """The categories the coverage computes.
+
+    The scenario's; None (those with services) when it names none; every category the city
+    knows when it has no service at all (:func:`no_service_at_all`).
+    """
+    from proximity.sources.categories import known_categories
+
+    if no_service_at_all(scenario, city):
+        return list(known_categories(city))
+    return None if scenario.categories is None else list(scenario.categories)
+
+
 def scenario_access(
     scenario: Scenario,
     city: City,

@@ -29,6 +29,7 @@ from proximity.scenario._common import StepReporter
 from proximity.scenario.analysis import (
     candidate_arg,
     chosen_sites_as_services,
+    coverage_categories,
     merge_after_siting,
     scenario_access,
     site_scenario,
@@ -50,7 +51,7 @@ from proximity.scenario.outputs import (
     write_outputs,
 )
 from proximity.scenario.parse import load_scenario
-from proximity.scenario.tables import NO_SERVICE_STATUS, categories_table
+from proximity.scenario.tables import NO_DATA_STATUS, NO_SERVICE_STATUS, categories_table
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -303,6 +304,14 @@ def _apply_siting(res: RunResult, steps: StepReporter) -> None:
 def _category_warnings(res: RunResult, *, banner: bool) -> None:
     """One warning per category without any located service (and no proposed site)."""
     cats_table = categories_table(res.city, res.scenario, res.added_sites)
+    if (cats_table["status"] == NO_DATA_STATUS).any():
+        line = (
+            f"No service of any kind in {res.city.name}: every category is computed with "
+            "nobody covered (every resident counts as unreachable); see categories.csv."
+        )
+        if banner:
+            _warn(f"warning: {line}")
+        res.warnings.append(line)
     for r in cats_table[cats_table["status"] == NO_SERVICE_STATUS].itertuples():
         unlocated = (
             f" ({r.n_unlocated_services} named without a location)"
@@ -359,7 +368,9 @@ def _compute(
         network_provenance=None if network is None else network_provenance(network),
         city=city,
         network=network,
-        access=scenario_access(scenario, city, network, profiles, scenario.categories),
+        access=scenario_access(
+            scenario, city, network, profiles, coverage_categories(scenario, city)
+        ),
         warnings=warnings,
         log=log,
         profiles=profiles,

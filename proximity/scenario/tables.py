@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AREA_KEYS",
+    "NO_DATA_STATUS",
     "NO_SERVICE_STATUS",
     "area_gini_table",
     "areas_table",
@@ -47,6 +48,9 @@ __all__ = [
 AREA_KEYS = ("category", "profile", "threshold_min", "group", "area_id")
 #: ``categories.csv`` status of a category without any located service.
 NO_SERVICE_STATUS = "no located service – no coverage computed"
+#: ``categories.csv`` status when the city has no located service of any kind (and the
+#: scenario names no category): every category computed, nobody covered.
+NO_DATA_STATUS = "no service of any kind in the data – nobody covered"
 
 _INT_COLUMNS = {
     *COUNT_COLUMNS,
@@ -301,7 +305,8 @@ def categories_table(
     ``n_unlocated_services`` (named in the sources but without a location,
     ``City.services_unlocated``: never routed), ``n_proposed_sites`` (chosen by the siting
     and added before the final coverage) and ``status``: ``"ok"``, ``"no located service –
-    no coverage computed"``, or ``"not in the scenario's categories"``.
+    no coverage computed"``, :data:`NO_DATA_STATUS` (no service of any kind: every category
+    computed, nobody covered) or ``"not in the scenario's categories"``.
 
     Parameters
     ----------
@@ -316,6 +321,7 @@ def categories_table(
     -------
     pandas.DataFrame
     """
+    from proximity.scenario.analysis import no_service_at_all
     from proximity.sources.categories import category_label, known_categories
 
     svc = getattr(city, "services", None)
@@ -334,6 +340,8 @@ def categories_table(
             status = "not in the scenario's categories"
         elif n_loc + n_new > 0:
             status = "ok"
+        elif no_service_at_all(scenario, city):
+            status = NO_DATA_STATUS
         else:
             status = NO_SERVICE_STATUS
         rows.append(

@@ -108,7 +108,7 @@ FILES_SECTIONS: dict[str, dict[str, Key] | None] = {
         "group_cols": Key((list,), "a list of column names", example='["men", "women"]'),
     },
     "unlocated": _options(),
-    "services": {**_options(*SERVICES_OPTIONS), "category_map": CATEGORY_MAP},
+    "services": {**_options(*SERVICES_OPTIONS), "category_map": CATEGORY_MAP, "allow_empty": BOOL},
     "services_unlocated": _options(),
     "nonprofits": _options("crs", "layer"),
     "area_stats": _options(),

@@ -37,6 +37,7 @@ from proximity.sources.categories import (
 from proximity.sources.city import (
     AREA_STATS_COLUMNS,
     NONPROFIT_COLUMNS,
+    SERVICE_COLUMNS,
     SUBAREA_COLUMNS,
     UNASSIGNED_AREA,
     UNLOCATED_COLUMNS,
@@ -255,7 +256,17 @@ def _read_unlocated(b: _Build, areas: gpd.GeoDataFrame, located: float) -> pd.Da
 
 
 def _read_services(b: _Build) -> gpd.GeoDataFrame:
+    """``[services]``, read with :func:`~proximity.sources.loaders.load_services`.
+
+    ``allow_empty = true`` accepts a file without rows (a city bundle of a municipality whose
+    OSM data hold no service: every resident is then without one).
+    """
     sec, p = b.file("services")
+    if (
+        sec.get("allow_empty") is True
+        and len(read_geo(p, crs=sec.get("crs"), layer=sec.get("layer"))) == 0
+    ):
+        return empty_gdf(SERVICE_COLUMNS, b.crs)
     return load_services(
         p,
         **b.study_area(),
