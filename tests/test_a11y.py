@@ -33,6 +33,7 @@ import pytest
 from _maps_common import default_report, full_map, map_inputs, report_inputs
 
 from proximity.maps import save_map
+from proximity.report.pdf import CHROMIUM_NAMES
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +45,7 @@ SIZES = {"desktop": (1366, 900, False), "phone": (390, 844, True)}
 
 
 def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+    for name in CHROMIUM_NAMES:  # the names report.pdf looks for: one list
         path = shutil.which(name)
         if path:
             return path

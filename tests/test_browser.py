@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from proximity.maps import make_map, save_map
+from proximity.report.pdf import CHROMIUM_NAMES
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ _SYN = Path(__file__).parent / "fixtures" / "maps" / "synthetic.py"
 
 
 def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+    for name in CHROMIUM_NAMES:  # the names report.pdf looks for: one list
         path = shutil.which(name)
         if path:
             return path
