@@ -98,16 +98,21 @@ def test_notebook_02_reports_the_solver_it_asks_for():
 
 
 def _plain(nb):
-    """The text outputs of each code cell (streams, text/plain, text/markdown), no images."""
+    """The text outputs of each code cell (streams, text/plain, text/markdown), no images.
+
+    Each stream is joined on its own: the kernel's stdout and stderr arrive in a racy order
+    (a warning may come before or after a print of the same cell), their contents do not.
+    """
     out = []
     for c in _code(nb):
+        streams: dict[str, str] = {}
         texts = []
         for o in c.outputs:
             if o.output_type == "stream":
-                texts.append(o.text)
+                streams[o.name] = streams.get(o.name, "") + o.text
             elif "data" in o:
                 texts += [str(o["data"].get(k, "")) for k in ("text/plain", "text/markdown")]
-        out.append("".join(texts))
+        out.append("".join(texts) + "".join(f"[{k}]{v}" for k, v in sorted(streams.items())))
     return out
 
 

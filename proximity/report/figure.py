@@ -494,41 +494,36 @@ def _render(city: Any, layers: _Layers, *, site_lines: list[str], category: str)
     One panel of the whole map, or, when the small urban areas sit in a small part of it
     (:func:`_zoom_box`), an overview beside a zoom on them, its frame drawn on the overview.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # made outside pyplot: a notebook's inline backend stays as it is, nothing stays open
+    from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
     full = layers.boundary.total_bounds
     zoom = _zoom_box(layers.areas, full)
-    fig = plt.figure(figsize=_SIZE_IN, dpi=FIGURE_DPI)
-    try:
-        if zoom is None:
-            ax = fig.add_axes((0.01, 0.27, 0.98, 0.72))
-            _panel(ax, layers, tuple(full), None)
-        else:
-            over = fig.add_axes((0.01, 0.27, 0.33, 0.72))
-            _panel(over, layers, tuple(full), zoom)
-            frame = Rectangle(
-                (zoom[0], zoom[1]), zoom[2] - zoom[0], zoom[3] - zoom[1], fill=False, lw=1.0
-            )
-            over.add_patch(frame)
-            ax = fig.add_axes((0.35, 0.27, 0.64, 0.72))
-            _panel(ax, layers, zoom, None)
-            ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, lw=1.0))
-        _legend(
-            fig,
-            boundary_label=_BOUNDARY["sv"][0 if is_municipality(city) else 1],
-            service_label=f"{category_label(category)} i dag" if len(layers.services) else None,
-            has_sites=bool(len(layers.sites)),
-            no_data=NO_DATA_COLOUR in layers.colours,
+    fig = Figure(figsize=_SIZE_IN, dpi=FIGURE_DPI)
+    if zoom is None:
+        ax = fig.add_axes((0.01, 0.27, 0.98, 0.72))
+        _panel(ax, layers, tuple(full), None)
+    else:
+        over = fig.add_axes((0.01, 0.27, 0.33, 0.72))
+        _panel(over, layers, tuple(full), zoom)
+        frame = Rectangle(
+            (zoom[0], zoom[1]), zoom[2] - zoom[0], zoom[3] - zoom[1], fill=False, lw=1.0
         )
-        _site_list(fig, site_lines)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
-    finally:
-        plt.close(fig)
+        over.add_patch(frame)
+        ax = fig.add_axes((0.35, 0.27, 0.64, 0.72))
+        _panel(ax, layers, zoom, None)
+        ax.add_patch(Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, lw=1.0))
+    _legend(
+        fig,
+        boundary_label=_BOUNDARY["sv"][0 if is_municipality(city) else 1],
+        service_label=f"{category_label(category)} i dag" if len(layers.services) else None,
+        has_sites=bool(len(layers.sites)),
+        no_data=NO_DATA_COLOUR in layers.colours,
+    )
+    _site_list(fig, site_lines)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=FIGURE_DPI, metadata={"Software": None})
     return buf.getvalue()
 
 
