@@ -27,7 +27,8 @@ from proximity.maps.views import (
     quality_counts,
     unlocated_services,
 )
-from proximity.report.wording import PROXY_FLAG_SV, WORDS, grouped_sources, words
+from proximity.report.sources import source_items
+from proximity.report.wording import PROXY_FLAG_SV, WORDS, words
 
 __all__ = ["gap_items", "has_no_age_data", "method_items"]
 
@@ -56,7 +57,7 @@ def _date_items(city: Any, access: Any, w: Mapping[str, str]) -> list[str]:
         items.append(f"OSM-data (gångnätverk) från: {dates['osm_date']}.")
     if isinstance(prov, Mapping):
         if prov.get("data_sources"):
-            items.append("Datakällor: " + "; ".join(grouped_sources(prov["data_sources"])) + ".")
+            items += source_items(prov["data_sources"])
         net = str(prov.get("network_hash") or "")
         if net.startswith("none"):
             items.append("Gångnätverk: inget (fågelvägsavstånd × omvägsfaktor).")
