@@ -120,3 +120,16 @@ def test_kinds_dedup_and_the_bundle_object_format():
         ("Övrigt", "x; fil population.csv; områdespolygon"),
     ]
     assert source_items([]) == []
+
+
+def test_an_osm_citation_whose_object_is_a_separate_part():
+    """Göteborg's form: licence; snapshot and origin; ``node N`` as parts of one citation."""
+    cite = (
+        "© OpenStreetMap contributors, ODbL 1.0; snapshot 2020-09-04 (HOT export) via x/y; node {}"
+    )
+    got = dict(source_groups([cite.format(1), cite.format(2), cite.format(2), "SCB 2020"]))
+    assert got["OpenStreetMap"] == (
+        "2 objekt (© OpenStreetMap-bidragsgivare, ODbL 1.0); "
+        "ögonblicksbild 2020-09-04 (HOT-export) via x/y"
+    )
+    assert got["SCB"] == "SCB 2020" and set(got) == {"OpenStreetMap", "SCB"}

@@ -56,6 +56,7 @@ from proximity.maps.views import (
     share_colour,
     to_wgs84,
 )
+from proximity.maps.wording_sv import source_sv
 
 __all__: list[str] = []
 
@@ -316,7 +317,8 @@ def _service_features(ctx: MapContext, services: Any, cat: str) -> list[dict[str
         for col, key in (("source", "source"), ("location_quality", "quality")):
             v = s.get(col)
             if not _is_missing(v):
-                prow.append((tx[key], quality_label(v, lang) if key == "quality" else str(v)))
+                text = str(v) if lang != "sv" else source_sv(str(v))
+                prow.append((tx[key], quality_label(v, lang) if key == "quality" else text))
         marker = {
             "className": f"px-marker {kind_class} px-cat-{class_token(cat)}",
             "html": pin_html(icon, colour, "px-office-pin" if office else ""),

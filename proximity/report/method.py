@@ -11,7 +11,6 @@ from proximity.maps.labels import (
     GAP_TEXT,
     OSM_ATTRIBUTION,
     category_label,
-    distance_method,
     distance_method_text,
     fmt_int,
     fmt_num,
@@ -98,7 +97,7 @@ def method_items(city: Any, access: Any, profile: str, threshold_min: float) -> 
     gaps (compact) and the city's provenance notes.
     """
     w = words(access, city)
-    items = [f"Avståndsmetod: {distance_method_text(access)} ({distance_method(access)})."]
+    items = [f"Avståndsmetod: {distance_method_text(access)}."]
     if w is WORDS["proxy"]:
         items.append(f"⚠ {PROXY_FLAG_SV}")
     if is_crowfly(access):

@@ -13,7 +13,8 @@ services (``access.provenance["data_sources"]``). One citation may hold several 
   distinct address counted once;
 - **Övrigt**: everything else (local files), each distinct text once.
 
-English phrases of the shipped citations are put in Swedish (:data:`SOURCE_SV`).
+English phrases of the shipped citations are put in Swedish
+(:func:`proximity.maps.wording_sv.source_sv`).
 """
 
 from __future__ import annotations
@@ -22,24 +23,16 @@ import re
 from typing import Any
 
 from proximity.maps.labels import fmt_int
+from proximity.maps.wording_sv import source_sv
 
-__all__ = ["SOURCE_SV", "source_groups", "source_items"]
+__all__ = ["source_groups", "source_items"]
 
-#: English phrases in source citations, in Swedish (applied in this order).
-SOURCE_SV = (
-    ("point = locality reference point", "punkt = tätortens referenspunkt"),
-    ("open data", "öppna data"),
-    ("Wikipedia infoboxes", "Wikipedias faktarutor"),
-    ("fi.wikipedia mirror", "spegel av fi.wikipedia"),
-    ("as bundled (commit", "kopia från (commit"),
-    (") in http", "): http"),
-)
 #: Whole-part translations (local file names and placeholders of the bundles).
 _PART_SV = ((re.compile(r"^file\s+"), "fil "), (re.compile(r"^area polygon$"), "områdespolygon"))
 
 _OSM_OBJECT = re.compile(
-    r"^(?P<licence>.*?):\s*(?P<type>node|way|relation)[/ ](?P<id>\d+)"
-    r"(?:,\s*snapshot\s+(?P<snapshot>\S+))?$"
+    r"^(?:(?P<licence>.*?):\s*)?(?P<type>node|nod|way|relation)[/ ](?P<id>\d+)"
+    r"(?:,\s*(?:snapshot|ögonblicksbild)\s+(?P<snapshot>\S+))?$"
 )
 _URL = re.compile(r"^https?://([^/\s]+)(\S*)")
 _OSM_LICENCE_SV = "© OpenStreetMap-bidragsgivare, ODbL 1.0"
@@ -52,9 +45,8 @@ def _parts(src: Any) -> list[str]:
     """One citation split into its parts: ``"a; location: b"`` → ``["a", "b"]``."""
     parts = []
     for part in str(src).split("; "):
-        part = re.sub(r"^(location|läge|tätorter|stadsdelar):\s*", "", part.strip())
-        for en, sv in SOURCE_SV:
-            part = part.replace(en, sv)
+        part = re.sub(r"^(location|point|läge|tätorter|stadsdelar):\s*", "", part.strip())
+        part = source_sv(part)
         for pattern, sv in _PART_SV:
             part = pattern.sub(sv, part)
         if part:
@@ -76,10 +68,15 @@ class _Collect:
         self.hosts: dict[str, set[str]] = {}
         self.texts: dict[str, list[str]] = {"SCB": [], "Öppna data": [], "Övrigt": []}
 
-    def add(self, part: str) -> None:
+    def add(self, part: str, *, osm: bool = False) -> None:
+        """Sort one part; ``osm``: the citation names OpenStreetMap (a bare ``node 1`` is OSM's)."""
         m = _OSM_OBJECT.match(part)
-        if m and "openstreetmap" in m.group("licence").lower():
-            self.osm_objects.add((m.group("type"), m.group("id")))
+        if m and (
+            osm if m.group("licence") is None else "openstreetmap" in m.group("licence").lower()
+        ):
+            self.osm_objects.add(
+                ({"nod": "node"}.get(m.group("type"), m.group("type")), m.group("id"))
+            )
             if m.group("snapshot"):
                 self.osm_snapshots.add(m.group("snapshot"))
             return
@@ -87,7 +84,8 @@ class _Collect:
         if url:
             self.hosts.setdefault(_host(url.group(1)), set()).add(url.group(2))
             return
-        if "openstreetmap" in part.lower() or part.lower().startswith("osm"):
+        low = part.lower()
+        if "openstreetmap" in low or low.startswith(("osm", "ögonblicksbild")):
             kind = "osm"
         elif re.search(r"\bSCB\b", part):
             kind = "SCB"
@@ -115,8 +113,9 @@ def source_groups(sources: Any) -> list[tuple[str, str]]:
     """The citations as ``(kind, text)`` pairs, one per kind that has any (see module doc)."""
     c = _Collect()
     for src in sources or ():
+        osm = "openstreetmap" in str(src).lower()
         for part in _parts(src):
-            c.add(part)
+            c.add(part, osm=osm and not _URL.match(part))
     lines = {
         "OpenStreetMap": c.osm_line(),
         **{k: "; ".join(v) for k, v in c.texts.items()},
