@@ -52,26 +52,6 @@ def test_report_has_the_matrix_and_no_zero_minutes(report_inputs, tmp_path):
     assert "0,0 min" not in md
 
 
-def test_sources_grouped_and_deduplicated():
-    from proximity.report.wording import grouped_sources
-
-    got = grouped_sources(
-        [
-            "SCB tätorter 2020 (point = locality reference point), open data CC0",
-            "SCB tätorter 2020 (point = locality reference point), open data CC0; stadsdelar: x",
-            "https://sv.wikipedia.org/wiki/A",
-            "https://sv.m.wikipedia.org/wiki/B",
-            "https://www.bibliotekfh.se/a; location: https://sv.wikipedia.org/wiki/A",
-        ]
-    )
-    assert got == [
-        "SCB tätorter 2020 (punkt = tätortens referenspunkt), öppna data CC0",
-        "x",
-        "sv.wikipedia.org (2 sidor)",
-        "bibliotekfh.se (1 sida)",
-    ]
-
-
 def test_report_robustness_and_swedish_model_names(report_inputs, tmp_path):
     import dataclasses
 

@@ -408,7 +408,8 @@ def test_helsinki_demo_report(tmp_path):
     # per-object OSM citations are folded into one entry with a count
     assert "way/" not in md and "node/" not in md
     assert re.search(
-        r"Datakällor: .*© OpenStreetMap-bidragsgivare, ODbL 1\.0 \([\d\xa0]+ OSM-objekt\)", md
+        r"Datakällor, OpenStreetMap: [\d\xa0]+ objekt \(© OpenStreetMap-bidragsgivare, ODbL 1\.0",
+        md,
     )
     area = str(siting.per_site["area_id"].iloc[0])
     text = area_profile(tmp_path, city, access, area, siting)[f"omrade_{area}.md"].read_text(

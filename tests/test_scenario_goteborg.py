@@ -30,7 +30,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_runs_offline_crowfly_labelled(run_dir: Path) -> None:
     areas = pd.read_csv(run_dir / "tables" / "areas.csv", dtype={"area_id": str})
     assert set(areas["distance_method"]) == {"crowfly×1.3"}
-    assert "crowfly×1.3" in (run_dir / "report.md").read_text(encoding="utf-8")
+    assert "fågelvägsavstånd × 1,3" in (run_dir / "report.md").read_text(encoding="utf-8")
     assert areas["area_id"].nunique() == 97  # 96 primärområden + the whole city
 
 

@@ -65,6 +65,7 @@ def doctor_checks(*, probe_timeout_s: float = 3.0) -> list[Check]:
         *_data_checks(),
         _overpass_check(probe_timeout_s),
         _chromium_check(),
+        _pdf_check(),
         *_disk_checks(cache),
     ]
 
@@ -189,6 +190,21 @@ def _chromium_check() -> Check:
         "ok" if browser else "warn",
         browser or "not found (only the browser test needs it: apt-get install chromium)",
     )
+
+
+def _pdf_check() -> Check:
+    """Which engine would print ``report.pdf`` (:func:`proximity.report.pdf.find_engine`)."""
+    from proximity.report.pdf import find_engine
+
+    engine = find_engine()
+    if engine is None:
+        return (
+            "pdf engine",
+            "warn",
+            "none: runs write no report.pdf (install WeasyPrint with Pango, or Chromium)",
+        )
+    name, path = engine
+    return ("pdf engine", "ok", "WeasyPrint" if name == "weasyprint" else f"Chromium ({path})")
 
 
 def _disk_checks(cache: Path) -> list[Check]:

@@ -36,6 +36,7 @@ from proximity.maps.elements import (
     pin_html,
     popup_table,
 )
+from proximity.maps.groups import group_label, group_shares
 from proximity.maps.labels import (
     OSM_ATTRIBUTION,
     category_label,
@@ -55,6 +56,7 @@ from proximity.maps.views import (
     share_colour,
     to_wgs84,
 )
+from proximity.maps.wording_sv import source_sv
 
 __all__: list[str] = []
 
@@ -149,6 +151,18 @@ def _coverage_rows(
     return share, prow
 
 
+def _group_rows(ctx: MapContext, aid: str, shares: pd.DataFrame) -> list[tuple[str, str]]:
+    """Popup rows of the share covered per population group (none without group data)."""
+    if ctx.proxy or shares.empty or aid not in shares.index:  # floor area: no groups
+        return []
+    rows = []
+    for g, v in shares.loc[aid].items():
+        share = finite_or_none(v)
+        label = f"{ctx.tx['share']}, {group_label(g) if ctx.lang == 'sv' else g}"
+        rows.append((label, fmt_pct(share, 0, ctx.lang) if share is not None else "–"))
+    return rows
+
+
 def _effect_label(ctx: MapContext) -> str:
     """The popup label of the siting effect, e.g. "Med förslagen (bibliotek inom 10 min)"."""
     siting = ctx.siting
@@ -164,11 +178,15 @@ def _add_areas(ctx: MapContext, fmap: ProximityMap) -> None:
     by_area = ctx.rows.set_index("area_id")
     effect = siting_area_effect(ctx.siting) if ctx.siting is not None else None
     effect_label = _effect_label(ctx)
+    groups = group_shares(
+        ctx.access, category=ctx.category, threshold_min=ctx.threshold_min, profile=ctx.profile
+    )
     feats = []
     for i, (_, a) in enumerate(ctx.areas.iterrows()):
         aid = a["area_id"]
         name = str(a.get("name", aid))
         share, prow = _coverage_rows(ctx, aid, by_area)
+        prow += _group_rows(ctx, str(aid), groups)
         if effect is not None and aid in effect.index:
             e = effect.loc[aid]
             b, f = finite_or_none(e["share_before"]), finite_or_none(e["share_after"])
@@ -299,7 +317,8 @@ def _service_features(ctx: MapContext, services: Any, cat: str) -> list[dict[str
         for col, key in (("source", "source"), ("location_quality", "quality")):
             v = s.get(col)
             if not _is_missing(v):
-                prow.append((tx[key], quality_label(v, lang) if key == "quality" else str(v)))
+                text = str(v) if lang != "sv" else source_sv(str(v))
+                prow.append((tx[key], quality_label(v, lang) if key == "quality" else text))
         marker = {
             "className": f"px-marker {kind_class} px-cat-{class_token(cat)}",
             "html": pin_html(icon, colour, "px-office-pin" if office else ""),

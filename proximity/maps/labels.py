@@ -19,6 +19,7 @@ import pandas as pd
 from proximity._text import html_text
 from proximity.distance_method import DistanceMethod
 from proximity.errors import ParameterError
+from proximity.maps.wording_sv import QUALITY_SV, quality_sv
 from proximity.profiles import PROFILES
 from proximity.sources.categories import category_label as sources_category_label
 from proximity.sources.city import is_municipality, total_area_label
@@ -467,40 +468,6 @@ def site_labels(siting: Any, lang: str = "sv") -> tuple[str, str]:
 # Swedish wording of data-quality values and provenance notes
 # --------------------------------------------------------------------------------------
 
-#: Swedish wording of known ``boundary_quality`` / ``location_quality`` values (keys in lower
-#: case). Unknown values are shown as they are (see :func:`quality_label`).
-QUALITY_SV: dict[str, str] = {
-    "district reference point": "stadsdelens referenspunkt",
-    "locality reference point": "tätortens referenspunkt",
-    "building reference point": "byggnadens referenspunkt",
-    "exact (osm node)": "exakt (OSM-nod)",
-    "exact": "exakt",
-    "official": "officiell",
-    "approximate": "ungefärlig",
-    "surveyed": "inmätt",
-    "address": "adress",
-    "grid": "rutnät",
-    "as supplied": "som levererat",
-    "approximate (voronoi of reference points, clipped to scb boundary + seaward allowance)": (
-        "ungefärliga (Voronoi-områden kring referenspunkter, klippta mot SCB:s kommungräns "
-        "+ marginal mot havet)"
-    ),
-    "regular 500 m grid (no complete administrative boundaries in the extract)": (
-        "regelbundet rutnät på 500 m (inga kompletta administrativa gränser i OSM-utdraget)"
-    ),
-    "building (osm footprint, representative point)": (
-        "byggnad (OSM-fotavtryck, representativ punkt)"
-    ),
-    "building (osm footprint clipped by the extract, representative point)": (
-        "byggnad (OSM-fotavtryck avskuret av utdraget, representativ punkt)"
-    ),
-    "osm area (representative point)": "OSM-yta (representativ punkt)",
-    "osm area clipped by the extract (point of the part inside)": (
-        "OSM-yta avskuren av utdraget (punkt i delen innanför)"
-    ),
-    "okänd": "okänd",
-}
-
 
 def quality_label(value: Any, lang: str = "sv") -> str:
     """A ``*_quality`` value in the map/report language.
@@ -512,7 +479,7 @@ def quality_label(value: Any, lang: str = "sv") -> str:
     text = str(value).strip()
     if lang != "sv":
         return "unknown" if text == "okänd" else text
-    return QUALITY_SV.get(text.lower(), text)
+    return quality_sv(text)
 
 
 def quality_detail_html(counts: Mapping[str, int], lang: str = "sv", n: int = 60) -> str:

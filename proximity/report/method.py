@@ -11,7 +11,6 @@ from proximity.maps.labels import (
     GAP_TEXT,
     OSM_ATTRIBUTION,
     category_label,
-    distance_method,
     distance_method_text,
     fmt_int,
     fmt_num,
@@ -27,7 +26,8 @@ from proximity.maps.views import (
     quality_counts,
     unlocated_services,
 )
-from proximity.report.wording import PROXY_FLAG_SV, WORDS, grouped_sources, words
+from proximity.report.sources import source_items
+from proximity.report.wording import PROXY_FLAG_SV, WORDS, words
 
 __all__ = ["gap_items", "has_no_age_data", "method_items"]
 
@@ -56,7 +56,7 @@ def _date_items(city: Any, access: Any, w: Mapping[str, str]) -> list[str]:
         items.append(f"OSM-data (gångnätverk) från: {dates['osm_date']}.")
     if isinstance(prov, Mapping):
         if prov.get("data_sources"):
-            items.append("Datakällor: " + "; ".join(grouped_sources(prov["data_sources"])) + ".")
+            items += source_items(prov["data_sources"])
         net = str(prov.get("network_hash") or "")
         if net.startswith("none"):
             items.append("Gångnätverk: inget (fågelvägsavstånd × omvägsfaktor).")
@@ -97,7 +97,7 @@ def method_items(city: Any, access: Any, profile: str, threshold_min: float) -> 
     gaps (compact) and the city's provenance notes.
     """
     w = words(access, city)
-    items = [f"Avståndsmetod: {distance_method_text(access)} ({distance_method(access)})."]
+    items = [f"Avståndsmetod: {distance_method_text(access)}."]
     if w is WORDS["proxy"]:
         items.append(f"⚠ {PROXY_FLAG_SV}")
     if is_crowfly(access):

@@ -42,6 +42,7 @@ from proximity.maps.views import (
 from proximity.report.blocks import Block, flag_blocks, render_html, render_md, write_files
 from proximity.report.charts import bar_chart, lorenz_chart, lorenz_points
 from proximity.report.figure import figure_blocks
+from proximity.report.groups import group_blocks
 from proximity.report.method import gap_items, method_items
 from proximity.report.overview import (
     INEQUALITY_SV,
@@ -198,6 +199,9 @@ def write_report(
         *_coverage_blocks(r),
         *_lorenz_blocks(r),
         *_site_blocks(r),
+        *group_blocks(
+            access, category, r.threshold_min, profile, names=r.names, whole=r.whole, proxy=r.proxy
+        ),
         *_gap_blocks(r),
         Block("h2", "Metod och data"),
         Block("ul", items=method_items(city, access, profile, float(threshold_min))),

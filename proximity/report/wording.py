@@ -13,9 +13,7 @@ from typing import Any
 import pandas as pd
 
 from proximity.maps.labels import (
-    PROVENANCE_SV,
     category_label,
-    fmt_int,
     fmt_num,
     is_population_proxy,
 )
@@ -26,8 +24,6 @@ __all__ = [
     "PROXY_FLAG_SV",
     "WORDS",
     "area_names",
-    "compact_sources",
-    "grouped_sources",
     "join_sv",
     "nonprofit_cell",
     "objective_unit",
@@ -153,32 +149,6 @@ def join_sv(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " och " + items[-1]
 
 
-_OSM_OBJECT = re.compile(r"^(?P<prefix>.*?):\s*(?:node|way|relation)/\d+$")
-
-
-def compact_sources(sources: Any) -> list[str]:
-    """Source citations, with per-object OSM citations folded into one per licence.
-
-    Citations like ``"<licence>: way/123"`` become one entry per licence text
-    (``"© OpenStreetMap-bidragsgivare, ODbL 1.0 (412 OSM-objekt)"``); other citations are
-    kept as they are, in their order.
-    """
-    out: list[str] = []
-    osm: dict[str, int] = {}
-    for src in [str(x) for x in sources]:
-        m = _OSM_OBJECT.match(src.strip())
-        if m:
-            prefix = m.group("prefix").strip()
-            if prefix not in osm:
-                out.append(prefix)
-            osm[prefix] = osm.get(prefix, 0) + 1
-        else:
-            out.append(src)
-    return [
-        f"{PROVENANCE_SV.get(s, s)} ({fmt_int(osm[s])} OSM-objekt)" if s in osm else s for s in out
-    ]
-
-
 def safe_name(text: str) -> str:
     """``text`` as a safe file-name part (``omrade`` when nothing is left)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "omrade"
@@ -195,51 +165,3 @@ def nonprofit_cell(siting: Any, city: Any, site_id: str, orgs: Sequence[Any]) ->
         label = site_nonprofit_label(siting, city, site_id)
         return f"{label}: {names}" if label else names
     return nonprofit_absence_text(siting, city, site_id)
-
-
-#: English phrases in source citations, in Swedish.
-_SOURCE_SV = (
-    ("point = locality reference point", "punkt = tätortens referenspunkt"),
-    ("open data", "öppna data"),
-    ("Wikipedia infoboxes", "Wikipedias faktarutor"),
-)
-
-
-def _source_parts(src: str) -> list[str]:
-    """One citation split into its parts: ``"a; location: b"`` → ``["a", "b"]``."""
-    parts = []
-    for part in str(src).split("; "):
-        part = re.sub(r"^(location|läge|tätorter|stadsdelar):\s*", "", part.strip())
-        for en, sv in _SOURCE_SV:
-            part = part.replace(en, sv)
-        if part:
-            parts.append(part)
-    return parts
-
-
-def grouped_sources(sources: Any) -> list[str]:
-    """Source citations grouped and deduplicated, for a reader.
-
-    OSM objects are folded per licence (:func:`compact_sources`); web pages are counted per
-    site ("sv.wikipedia.org: 24 sidor"); every other citation appears once, in its order.
-    """
-    texts: list[str] = []
-    hosts: dict[str, set[str]] = {}
-    for src in compact_sources(sources):
-        for part in _source_parts(src):
-            m = re.match(r"^https?://([^/\s]+)(\S*)", part)
-            if m:
-                host = m.group(1).lower().removeprefix("www.").replace(".m.wikipedia", ".wikipedia")
-                if host not in hosts:
-                    texts.append("\x00" + host)
-                hosts.setdefault(host, set()).add(m.group(2))
-            elif part not in texts:
-                texts.append(part)
-    out = []
-    for t in texts:
-        if t.startswith("\x00"):
-            n = len(hosts[t[1:]])
-            out.append(f"{t[1:]} ({fmt_int(n)} {'sida' if n == 1 else 'sidor'})")
-        else:
-            out.append(t)
-    return out

@@ -66,6 +66,8 @@ OUTPUT_KEYS = (
     "nonprofits_near",
     "nonprofits_threshold_min",
     "pdf",
+    "privacy_cell_m",
+    "privacy_min_count",
 )
 INTERVENTION_KEYS: dict[str, tuple[str, ...]] = {
     "add_service": (
@@ -436,4 +438,30 @@ def parse_outputs(ctx: ParseContext, raw: Raw) -> OutputSpec:
             positive=True,
             hi=MAX_THRESHOLD_MIN,
         ),
+        privacy_cell_m=_privacy_num(ctx, table, "privacy_cell_m"),
+        privacy_min_count=_privacy_num(ctx, table, "privacy_min_count"),
     )
+
+
+def _privacy_num(ctx: ParseContext, table: Mapping[str, Raw], key: str) -> float | None:
+    """``privacy_cell_m`` (>= 250 m) or ``privacy_min_count`` (>= 5): the map's resident cells.
+
+    ``None`` when absent (the maps' defaults, the least values of
+    :mod:`proximity.maps.privacy`); a smaller value is refused, naming the key and the fix.
+    """
+    v = get_num(ctx, table, key, "outputs", None)
+    if v is None:
+        return None
+    from proximity.maps.privacy import PRIVACY_CELL_M, PRIVACY_MIN_COUNT  # folium: only if set
+
+    least = PRIVACY_CELL_M if key == "privacy_cell_m" else PRIVACY_MIN_COUNT
+    if v < least:
+        what = "metres (square cells" if key == "privacy_cell_m" else "residents (smaller counts"
+        raise ctx.error(
+            f"'{key}' = {v!r} is below {least:g}: the map's residents layer needs at least "
+            f"{least:g} {what} are never shown, so that no one can be located at a building).",
+            key=key,
+            section="outputs",
+            fix=f"Set {key} to {least:g} or more, or leave it out (default {least:g}).",
+        )
+    return float(v)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from proximity.profiles import WalkingProfile
     from proximity.scenario.pipeline import RunResult
 
-__all__ = ["map_isochrones", "map_settings"]
+__all__ = ["map_isochrones", "map_settings", "privacy_settings"]
 
 
 def map_settings(scenario: Scenario, access: Access) -> tuple[tuple[str, ...], float, str]:
@@ -50,6 +50,13 @@ def map_settings(scenario: Scenario, access: Access) -> tuple[tuple[str, ...], f
         scenario.siting.profile if scenario.siting else str(scenario.profiles[0])
     )
     return cats, thr, prof
+
+
+def privacy_settings(scenario: Scenario) -> dict[str, float]:
+    """The ``make_map`` privacy arguments the scenario sets (``[outputs] privacy_*``)."""
+    out = scenario.outputs
+    got = {"privacy_cell_m": out.privacy_cell_m, "privacy_min_count": out.privacy_min_count}
+    return {k: float(v) for k, v in got.items() if v is not None}
 
 
 def _candidates_of(res: RunResult) -> gpd.GeoDataFrame | None:
@@ -175,6 +182,7 @@ def write_maps(
             title=scenario.title or None,
             isochrones=None if iso is None else iso[iso["category"] == cat],
             show_residents=True,
+            **privacy_settings(scenario),
             network=res.network,  # a light street layer (network mode); None: not drawn
         )
         p = folder / f"{scenario.name}-{cat}-{fmt_float(float(thr))}min-{prof}.html"

@@ -316,6 +316,11 @@ class OutputSpec:
         Area or subarea (stadsdel) ids to write an area profile of
         (:func:`proximity.report.area_profile`): ``omrade_<id>.md`` and ``.html`` in the
         output folder. A subarea id gets a profile computed at subarea level.
+    privacy_cell_m, privacy_min_count
+        The maps' "Invånare utan tillgång" layer: residents summed in square cells of
+        ``privacy_cell_m`` metres (at least 250), cells under ``privacy_min_count``
+        residents (at least 5) left out (:mod:`proximity.maps.privacy`). ``None``: the
+        maps' defaults (the least values).
     """
 
     dir: str | None = None
@@ -331,6 +336,8 @@ class OutputSpec:
     nonprofits_near: str | None = None
     nonprofits_threshold_min: float | None = None
     pdf: bool = True
+    privacy_cell_m: float | None = None
+    privacy_min_count: float | None = None
 
 
 @dataclass(frozen=True)

@@ -515,6 +515,9 @@ def run(
         data/                    coverage.write(): CSV + GeoParquet with provenance
         maps/*.html              self-contained offline maps
         report.md, report.html
+        report_*.png             the report's map figure and charts
+        report.pdf               the HTML report printed (outputs.pdf; WeasyPrint, else
+                                 headless Chromium; no engine: a warning, no file)
         omrade_<id>.md/.html     area profiles (outputs.area_profiles)
 
     The output folder gets the mode of a normal ``mkdir`` (``0o777 & ~umask``), not the
