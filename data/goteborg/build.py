@@ -55,6 +55,7 @@ DEFAULT_FACTS = _shared_data() / "goteborg"
 DEFAULT_SWEDEN = _shared_data() / "sweden"
 sys.path.insert(0, str(REPO))  # the categories of this checkout, not of an installed copy
 
+from proximity.maps.labels import category_label  # noqa: E402
 from proximity.sources.categories import CATEGORIES  # noqa: E402
 
 CRS = "EPSG:3006"
@@ -295,7 +296,7 @@ def _gaps(present: set[str]) -> pd.DataFrame:
     rows = [
         dict(
             service_id=f"gap:{c}",
-            name=f"(no {c} data offline)",
+            name=f"(inga uppgifter om {category_label(c).lower()} offline)",
             category=c,
             reason=(
                 "data gap: no located source for this category in ../shared/data/goteborg or "

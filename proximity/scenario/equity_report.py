@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from proximity.equity.group_tables import GroupEquity
-from proximity.maps.labels import category_label, fmt_int, fmt_num, fmt_pct, profile_label
+from proximity.maps.labels import (
+    category_label,
+    distance_method_text,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    profile_label,
+)
 from proximity.report.blocks import Block, flag_blocks, render_html, render_md, write_files
 from proximity.sources.city import TOTAL_AREA_ID
 
@@ -191,7 +198,7 @@ def write_equity_document(res: RunResult, results: Sequence[GroupEquity], folder
             "p",
             f"Andel som når {category_label(cats[0]).lower()} inom {fmt_num(float(thr), 0)} "
             f"minuters gång ({profile_label(prof)}), per grupp av områden. Avståndsmetod: "
-            f"{res.distance_method}.",
+            f"{distance_method_text(res.access)}.",
         ),
         *flag_blocks(res.access, proxy=False),
         *equity_blocks(results, cats[0], float(thr), prof),
