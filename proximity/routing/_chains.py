@@ -78,6 +78,41 @@ class ChainGraph:
             weakref.WeakKeyDictionary()
         )
 
+    #: The arrays of a built graph (:meth:`arrays`, :meth:`install`).
+    FIELDS = (
+        "indptr",
+        "indices",
+        "data",
+        "knum",
+        "chain_node",
+        "pos",
+        "length",
+        "end_a",
+        "end_b",
+        "e_chain",
+        "e_pu",
+        "e_pv",
+    )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The graph as arrays (for :meth:`install`, e.g. saved beside a network)."""
+        return {"n_kept": np.array(self.n_kept), **{f: getattr(self, f) for f in self.FIELDS}}
+
+    @classmethod
+    def install(cls, network: WalkNetwork, arrays: dict[str, np.ndarray]) -> None:
+        """Make ``arrays`` (from :meth:`arrays`) the plain-length graph of ``network``."""
+        out = cls.__new__(cls)
+        out.n_kept = int(arrays["n_kept"])
+        for f in cls.FIELDS:
+            setattr(out, f, arrays[f])
+        out._targets = weakref.WeakKeyDictionary()
+        _CHAIN_CACHE.setdefault(network, {})[b"length"] = out
+
+    @staticmethod
+    def drop(network: WalkNetwork) -> None:
+        """Forget every graph of ``network`` (they are built again on first use)."""
+        _CHAIN_CACHE.pop(network, None)
+
     # ------------------------------------------------------------------ search
     def targets(self, network: WalkNetwork, pts: Any, c: np.ndarray) -> tuple[Attach, Any]:
         """How the snapped points ``pts`` hang off this graph, for :meth:`nearest`.

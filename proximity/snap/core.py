@@ -122,6 +122,16 @@ def _island_threshold(
     return max(share * network.n_nodes, float(min_nodes))
 
 
+def default_main_components(network: WalkNetwork) -> tuple[int, ...] | None:
+    """The main components at :func:`snap`'s default island threshold (None: no islands).
+
+    The key of the main-component snapping index that :func:`snap` builds with its default
+    options when a point's nearest edge lies on an island.
+    """
+    small = small_components(network, _island_threshold(network, 0.01, None))
+    return tuple(int(c) for c in np.flatnonzero(~small)) if small.any() else None
+
+
 def small_components(network: WalkNetwork, island_threshold: float) -> np.ndarray:
     """Boolean per component label: fewer nodes than ``island_threshold`` and not the largest."""
     sizes = network.component_sizes
