@@ -249,7 +249,7 @@ def saved_copy(net: WalkNetwork, folder: str) -> Path:
     """Save ``net`` in ``folder`` (with its search structures, :mod:`proximity.network.warm`)."""
     from proximity.network.saved import save_npz
 
-    return save_npz(net, Path(folder) / "network.npz")
+    return save_npz(net, Path(folder) / "network.npz", search_structures=True)
 
 
 def per_network_builds(net: WalkNetwork, timed: Any) -> tuple[float, float]:

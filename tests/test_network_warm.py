@@ -36,7 +36,7 @@ def _results(net: WalkNetwork) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def test_loaded_network_gets_its_saved_structures_and_the_same_results(tmp_path):
-    path = save_npz(small_net(), tmp_path / "net.npz")
+    path = save_npz(small_net(), tmp_path / "net.npz", search_structures=True)
     assert warm_mod.warm_path(path).is_file()
     net = read_npz(WalkNetwork, path)
     # installed on load, before any snapping or routing
@@ -55,12 +55,12 @@ def test_loaded_network_gets_its_saved_structures_and_the_same_results(tmp_path)
 
 
 def test_a_warm_file_of_another_network_is_ignored(tmp_path):
-    a = save_npz(small_net(), tmp_path / "a.npz")
+    a = save_npz(small_net(), tmp_path / "a.npz", search_structures=True)
     other = small_net()
     moved = WalkNetwork.from_arrays(
         other.crs, other.node_x + 1.0, other.node_y, other.edge_u, other.edge_v
     )
-    b = save_npz(moved, tmp_path / "b.npz")
+    b = save_npz(moved, tmp_path / "b.npz", search_structures=True)
     warm_mod.warm_path(b).write_bytes(warm_mod.warm_path(a).read_bytes())
     net = read_npz(WalkNetwork, b)
     assert net not in _nearest_edge._INDEX  # another network's hash: not used
@@ -70,7 +70,7 @@ def test_a_warm_file_of_another_network_is_ignored(tmp_path):
 def test_a_foreign_file_at_the_warm_path_is_left_alone(tmp_path):
     foreign = tmp_path / "net.warm"
     foreign.write_text("my notes, not proximity's")
-    path = save_npz(small_net(), tmp_path / "net.npz")
+    path = save_npz(small_net(), tmp_path / "net.npz", search_structures=True)
     assert foreign.read_text() == "my notes, not proximity's"
     net = read_npz(WalkNetwork, path)  # loads, builds on first use
     assert net not in _nearest_edge._INDEX
@@ -78,7 +78,7 @@ def test_a_foreign_file_at_the_warm_path_is_left_alone(tmp_path):
 
 
 def test_a_corrupt_warm_file_is_ignored(tmp_path):
-    path = save_npz(small_net(), tmp_path / "net.npz")
+    path = save_npz(small_net(), tmp_path / "net.npz", search_structures=True)
     w = warm_mod.warm_path(path)
     w.write_bytes(w.read_bytes()[: w.stat().st_size // 2])
     net = read_npz(WalkNetwork, path)
@@ -89,6 +89,16 @@ def test_a_corrupt_warm_file_is_ignored(tmp_path):
 def test_the_saved_network_hash_is_the_one_computed_on_the_loaded_network(tmp_path):
     from proximity.coverage import provenance
 
-    path = save_npz(small_net(), tmp_path / "net.npz")
+    path = save_npz(small_net(), tmp_path / "net.npz", search_structures=True)
     net = read_npz(WalkNetwork, path)
     assert provenance._HASHES[net] == provenance._network_hash(net)
+
+
+def test_only_the_cache_folder_gets_them_by_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("PROXIMITY_CACHE", str(tmp_path / "cache"))
+    from proximity import config
+
+    user = save_npz(small_net(), tmp_path / "mine.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "mine.npz"]
+    cached = save_npz(small_net(), config.network_cache_dir() / "entry.npz")
+    assert warm_mod.warm_path(cached).is_file() and not warm_mod.warm_path(user).exists()

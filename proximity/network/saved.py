@@ -112,7 +112,11 @@ def _sidecar_bytes(network: WalkNetwork) -> bytes:
 
 
 def save_npz(
-    network: WalkNetwork, path: str | os.PathLike[str], *, replace_invalid: bool = False
+    network: WalkNetwork,
+    path: str | os.PathLike[str],
+    *,
+    replace_invalid: bool = False,
+    search_structures: bool | None = None,
 ) -> Path:
     """Save ``network`` as ``path`` (``.npz``) plus ``path.json`` (CRS, provenance), atomically.
 
@@ -125,6 +129,11 @@ def save_npz(
     replace_invalid : bool
         Whether a bad file at ``path`` may be replaced (a cache entry being rebuilt). Files
         in :func:`proximity.config.network_cache_dir` always may.
+    search_structures : bool, optional
+        Whether to save the network's search structures beside it (``path`` with the suffix
+        ``.warm``, :mod:`proximity.network.warm`: a loaded network then needs no build on
+        its first call). Default: only in the network cache folder, the tool's own; a
+        network saved elsewhere is the ``.npz`` and its ``.json`` only.
 
     Returns
     -------
@@ -149,9 +158,10 @@ def save_npz(
                 tmp, **arrays, **{_FORMAT_KEY: np.array(FORMAT), _HASH_KEY: np.array(sha)}
             )
         write_bytes_atomic(_sidecar(path), sidecar)
-        # the search structures of the network as read_npz will return it
-        as_read = type(network)(crs=json.loads(sidecar)["crs"], provenance={}, **arrays)
-        save_warm(as_read, path, sha)
+        if in_network_cache(path) if search_structures is None else search_structures:
+            # the search structures of the network as read_npz will return it
+            as_read = type(network)(crs=json.loads(sidecar)["crs"], provenance={}, **arrays)
+            save_warm(as_read, path, sha)
     except (OSError, OutputError) as exc:
         reason = exc.message if isinstance(exc, OutputError) else exc.strerror or str(exc)
         raise OutputError(
