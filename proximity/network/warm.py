@@ -1,7 +1,7 @@
 """Search structures saved beside a saved network, so that a loaded network needs no build.
 
-A network saved as ``X.npz`` (:func:`proximity.network.saved.save_npz`) gets a second file
-``X.warm``: what a first snapping and routing call would otherwise build once per network
+A network saved as ``X.npz`` in the network cache folder (or with ``search_structures=True``,
+:func:`proximity.network.saved.save_npz`) gets a second file ``X.warm``: what a first snapping and routing call would otherwise build once per network
 object (the snapping index over every edge and, when the network has small components, the
 one over the main components at the default island threshold, both with their KD-tree's
 built state; the chain-contracted routing graph for plain lengths; the component labels;
