@@ -8,6 +8,7 @@ import math
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from _coverage_cases import (
@@ -246,3 +247,78 @@ def test_properties_random_graphs(case) -> None:  # type: ignore[no-untyped-def]
     c2 = acc2.areas.set_index([*key, "threshold_min"])["covered"].sort_index()
     assert np.all(c2.to_numpy() >= c1.to_numpy() - 1e-9)
     conserved(acc2.areas)
+
+
+def test_area_table_matches_brute_force_with_groups_and_metre_thresholds() -> None:
+    """Synthetic, seeded: ``area_table`` against a plain per-row loop (fractional weights,
+    three groups, minute and metre thresholds, unsnapped and unreachable points, profiles
+    sharing one distance array as routing hands them over)."""
+    from proximity.coverage._route import TOO_FAR
+    from proximity.coverage._tables import UnitTable, area_table
+    from proximity.profiles import get_profile
+
+    rng = np.random.default_rng(3)
+    n, nu = 300, 4
+    idx = rng.integers(0, nu, n)
+    w = rng.random((n, 3)) * 10
+    w[rng.random(n) < 0.05] = 0.0
+    status = np.where(rng.random(n) < 0.1, TOO_FAR, 0)
+    profs = [get_profile("adult"), get_profile("elderly")]
+    per_cat = {}
+    for cat in ("a", "b"):
+        d = rng.random(n) * 2000
+        d[rng.random(n) < 0.1] = np.inf  # unreachable
+        d[status == TOO_FAR] = np.inf
+        for p in profs:
+            per_cat[(cat, p.name)] = (d, np.zeros(n, np.int64))
+    ids = [f"u{i}" for i in range(nu)]
+    units = UnitTable(
+        idx=idx,
+        ids=ids,
+        names=pd.Series(ids, index=ids),
+        keep=ids,
+        unlocated=np.zeros((nu, 3)),
+        unlocated_total=np.zeros(3),
+    )
+    thr, thr_m = (5, 10, 20), (500, 1000)
+    got = area_table(
+        per_cat,
+        units,
+        cats=["a", "b"],
+        profs=profs,
+        thresholds=thr,
+        groups=["all", "g1", "g2"],
+        weights=w,
+        status_codes=status,
+        distance_method="network",
+        thresholds_m=thr_m,
+    )
+    assert len(got) == (nu + 1) * 2 * 2 * 5 * 3
+    for row in got.itertuples(index=False):
+        sel = np.ones(n, bool) if row.area_id == TOTAL_AREA_ID else idx == ids.index(row.area_id)
+        gi = ["all", "g1", "g2"].index(row.group)
+        prof = next(p for p in profs if p.name == row.profile)
+        d = per_cat[(row.category, row.profile)][0]
+        mins = d / prof.speed_m_s / 60
+        ww = w[:, gi]
+        uns = sel & (status == TOO_FAR)
+        reach = sel & np.isfinite(d)
+        if pd.isna(row.threshold_min):
+            cov = reach & (d <= row.threshold_m)
+        else:
+            cov = reach & (mins <= row.threshold_min)
+        assert math.isclose(row.covered, ww[cov].sum(), abs_tol=1e-9)
+        assert math.isclose(row.unsnapped, ww[uns].sum(), abs_tol=1e-9)
+        assert math.isclose(row.unreachable, ww[sel & ~reach & ~uns].sum(), abs_tol=1e-9)
+        assert math.isclose(row.uncovered, ww[reach & ~cov].sum(), abs_tol=1e-9)
+        assert math.isclose(row.population, ww[sel].sum(), abs_tol=1e-9)
+        m, mw = mins[reach & (ww > 0)], ww[reach & (ww > 0)]
+        if mw.sum() == 0:
+            assert np.isnan(row.mean_min) and np.isnan(row.median_min)
+            continue
+        assert math.isclose(row.mean_min, (m * mw).sum() / mw.sum(), rel_tol=1e-12)
+        o = np.argsort(m)
+        cum = np.cumsum(mw[o])
+        for q, val in ((0.5, row.median_min), (0.9, row.p90_min)):
+            first = next(i for i in range(len(o)) if cum[i] >= q * cum[-1] - 1e-9 * cum[-1])
+            assert val == m[o][first]

@@ -191,3 +191,25 @@ def test_nearest_frame_and_lengths():
     assert len(res) == 2
     df = res.to_frame(t.ids)
     assert df.columns.tolist() == ["target_id", "source", "source_id", "distance_m"]
+
+
+def test_demand_attached_once_per_snapped_and_reused_across_source_sets():
+    """The target attachment is cached per Snapped on the contracted graph; other source
+    sets on the same targets give what a fresh graph gives (networkx checks the values in
+    the other tests)."""
+    from _snap_cases import X0, Y0, small_net
+
+    from proximity.routing import _chains
+
+    net = small_net()
+    tg = snap(net, np.array([[X0 + 20, Y0 + 5], [X0 + 98, Y0 + 150], [X0 + 100, Y0 + 390]]))
+    s1 = snap(net, np.array([[X0 + 1, Y0 + 1]]), ids=["s1"])
+    s2 = snap(net, np.array([[X0 + 101, Y0 + 300]]), ids=["s2"])
+    r1, r2 = nearest(net, s1, tg), nearest(net, s2, tg)
+    graph = _chains.ChainGraph.get(net, None, np.asarray(net.edge_length_m, float))
+    assert list(graph._targets) == [tg]
+    _chains._CHAIN_CACHE.pop(net, None)
+    f1, f2 = nearest(net, s1, tg), nearest(net, s2, tg)
+    np.testing.assert_array_equal(r1.distance_m, f1.distance_m)
+    np.testing.assert_array_equal(r2.distance_m, f2.distance_m)
+    assert r1.distance_m[0] < r2.distance_m[0] and r2.distance_m[2] < r1.distance_m[2]

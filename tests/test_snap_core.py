@@ -143,3 +143,26 @@ def test_real_helsinki_snapping_matches_shapely_distance():
     assert (s.offset_m[ok] >= 0).all() and (
         s.offset_m[ok] <= net.edge_length_m[s.edge[ok]] + 1e-9
     ).all()
+
+
+def test_repeat_snaps_share_read_only_results_and_match_a_fresh_snap():
+    """The memo of located points: same network and points give the same (read-only)
+    arrays; other options or points are located anew; results equal a memo-free snap."""
+    from proximity.snap import core
+
+    net = small_net()
+    pts = np.array([[X0 + 50, Y0 + 3], [X0 + 104, Y0 + 60], [X0 + 505, Y0 + 502]])
+    a = snap(net, pts, ids=["a", "b", "c"])
+    b = snap(net, pts, ids=["x", "y", "z"])
+    assert b.edge is a.edge and list(b.ids) == ["x", "y", "z"]
+    for name in ("edge", "offset_m", "access_m", "status", "off_island"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(a, name)[0] = getattr(a, name)[1]
+    near = snap(net, pts, max_snap_m=1.0)  # other options: located again
+    assert near.edge is not a.edge and list(near.status) == ["too_far", "too_far", "too_far"]
+    moved = snap(net, pts + np.array([0.0, 1.0]))
+    assert moved.edge is not a.edge
+    core._LOCATED.pop(net, None)
+    fresh = snap(net, pts, ids=["a", "b", "c"])
+    assert fresh.edge is not a.edge
+    pd.testing.assert_frame_equal(fresh.qa_table(), a.qa_table())

@@ -83,6 +83,14 @@ def repeat_categorical(values: Any, m: int) -> pd.Categorical:
     return pd.Categorical.from_codes(np.repeat(cat.codes, m), categories=cat.categories)
 
 
+def _code_dtype(n_categories: int) -> type[np.signedinteger]:
+    """The code dtype pandas gives a Categorical of ``n_categories`` (no cast needed then)."""
+    for dt in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(dt).max:
+            return dt
+    return np.int64
+
+
 def points_table(
     demand: Any,
     per_cat: PerCategory,
@@ -106,29 +114,31 @@ def points_table(
     speed = {p.name: float(p.speed_m_s) for p in profs}
     combos = [(c, p) for c in sorted(cats) for p in prof_names]
     m = len(combos)
-    dist = np.empty((n, m))
-    sidx = np.empty((n, m), dtype=np.int64)
-    mins = np.empty((n, m))
-    for j, (c, p) in enumerate(combos):
-        d, si = per_cat[(c, p)]
-        dist[:, j] = d
-        sidx[:, j] = si
-        mins[:, j] = d / speed[p] / 60.0
+    # (n, m) in C order: one transposed copy each instead of m strided column writes
+    dist = np.array([per_cat[cp][0] for cp in combos], dtype=np.float64).T.copy()
+    sidx = np.array([per_cat[cp][1] for cp in combos], dtype=np.int64).T.copy()
+    mins = dist / np.array([speed[p] for _, p in combos]) / 60.0
     sub = demand["subarea_id"] if "subarea_id" in demand.columns else pd.Series([None] * n)
     svc_cats = ["", *[str(x) for x in service_ids]]
+    combo_i = np.arange(m, dtype=np.int64)
     data: dict[str, Any] = {
         "demand_id": pd.Categorical.from_codes(
-            np.repeat(np.arange(n), m), categories=demand["demand_id"].astype(str).tolist()
+            np.repeat(np.arange(n, dtype=_code_dtype(n)), m),
+            categories=demand["demand_id"].astype(str).tolist(),
         ),
         "area_id": repeat_categorical(demand["area_id"].astype(object), m),
         "subarea_id": repeat_categorical(sub.astype(object), m),
         "category": pd.Categorical.from_codes(
-            np.tile(np.arange(m) // len(prof_names), n), categories=sorted(cats)
+            np.tile((combo_i // len(prof_names)).astype(_code_dtype(len(cats))), n),
+            categories=sorted(cats),
         ),
         "profile": pd.Categorical.from_codes(
-            np.tile(np.arange(m) % len(prof_names), n), categories=prof_names
+            np.tile((combo_i % len(prof_names)).astype(_code_dtype(len(prof_names))), n),
+            categories=prof_names,
         ),
-        "service_id": pd.Categorical.from_codes(sidx.ravel() + 1, categories=svc_cats),
+        "service_id": pd.Categorical.from_codes(
+            (sidx.ravel() + 1).astype(_code_dtype(len(svc_cats))), categories=svc_cats
+        ),
         "distance_m": dist.ravel(),
         "minutes": mins.ravel(),
         "snap_status": repeat_categorical(status_names, m),
@@ -244,8 +254,9 @@ class _AreaCounts:
 
     Scopes are the units (``0..nu-1``) and the municipality total (``nu``). Thresholds are
     the minute thresholds ``thr`` then the metre thresholds ``thr_m`` (walking metres:
-    ``dist <= m``, whatever the speed). Counts that do not depend on the speed are computed once per group (``fixed``) or once per distance
-    array, i.e. per cost group (``orders``, ``unreached``, keyed by ``id(dist)``).
+    ``dist <= m``, whatever the speed). What does not depend on the speed is computed once
+    per group (``fixed``) or once per distance array, i.e. per cost group (``orders``, keyed
+    by ``id(dist)``: the sort orders, unreachable weights and quantile positions).
     """
 
     unit_idx: np.ndarray
@@ -258,9 +269,9 @@ class _AreaCounts:
     thr_m: np.ndarray
     res: dict[str, np.ndarray]
     stats: dict[str, np.ndarray]
-    orders: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    fixed: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    unreached: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict)
+    orders: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    fixed: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _bins: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def empty(
@@ -292,73 +303,153 @@ class _AreaCounts:
         )
 
     def add(self, ci: int, dist: np.ndarray, speed_m_s: float) -> None:
-        """Fill combo ``ci`` from its distances and the profile's speed."""
+        """Fill combo ``ci`` from its distances and the profile's speed.
+
+        Every scope (the units and the total) and every threshold are counted by one
+        ``np.bincount`` per group; each bin sums its points in point order, as a
+        per-scope, per-threshold ``np.bincount`` would, so the sums are bit-identical.
+        """
         minutes = dist / speed_m_s / 60.0
         finite = np.isfinite(minutes)
-        unreach_mask = ~finite & ~self.unsnapped
-        if id(dist) not in self.orders:  # minutes are dist / speed: the same order
-            by_min = np.argsort(dist, kind="stable")
-            units = self.unit_idx[by_min]
-            if self.nu < 2**15:  # small ints: numpy's stable sort is then a radix sort
-                units = units.astype(np.int16)
-            self.orders[id(dist)] = (by_min, by_min[np.argsort(units, kind="stable")])
-        by_min, by_unit = self.orders[id(dist)]
-        cov_masks = [finite & (minutes <= t) for t in self.thr]
-        cov_masks += [finite & (dist <= m) for m in self.thr_m]
-        nu = self.nu
+        n, nt = minutes.shape[0], self.thr.size
+        cov = np.empty((n, nt + self.thr_m.size), dtype=bool)
+        np.less_equal(minutes[:, None], self.thr[None, :], out=cov[:, :nt])
+        np.less_equal(dist[:, None], self.thr_m[None, :], out=cov[:, nt:])
+        cov &= finite[:, None]
+        prep = self._prepared(dist, finite)
         for gi in range(self.weights.shape[1]):
-            for scope in (
-                (self.unit_idx, nu, by_unit, slice(0, nu)),
-                (self.total_idx, nu + 1, by_min, slice(nu, nu + 1)),
-            ):
-                self._add_scope(
-                    scope,
-                    at=(ci, gi),
-                    minutes=minutes,
-                    cov_masks=cov_masks,
-                    unreach=(id(dist), unreach_mask),
-                )
+            self._add_group(ci, gi, minutes, cov, prep[gi])
 
-    def _add_scope(
-        self,
-        scope: tuple[np.ndarray, int, np.ndarray, slice],
-        *,
-        at: tuple[int, int],
-        minutes: np.ndarray,
-        cov_masks: list[np.ndarray],
-        unreach: tuple[int, np.ndarray],
-    ) -> None:
-        """One group's counts and statistics for the units or for the total."""
-        scope_idx, n_bins, order, sl = scope
-        ci, gi = at
-        w = self.weights[:, gi]
-        key = (gi, n_bins)
-        if key not in self.fixed:  # counts that do not depend on the speed or distances
-            self.fixed[key] = (
-                np.bincount(scope_idx, weights=w, minlength=n_bins)[sl],
-                np.bincount(scope_idx, weights=w * self.unsnapped, minlength=n_bins)[sl],
+    def _prepared(self, dist: np.ndarray, finite: np.ndarray) -> list[dict[str, Any]]:
+        """Per group, what does not depend on the speed (cached per distance array).
+
+        ``minutes`` are ``dist / speed``: the same order and the same finite points for
+        every profile that shares ``dist``.
+        """
+        key = id(dist)
+        if key in self.orders:
+            return self.orders[key]
+        by_min = np.argsort(dist, kind="stable")
+        units = self.unit_idx[by_min]
+        if self.nu < 2**15:  # small ints: numpy's stable sort is then a radix sort
+            units = units.astype(np.int16)
+        by_unit = by_min[np.argsort(units, kind="stable")]
+        unreach = ~finite & ~self.unsnapped
+        prep = []
+        for gi in range(self.weights.shape[1]):
+            w = self.weights[:, gi]
+            fixed = self._fixed(gi)
+            prep.append(
+                {
+                    "located": fixed[0],
+                    "unsnapped": fixed[1],
+                    "unreachable": _both_scopes(self.unit_idx, self.nu, w * unreach),
+                    "stats": (
+                        _StatsPlan.of(finite, w, self.unit_idx, self.nu, by_unit),
+                        _StatsPlan.of(finite, w, self.total_idx, self.nu + 1, by_min),
+                    ),
+                }
             )
-        located, unsn = self.fixed[key]
-        key_d = (unreach[0], gi, n_bins)
-        if key_d not in self.unreached:
-            self.unreached[key_d] = np.bincount(
-                scope_idx, weights=w * unreach[1], minlength=n_bins
-            )[sl]
-        unre = self.unreached[key_d]
+        self.orders[key] = prep
+        return prep
+
+    def _fixed(self, gi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Located and unsnapped weight per scope of group ``gi`` (independent of distances)."""
+        if gi not in self.fixed:
+            w = self.weights[:, gi]
+            self.fixed[gi] = (
+                _both_scopes(self.unit_idx, self.nu, w),
+                _both_scopes(self.unit_idx, self.nu, w * self.unsnapped),
+            )
+        return self.fixed[gi]
+
+    def _add_group(
+        self, ci: int, gi: int, minutes: np.ndarray, cov: np.ndarray, prep: dict[str, Any]
+    ) -> None:
+        """One group's counts and statistics for every scope and threshold of combo ``ci``."""
+        nu, nthr = self.nu, cov.shape[1]
+        w = self.weights[:, gi]
+        wc = (w[:, None] * cov).ravel()
+        if self._bins is None:  # bin of each (point, threshold): per unit, and in total
+            thr_i = np.arange(nthr, dtype=np.int64)
+            self._bins = (
+                (self.unit_idx[:, None] * nthr + thr_i).ravel(),
+                np.tile(thr_i, w.size),
+            )
+        covered = np.empty((nu + 1, nthr))
+        covered[:nu] = np.bincount(self._bins[0], weights=wc, minlength=nu * nthr).reshape(nu, nthr)
+        covered[nu] = np.bincount(self._bins[1], weights=wc, minlength=nthr)
+        located, unsn, unre = prep["located"], prep["unsnapped"], prep["unreachable"]
         reach = located - unsn - unre
-        mean, med, p90 = weighted_stats(minutes, w, scope_idx, n_bins, order)
-        res, stats, unl = self.res, self.stats, self.unl
-        for ti in range(len(cov_masks)):
-            cov = np.bincount(scope_idx, weights=w * cov_masks[ti], minlength=n_bins)[sl]
-            res["covered"][sl, ci, ti, gi] = cov
-            res["uncovered"][sl, ci, ti, gi] = np.maximum(reach - cov, 0.0)
-            res["unsnapped"][sl, ci, ti, gi] = unsn
-            res["unreachable"][sl, ci, ti, gi] = unre
-            res["unlocated"][sl, ci, ti, gi] = unl[sl, gi]
-            res["population"][sl, ci, ti, gi] = located + unl[sl, gi]
-            stats["mean_min"][sl, ci, ti, gi] = mean[sl]
-            stats["median_min"][sl, ci, ti, gi] = med[sl]
-            stats["p90_min"][sl, ci, ti, gi] = p90[sl]
+        unl = self.unl[:, gi]
+        res, stats = self.res, self.stats
+        res["covered"][:, ci, :, gi] = covered
+        res["uncovered"][:, ci, :, gi] = np.maximum(reach[:, None] - covered, 0.0)
+        res["unsnapped"][:, ci, :, gi] = unsn[:, None]
+        res["unreachable"][:, ci, :, gi] = unre[:, None]
+        res["unlocated"][:, ci, :, gi] = unl[:, None]
+        res["population"][:, ci, :, gi] = (located + unl)[:, None]
+        units, total = (plan.stats(minutes) for plan in prep["stats"])
+        for name, a, b in zip(("mean_min", "median_min", "p90_min"), units, total, strict=True):
+            stats[name][:, ci, :, gi] = np.concatenate([a, b[nu:]])[:, None]
+
+
+def _both_scopes(unit_idx: np.ndarray, nu: int, w: np.ndarray) -> np.ndarray:
+    """Sum of ``w`` per unit (``0..nu-1``) and in total (``nu``), each in point order."""
+    idx = np.concatenate([unit_idx, np.full(unit_idx.shape[0], nu, dtype=unit_idx.dtype)])
+    return np.bincount(idx, weights=np.concatenate([w, w]), minlength=nu + 1)
+
+
+@dataclass(frozen=True)
+class _StatsPlan:
+    """:func:`weighted_stats` split in what depends on the speed and what does not.
+
+    The points kept (finite, weight > 0) in ``order``, their bins and weights, each bin's
+    weight and the positions of its median and p90 (from the cumulative weights only).
+    ``stats(minutes)`` then gives exactly ``weighted_stats(minutes, w, idx, n_units, order)``.
+    """
+
+    sel: np.ndarray
+    bins: np.ndarray
+    w: np.ndarray
+    n_units: int
+    tot: np.ndarray
+    has: np.ndarray
+    pos: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(
+        cls, finite: np.ndarray, w: np.ndarray, idx: np.ndarray, n_units: int, order: np.ndarray
+    ) -> _StatsPlan:
+        ok = finite[order] & (w[order] > 0)
+        sel = order[ok]
+        ww, ii = w[sel], idx[sel]
+        tot = np.bincount(ii, weights=ww, minlength=n_units)
+        pos = []
+        if sel.size:
+            cum = np.cumsum(ww)
+            units = np.arange(n_units)
+            starts = np.searchsorted(ii, units, side="left")
+            ends = np.searchsorted(ii, units, side="right")
+            base = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0.0)
+            for q in (0.5, 0.9):
+                target = base + q * tot
+                p = np.searchsorted(cum, target - 1e-9 * np.maximum(tot, 1.0), side="left")
+                pos.append(np.clip(p, starts, np.maximum(ends - 1, starts)))
+        return cls(sel, ii, ww, n_units, tot, tot > 0, tuple(pos))  # type: ignore[arg-type]
+
+    def stats(self, minutes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Population-weighted mean, median and p90 per unit (NaN where none)."""
+        out = tuple(np.full(self.n_units, np.nan) for _ in range(3))
+        if not self.sel.size:
+            return out
+        m = minutes[self.sel]
+        has = self.has
+        sm = np.bincount(self.bins, weights=self.w * m, minlength=self.n_units)
+        out[0][has] = sm[has] / self.tot[has]
+        out[1][has] = m[self.pos[0][has]]
+        out[2][has] = m[self.pos[1][has]]
+        return out
 
 
 def area_table(

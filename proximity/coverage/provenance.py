@@ -46,6 +46,17 @@ def network_hash(network: WalkNetwork) -> str:
     return cached
 
 
+def set_network_hash(network: WalkNetwork, value: str | None) -> None:
+    """Record ``value`` as :func:`network_hash` of ``network`` (None: forget it).
+
+    For :mod:`proximity.network.warm`, which saves the hash with a network.
+    """
+    if value is None:
+        _HASHES.pop(network, None)
+    else:
+        _HASHES[network] = value
+
+
 def _network_hash(network: WalkNetwork) -> str:
     h = hashlib.sha256()
     h.update(str(network.crs).encode())

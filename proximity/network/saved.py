@@ -31,6 +31,7 @@ from proximity import config
 from proximity._io import atomic_path, check_folder_writable, write_bytes_atomic
 from proximity.errors import InputFileError, OutputError
 from proximity.network.graph import WalkNetwork
+from proximity.network.warm import load_warm, save_warm
 
 #: The saved-network format written by :func:`save_npz` (stored in the ``.npz``).
 FORMAT = "proximity-network-2"
@@ -111,7 +112,11 @@ def _sidecar_bytes(network: WalkNetwork) -> bytes:
 
 
 def save_npz(
-    network: WalkNetwork, path: str | os.PathLike[str], *, replace_invalid: bool = False
+    network: WalkNetwork,
+    path: str | os.PathLike[str],
+    *,
+    replace_invalid: bool = False,
+    search_structures: bool | None = None,
 ) -> Path:
     """Save ``network`` as ``path`` (``.npz``) plus ``path.json`` (CRS, provenance), atomically.
 
@@ -124,6 +129,11 @@ def save_npz(
     replace_invalid : bool
         Whether a bad file at ``path`` may be replaced (a cache entry being rebuilt). Files
         in :func:`proximity.config.network_cache_dir` always may.
+    search_structures : bool, optional
+        Whether to save the network's search structures beside it (``path`` with the suffix
+        ``.warm``, :mod:`proximity.network.warm`: a loaded network then needs no build on
+        its first call). Default: only in the network cache folder, the tool's own; a
+        network saved elsewhere is the ``.npz`` and its ``.json`` only.
 
     Returns
     -------
@@ -140,18 +150,18 @@ def save_npz(
     arrays = {name: np.asarray(getattr(network, name)) for name in ARRAYS}
     arrays["edge_highway"] = arrays["edge_highway"].astype(str)
     sidecar = _sidecar_bytes(network)
+    sha = content_sha256(arrays, sidecar)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path, suffix=".npz") as tmp:
             np.savez_compressed(
-                tmp,
-                **arrays,
-                **{
-                    _FORMAT_KEY: np.array(FORMAT),
-                    _HASH_KEY: np.array(content_sha256(arrays, sidecar)),
-                },
+                tmp, **arrays, **{_FORMAT_KEY: np.array(FORMAT), _HASH_KEY: np.array(sha)}
             )
         write_bytes_atomic(_sidecar(path), sidecar)
+        if in_network_cache(path) if search_structures is None else search_structures:
+            # the search structures of the network as read_npz will return it
+            as_read = type(network)(crs=json.loads(sidecar)["crs"], provenance={}, **arrays)
+            save_warm(as_read, path, sha)
     except (OSError, OutputError) as exc:
         reason = exc.message if isinstance(exc, OutputError) else exc.strerror or str(exc)
         raise OutputError(
@@ -255,6 +265,12 @@ def verify_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dic
         sidecar were changed after saving. The fix depends on whether the file is a cache
         entry (:func:`in_network_cache`).
     """
+    arrays, meta, _ = _verified(path)
+    return arrays, meta
+
+
+def _verified(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any], str]:
+    """:func:`verify_npz` and the content hash it checked."""
     path = _npz(path)
     fix = cache_fix(path) if in_network_cache(path) else _user_fix(path, _recorded_source(path))
 
@@ -281,7 +297,7 @@ def verify_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dic
             "was changed after it was saved (its arrays or its .json sidecar do not match "
             "its content hash)"
         )
-    return arrays, meta
+    return arrays, meta, stored
 
 
 def is_saved_network(path: str | os.PathLike[str]) -> bool:
@@ -327,8 +343,10 @@ def read_npz(cls: type[WalkNetwork], path: str | os.PathLike[str]) -> WalkNetwor
             file=path,
             fix="Point to the .npz file written by proximity network fetch.",
         )
-    arrays, meta = verify_npz(path)
-    return cls(crs=meta["crs"], provenance=meta.get("provenance") or {}, **arrays)
+    arrays, meta, sha = _verified(path)
+    network = cls(crs=meta["crs"], provenance=meta.get("provenance") or {}, **arrays)
+    load_warm(network, path, sha)  # its saved search structures, when they match
+    return network
 
 
 def _is_own_sidecar(side: Path) -> bool:

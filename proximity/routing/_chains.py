@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from proximity.network import MIN_EDGE_WEIGHT_M
-from proximity.routing._graph import Attach, partial
+from proximity.routing._graph import Attach, attach, partial
 
 if TYPE_CHECKING:
     from proximity.network import WalkNetwork
@@ -74,29 +74,92 @@ class ChainGraph:
         self.e_chain = e_chain
         self.e_pu = e_pu
         self.e_pv = e_pv
+        self._targets: weakref.WeakKeyDictionary[Any, tuple[Attach, _TargetPlan]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    #: The arrays of a built graph (:meth:`arrays`, :meth:`install`).
+    FIELDS = (
+        "indptr",
+        "indices",
+        "data",
+        "knum",
+        "chain_node",
+        "pos",
+        "length",
+        "end_a",
+        "end_b",
+        "e_chain",
+        "e_pu",
+        "e_pv",
+    )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The graph as arrays (for :meth:`install`, e.g. saved beside a network)."""
+        return {"n_kept": np.array(self.n_kept), **{f: getattr(self, f) for f in self.FIELDS}}
+
+    @classmethod
+    def install(cls, network: WalkNetwork, arrays: dict[str, np.ndarray]) -> None:
+        """Make ``arrays`` (from :meth:`arrays`) the plain-length graph of ``network``."""
+        out = cls.__new__(cls)
+        out.n_kept = int(arrays["n_kept"])
+        for f in cls.FIELDS:
+            setattr(out, f, arrays[f])
+        out._targets = weakref.WeakKeyDictionary()
+        _CHAIN_CACHE.setdefault(network, {})[b"length"] = out
+
+    @staticmethod
+    def drop(network: WalkNetwork) -> None:
+        """Forget every graph of ``network`` (they are built again on first use)."""
+        _CHAIN_CACHE.pop(network, None)
 
     # ------------------------------------------------------------------ search
+    def targets(self, network: WalkNetwork, pts: Any, c: np.ndarray) -> tuple[Attach, Any]:
+        """How the snapped points ``pts`` hang off this graph, for :meth:`nearest`.
+
+        Cached per :class:`~proximity.snap.Snapped` object (its arrays are read-only when
+        it comes from :func:`~proximity.snap.snap`; a Snapped is never changed in place),
+        so the ten categories of a coverage analysis attach the demand once.
+        """
+        got = self._targets.get(pts)
+        if got is None:
+            tgt = attach(network, pts, c)
+            t_ch = self.e_chain[tgt.edge]
+            t_on = np.flatnonzero(t_ch >= 0)
+            t_off = np.flatnonzero(t_ch < 0)
+            ce_off = c[tgt.edge[t_off]]
+            plan = _TargetPlan(
+                on=t_on,
+                on_chain=t_ch[t_on],
+                on_pos=self._point_pos(tgt.edge[t_on], tgt.frac[t_on], c[tgt.edge[t_on]]),
+                off=t_off,
+                off_pu=partial(tgt.frac[t_off], ce_off),
+                off_pv=partial(1.0 - tgt.frac[t_off], ce_off),
+            )
+            got = self._targets[pts] = (tgt, plan)
+        return got
+
     def nearest(
-        self, rep: Attach, tgt: Attach, c: np.ndarray, limit: float
+        self, rep: Attach, tgt: tuple[Attach, Any], c: np.ndarray, limit: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Per target: best graph distance (with access legs) and representative (-1)."""
+        """Per target: best graph distance (with access legs) and representative (-1).
+
+        ``tgt`` is what :meth:`targets` returns.
+        """
+        tgt, plan = tgt
         entries, virtual = self._source_edges(rep, c)
         st = self._search(entries, virtual, rep.u.shape[0], limit)
-        t_ch = self.e_chain[tgt.edge]
-        t_on = t_ch >= 0
         best = np.full(tgt.u.shape[0], np.inf)
         best_r = np.full(tgt.u.shape[0], -1, np.int64)
-        if t_on.any():
-            tpos = self._point_pos(tgt.edge[t_on], tgt.frac[t_on], c[tgt.edge[t_on]])
-            d, r = self._at(st, t_ch[t_on], tpos)
-            best[t_on], best_r[t_on] = d, r
-        t_off = np.flatnonzero(~t_on)
+        if plan.on.size:
+            d, r = self._at(st, plan.on_chain, plan.on_pos)
+            best[plan.on], best_r[plan.on] = d, r
+        t_off = plan.off
         if t_off.size:
-            ce_t = c[tgt.edge[t_off]]
             du, ru = self._node(st, tgt.u[t_off])
             dv, rv = self._node(st, tgt.v[t_off])
-            du = du + partial(tgt.frac[t_off], ce_t)
-            dv = dv + partial(1.0 - tgt.frac[t_off], ce_t)
+            du = du + plan.off_pu
+            dv = dv + plan.off_pv
             d, r = _pick(du, ru, dv, rv)
             best[t_off], best_r[t_off] = d, r
         best = np.where(best_r >= 0, best + tgt.access, np.inf)
@@ -223,6 +286,22 @@ class ChainGraph:
                 d2, r2 = _pick(d[qq], r[qq], dd, rr)
                 d[qq], r[qq] = d2, r2
         return d, r
+
+
+@dataclass(frozen=True)
+class _TargetPlan:
+    """Where the targets of :meth:`ChainGraph.nearest` lie.
+
+    Targets on a chain (positions ``on``: their chain and position) and off any chain
+    (``off``: the partial costs to their edge's ``u`` and ``v``).
+    """
+
+    on: np.ndarray
+    on_chain: np.ndarray
+    on_pos: np.ndarray
+    off: np.ndarray
+    off_pu: np.ndarray
+    off_pv: np.ndarray
 
 
 # --------------------------------------------------------------------------- build steps

@@ -13,7 +13,6 @@ from proximity.profiles import to_minutes
 from proximity.routing._chains import ChainGraph
 from proximity.routing._graph import (
     Attach,
-    attach,
     augmented_graph,
     base_csr,
     check_limit,
@@ -164,9 +163,11 @@ def nearest(
     n_t = len(targets)
     out_d = np.full(n_t, np.inf)
     out_s = np.full(n_t, -1, np.int64)
-    tgt = attach(network, targets, c)
-    if tgt.index.size:
-        best, best_r = ChainGraph.get(network, cost, c).nearest(rep, tgt, c, limit)
+    if targets.routable.any():
+        graph = ChainGraph.get(network, cost, c)
+        tgt_plan = graph.targets(network, targets, c)
+        tgt = tgt_plan[0]
+        best, best_r = graph.nearest(rep, tgt_plan, c, limit)
         # same-edge candidates: straight along the shared edge
         big = np.iinfo(np.int64).max
         s_pos, t_pos, direct = same_edge_pairs(rep, tgt, c)

@@ -75,8 +75,52 @@ def segment_index(network: WalkNetwork, components: tuple[int, ...] | None = Non
     return idx
 
 
-def _build_index(network: WalkNetwork, edges: np.ndarray) -> SegmentIndex:
-    """The KD-tree of sample points along the segments ``edges`` (network edge ids)."""
+def index_arrays(idx: SegmentIndex) -> dict[str, np.ndarray]:
+    """The built state of ``idx``'s KD-tree (for :func:`install_index`).
+
+    Only what a build computes beyond the sample points: those are recomputed from the
+    network on install (a few milliseconds, the same values). The state is scipy's own
+    (``cKDTree.__getstate__``); a reader checks the scipy version before it uses it
+    (:mod:`proximity.network.warm`).
+    """
+    buf, _, n, m, leafsize, maxes, mins, indices, boxsize, _ = idx.tree.__getstate__()
+    if boxsize is not None:  # pragma: no cover - the index never uses a periodic box
+        raise ValueError("a periodic KD-tree cannot be saved")
+    return {
+        "tree_buffer": buf,
+        "tree_sizes": np.array([n, m, leafsize], dtype=np.int64),
+        "tree_maxes": maxes,
+        "tree_mins": mins,
+        "tree_indices": indices,
+    }
+
+
+def install_index(
+    network: WalkNetwork, components: tuple[int, ...] | None, arrays: dict[str, np.ndarray]
+) -> None:
+    """Make the index of ``network`` for ``components`` from a saved KD-tree state.
+
+    ``arrays`` come from :func:`index_arrays`; the tree is restored, not built.
+    """
+    if components is None:
+        edges = np.arange(network.n_edges, dtype=np.int64)
+    else:
+        edges = np.flatnonzero(np.isin(network.edge_component, components))
+    _INDEX.setdefault(network, {})[components] = _build_index(network, edges, arrays)
+
+
+def drop_indexes(network: WalkNetwork) -> None:
+    """Forget every index of ``network`` (they are built again on first use)."""
+    _INDEX.pop(network, None)
+
+
+def _build_index(
+    network: WalkNetwork, edges: np.ndarray, saved: dict[str, np.ndarray] | None = None
+) -> SegmentIndex:
+    """The KD-tree of sample points along the segments ``edges`` (network edge ids).
+
+    ``saved``: the tree's built state (:func:`index_arrays`), restored instead of a build.
+    """
     from scipy.spatial import cKDTree
 
     eu, ev = network.edge_u[edges], network.edge_v[edges]
@@ -98,7 +142,28 @@ def _build_index(network: WalkNetwork, edges: np.ndarray) -> SegmentIndex:
     )
     # rounding of sample positions and of distances at this coordinate scale
     tol = 1e-6 + 64.0 * np.finfo(np.float64).eps * (scale + half)
-    tree = cKDTree(np.column_stack([sx, sy]), balanced_tree=False, compact_nodes=False)
+    data = np.column_stack([sx, sy])
+    if saved is None:
+        tree = cKDTree(data, balanced_tree=False, compact_nodes=False)
+    else:
+        n, m, leafsize = (int(v) for v in saved["tree_sizes"])
+        if (n, m) != data.shape:
+            raise ValueError("the saved KD-tree is of other samples")
+        tree = cKDTree.__new__(cKDTree)
+        tree.__setstate__(
+            (
+                saved["tree_buffer"],
+                data,
+                n,
+                m,
+                leafsize,
+                saved["tree_maxes"],
+                saved["tree_mins"],
+                saved["tree_indices"],
+                None,
+                None,
+            )
+        )
     return SegmentIndex(
         tree, sample_edge, half * (1.0 + 1e-12), tol, ax, ay, bx, by, edge_ids=edges
     )

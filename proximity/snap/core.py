@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +25,15 @@ if TYPE_CHECKING:
     from proximity.network import WalkNetwork
 
 __all__ = ["snap"]
+
+#: Per network object: the located fields of recent snaps, keyed by the points' coordinates
+#: and the options (:func:`_located`). A ``WalkNetwork`` is a frozen dataclass whose arrays
+#: are never changed after building, so an entry never goes stale.
+_LOCATED: weakref.WeakKeyDictionary[Any, OrderedDict[bytes, dict[str, np.ndarray]]] = (
+    weakref.WeakKeyDictionary()
+)
+#: Entries kept per network (the oldest goes first; 30,000 points take about 2 MB).
+_LOCATED_MAX = 8
 
 
 def snap(
@@ -82,7 +94,7 @@ def snap(
         ids=id_arr,
         x=x,
         y=y,
-        **_locate(network, x, y, max_snap_m=max_snap_m, island_threshold=island_threshold),
+        **_located(network, x, y, max_snap_m=max_snap_m, island_threshold=island_threshold),
         crs=str(network.crs),
         n_network_edges=network.n_edges,
         max_snap_m=max_snap_m,
@@ -108,6 +120,16 @@ def _island_threshold(
             fix="Use e.g. min_component_nodes=50, or None.",
         )
     return max(share * network.n_nodes, float(min_nodes))
+
+
+def default_main_components(network: WalkNetwork) -> tuple[int, ...] | None:
+    """The main components at :func:`snap`'s default island threshold (None: no islands).
+
+    The key of the main-component snapping index that :func:`snap` builds with its default
+    options when a point's nearest edge lies on an island.
+    """
+    small = small_components(network, _island_threshold(network, 0.01, None))
+    return tuple(int(c) for c in np.flatnonzero(~small)) if small.any() else None
 
 
 def small_components(network: WalkNetwork, island_threshold: float) -> np.ndarray:
@@ -147,6 +169,39 @@ def _prefer_main(
     near[cand[take]] = alt[take]
     moved[cand[take]] = True
     return near, moved
+
+
+def _located(
+    network: WalkNetwork,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    max_snap_m: float,
+    island_threshold: float,
+) -> dict[str, np.ndarray]:
+    """:func:`_locate`, memoised per network object on the coordinates and options.
+
+    Repeat calls on the same network with the same points (a coverage analysis run again,
+    another scenario on the same demand) reuse the result. The arrays are made read-only,
+    so the :class:`Snapped` objects that share them cannot change each other.
+    """
+    h = hashlib.blake2b(digest_size=20)
+    h.update(np.asarray([max_snap_m, island_threshold, x.shape[0]], dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(x, dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(y, dtype=np.float64).tobytes())
+    key = h.digest()
+    memo = _LOCATED.setdefault(network, OrderedDict())
+    got = memo.get(key)
+    if got is None:
+        got = _locate(network, x, y, max_snap_m=max_snap_m, island_threshold=island_threshold)
+        for arr in got.values():
+            arr.flags.writeable = False
+        memo[key] = got
+        while len(memo) > _LOCATED_MAX:
+            memo.popitem(last=False)
+    else:
+        memo.move_to_end(key)
+    return got
 
 
 def _locate(
