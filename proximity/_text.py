@@ -20,6 +20,9 @@ import unicodedata
 # ESC-introduced sequences (CSI, OSC, …) first, then any remaining control character.
 _ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+# Characters that may be controls: ASCII controls other than tab and newline, and anything
+# beyond ASCII (tested one by one); printable ASCII never is, so most text is not looked at.
+_MAYBE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\U0010ffff]")
 
 
 def _is_control(ch: str) -> bool:
@@ -41,7 +44,12 @@ def terminal_safe(text: object) -> str:
     str
     """
     s = _ESCAPES.sub("", str(text))
-    return "".join(ch for ch in s if not _is_control(ch))
+    return _MAYBE_CONTROL.sub(_drop_control, s)
+
+
+def _drop_control(match: re.Match[str]) -> str:
+    ch = match.group()
+    return "" if _is_control(ch) else ch
 
 
 def html_text(text: object) -> str:

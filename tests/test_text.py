@@ -35,6 +35,22 @@ def test_terminal_safe_leaves_no_control_characters(s):
 
 
 @given(st.text())
+def test_terminal_safe_keeps_every_other_character_in_order(s):
+    """Only escape sequences and Cc/Cf characters (not tab, newline, soft hyphen) go; the rest
+    stays in order: the same as a character-by-character filter written here."""
+    import re
+    import unicodedata
+
+    esc = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+
+    def keep(ch):
+        cat = unicodedata.category(ch)
+        return not ((cat == "Cc" and ch not in "\n\t") or (cat == "Cf" and ch != "\u00ad"))
+
+    assert terminal_safe(s) == "".join(ch for ch in esc.sub("", s) if keep(ch))
+
+
+@given(st.text())
 def test_html_text_round_trips_through_an_html_parser(s):
     out = html_text(s)
     assert "<" not in out and ">" not in out and '"' not in out
