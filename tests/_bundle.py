@@ -353,3 +353,44 @@ def overpass_network_reply(pbf: Path, query: str) -> dict:
         generator="Overpass API (recorded format)",
         elements=els + sorted(ways, key=lambda w: w["id"]),
     )
+
+
+def sandbox_osmnx(monkeypatch, cache_folder: Path) -> list[dict]:
+    """osmnx unchanged but for its settings: no cache, no rate-limit pause, no DNS pinning.
+
+    proximity's TCP probe of Overpass (``proximity._overpass.reachable``) answers
+    "reachable"; the HTTP itself must be served by ``responses`` (:func:`serve_osmnx_network`).
+    Returns the list the probes' host and port are appended to.
+    """
+    import osmnx as ox
+
+    from proximity import _overpass
+
+    monkeypatch.setattr(ox.settings, "use_cache", False)
+    monkeypatch.setattr(ox.settings, "cache_folder", str(cache_folder))
+    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
+    monkeypatch.setattr(ox._http, "_config_dns", lambda url: None)
+    probes: list[dict] = []
+    monkeypatch.setattr(_overpass, "reachable", lambda t, **kw: probes.append(kw) or True)
+    return probes
+
+
+def serve_osmnx_network(rsps, served: list) -> None:
+    """Answer osmnx's POST ``{overpass}/interpreter`` with :func:`overpass_network_reply`.
+
+    Each (query, reply) is appended to ``served``.
+    """
+    import json
+    from urllib.parse import parse_qs
+
+    import osmnx as ox
+    import responses
+
+    def reply(request):
+        query = parse_qs(request.body)["data"][0]
+        doc = overpass_network_reply(helsinki_pbf(), query)
+        served.append((query, doc))
+        return 200, {}, json.dumps(doc)
+
+    url = ox.settings.overpass_url.rstrip("/") + "/interpreter"
+    rsps.add_callback(responses.POST, url, callback=reply)

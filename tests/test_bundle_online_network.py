@@ -13,6 +13,7 @@ rate-limit pause, no DNS pinning) and proximity's Overpass reachability probe an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from urllib.parse import parse_qs, urlparse
@@ -32,9 +33,10 @@ from tests._bundle import (
     helsinki_pbf,
     make_inputs,
     overpass_boundary_reply,
-    overpass_network_reply,
     overpass_reply_from_pbf,
     pxweb2_register,
+    sandbox_osmnx,
+    serve_osmnx_network,
 )
 
 
@@ -59,42 +61,19 @@ def recorded(tmp_path_factory):
 
 @pytest.fixture
 def osmnx_sandbox(monkeypatch, tmp_path):
-    """osmnx unchanged but for its settings: no cache, no rate-limit pause, no DNS pinning.
-
-    proximity's TCP probe of Overpass (``proximity._overpass.reachable``) answers "reachable";
-    the HTTP itself is served by ``responses``. Returns the probes made.
-    """
-    import osmnx as ox
-
-    from proximity import _overpass
-
-    monkeypatch.setattr(ox.settings, "use_cache", False)
-    monkeypatch.setattr(ox.settings, "cache_folder", str(tmp_path / "osmnx-cache"))
-    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
-    monkeypatch.setattr(ox._http, "_config_dns", lambda url: None)
-    probes = []
-    monkeypatch.setattr(_overpass, "reachable", lambda t, **kw: probes.append(kw) or True)
-    return probes
+    """osmnx with test settings, Overpass "reachable" (tests/_bundle.py::sandbox_osmnx)."""
+    return sandbox_osmnx(monkeypatch, tmp_path / "osmnx-cache")
 
 
 def _register(rsps, rec, served: list) -> None:
     """The bundle's own GETs, and osmnx's POST answered from the real extract."""
-    import osmnx as ox
 
     def overpass_get(request):
         data = parse_qs(urlparse(request.url).query)["data"][0]
         return 200, {}, json.dumps(rec["boundary"] if "ref:scb" in data else rec["features"])
 
-    def overpass_post(request):
-        query = parse_qs(request.body)["data"][0]
-        reply = overpass_network_reply(helsinki_pbf(), query)
-        served.append((query, reply))
-        return 200, {}, json.dumps(reply)
-
     rsps.add_callback(responses.GET, online.OVERPASS_URL, callback=overpass_get)
-    rsps.add_callback(
-        responses.POST, ox.settings.overpass_url.rstrip("/") + "/interpreter", overpass_post
-    )
+    serve_osmnx_network(rsps, served)
     rsps.add(responses.GET, online.WFS_URL, body=rec["gpkg"])
     pxweb2_register(rsps, rec["regions"])
 
@@ -121,18 +100,24 @@ def _expected_network(reply: dict) -> tuple[set, float]:
     return pairs, total
 
 
+def _lo_hi(net) -> tuple[list, list]:
+    """Each edge's OSM node ids, smaller first."""
+    a, b = net.node_osm_id[net.edge_u], net.node_osm_id[net.edge_v]
+    return np.minimum(a, b).tolist(), np.maximum(a, b).tolist()
+
+
 def _opts(rec, out):
     return BuildOptions("9999", out=out, municipalities=rec["inputs"].municipalities)
 
 
-def test_the_network_comes_through_osmnx_from_overpass(
-    recorded, tmp_path, osmnx_sandbox, capsys
-):
+def test_the_network_comes_through_osmnx_from_overpass(recorded, tmp_path, osmnx_sandbox, capsys):
     served: list = []
     with config.progress(True), responses.RequestsMock() as rsps:
         _register(rsps, recorded, served)
         first = build_bundle(_opts(recorded, tmp_path / "b"), say=lambda m: None)
-        posts = [c for c in rsps.calls if c.request.method == "POST" and "interpreter" in c.request.url]
+        posts = [
+            c for c in rsps.calls if c.request.method == "POST" and "interpreter" in c.request.url
+        ]
     assert "network" in first.steps_run
     # one osmnx query to Overpass, in osmnx's shape, with the profile's way filter
     assert len(posts) == 1 == len(served)
@@ -145,26 +130,28 @@ def test_the_network_comes_through_osmnx_from_overpass(
     # the bundle's network: exactly the walkable node pairs of the served real elements
     net = load_network(tmp_path / "b" / "network.npz")
     pairs, total_m = _expected_network(reply)
-    got = {
-        (min(a, b), max(a, b))
-        for a, b in zip(net.node_osm_id[net.edge_u], net.node_osm_id[net.edge_v], strict=True)
-    }
+    got = set(zip(*_lo_hi(net), strict=True))
     assert len(pairs) > 5000  # the real extract, not a toy
     assert net.n_edges == len(pairs) and got == pairs
     assert net.n_nodes == len({n for p in pairs for n in p})
     assert float(net.edge_length_m.sum()) == pytest.approx(total_m, rel=1e-6)
     # the same real data read by proximity's PBF path: every osmnx edge is there too
     pbf = load_network(helsinki_pbf(), crs="EPSG:3006")
-    pbf_pairs = {
-        (min(a, b), max(a, b))
-        for a, b in zip(pbf.node_osm_id[pbf.edge_u], pbf.node_osm_id[pbf.edge_v], strict=True)
-    }
+    pbf_pairs = set(zip(*_lo_hi(pbf), strict=True))
     assert pairs <= pbf_pairs
+    # ... and the PBF path's other edges all come from ways cut by the extract's edge
+    cut = pbf.edge_way_id[[p not in pairs for p in zip(*_lo_hi(pbf), strict=True)]]
+    served_ways = {e["id"] for e in reply["elements"] if e["type"] == "way"}
+    assert len(cut) == len(pbf_pairs) - len(pairs) > 0 and served_ways.isdisjoint(cut.tolist())
     # the manifest names Overpass as the network's source
     m = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
     rec = {s["name"]: s for s in m["sources"]}["network"]
     assert rec["url"] == "https://overpass-api.de/api/interpreter" and rec["retrieved"]
     assert "OpenStreetMap" in rec["licence"]
+    npz = {f["path"]: f for f in m["files"]}["network.npz"]  # the saved network's own hash
+    assert (
+        npz["sha256"] == hashlib.sha256((tmp_path / "b" / "network.npz").read_bytes()).hexdigest()
+    )
     # a second build: the work folder is reused, no HTTP call at all
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         again = build_bundle(_opts(recorded, tmp_path / "again"), say=lambda m: None)
