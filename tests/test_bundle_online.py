@@ -6,8 +6,10 @@
 - SCB PxWebApi 2.0: json-stat2 shaped as SCB's published specification (``_DeSO2025``
   region suffix, bands ``-4`` ... ``80-``, sex 1/2, ContentsCode 000007Y7), SYNTHETIC values.
 
-The walking network would come from osmnx/Overpass, which these mocks do not serve: the test
-swaps ``proximity.network.load_network`` for a build from the same real extract.
+The walking network comes through osmnx's own Overpass call (POST ``/interpreter``), answered
+from the REAL extract's ways (``tests/_bundle.py::overpass_network_reply``); osmnx runs with
+test settings only (no cache, no rate-limit pause, no DNS pinning). Its network is checked
+against an independent count in test_bundle_online_network.py.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import pandas as pd
 import pytest
 import responses
 
-import proximity.network
 from proximity.bundle import BuildOptions, build_bundle, fetch, online
 from proximity.cli import main
 from proximity.errors import OfflineError
@@ -37,6 +38,8 @@ from tests._bundle import (
     pxweb2_data,
     pxweb2_metadata,
     pxweb2_register,
+    sandbox_osmnx,
+    serve_osmnx_network,
     synthetic_count,
 )
 
@@ -74,19 +77,15 @@ def _overpass(rec):
 
 def _register(rsps, rec):
     rsps.add_callback(responses.GET, online.OVERPASS_URL, callback=_overpass(rec))
+    serve_osmnx_network(rsps, [])
     rsps.add(responses.GET, online.WFS_URL, body=rec["gpkg"])
     pxweb2_register(rsps, rec["regions"])
 
 
 @pytest.fixture
-def network_from_the_extract(monkeypatch):
-    real = proximity.network.load_network
-
-    def load(source, **kw):
-        assert not isinstance(source, str)  # the online call: a polygon
-        return real(helsinki_pbf(), crs=kw.get("crs"))
-
-    monkeypatch.setattr(proximity.network, "load_network", load)
+def osmnx_sandbox(monkeypatch, tmp_path):
+    """osmnx with test settings, Overpass "reachable" (tests/_bundle.py::sandbox_osmnx)."""
+    return sandbox_osmnx(monkeypatch, tmp_path / "osmnx-cache")
 
 
 def _opts(rec, out):
@@ -119,7 +118,7 @@ def _expected_groups(regions: list[str]) -> pd.DataFrame:
 
 
 def test_online_build_then_run_then_a_second_build_without_http(
-    recorded, tmp_path, network_from_the_extract, monkeypatch
+    recorded, tmp_path, osmnx_sandbox, monkeypatch
 ):
     """``proximity city build`` -> bundle -> ``proximity run``, then builds with no HTTP call."""
     muni_file = str(recorded["inputs"].municipalities)
@@ -128,7 +127,7 @@ def test_online_build_then_run_then_a_second_build_without_http(
         _register(rsps, recorded)
         assert main([*cmd, "--out", str(tmp_path / "b")]) == 0
         n_calls = len(rsps.calls)
-    assert n_calls == 5  # boundary, features, WFS, metadata, one data query
+    assert n_calls == 6  # boundary, features, osmnx's network query, WFS, metadata, one data query
     city = load_city(tmp_path / "b")
     # population per DeSO, per age group and per sex, conserved within 1 person
     exp = _expected_groups(recorded["regions"])
