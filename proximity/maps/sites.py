@@ -76,7 +76,7 @@ function pxSites() {
   return out.sort(function (a, b) { return a.rank - b.rank; });
 }
 function pxFan() {
-  var sites = pxSites(), W = 34 + %(gap)d, H = 41 + %(gap)d;
+  var sites = pxSites(), W = 34 + GAP, H = 41 + GAP;
   var clash = function (a, b) { return Math.abs(a.px - b.px) < W && Math.abs(a.py - b.py) < H; };
   var covers = function (s, d) { return d.x > s.px - 21 && d.x < s.px + 21 &&
     d.y > s.py - 38 && d.y < s.py + 8; };
@@ -133,7 +133,7 @@ function pxFan() {
     }
   });
 }
-""" % {"gap": FAN_GAP_PX}
+""".replace("GAP", str(FAN_GAP_PX))
 
 #: The leader line from a fanned-out pin's tip (the icon's anchor, 17 px, 34 px) to a dot at
 #: its true point (set by :data:`FAN_PINS_JS`); hidden while the pin is at its true point.
