@@ -3,8 +3,10 @@
 Each site is named everywhere (:func:`~proximity.maps.site_views.site_display_name`): the
 label next to the pin ("1 Drottninghögs bibliotek"), the tooltip ("Förslag: …") and the popup
 ("Föreslaget stadsdelskontor nr 1: Drottninghögs bibliotek") with the area, location, gain,
-cumulative share, robustness and nearby non-profits. Labels that would overlap are moved
-down in rank order (pixel space, recomputed after each zoom), with a leader line to the pin.
+cumulative share, robustness and nearby non-profits. Pins that overlap on screen fan out
+on a circle around their common centre, each with a leader line to a dot at its true point;
+labels then take the first free place beside their pin (pixel space, recomputed after each
+zoom).
 """
 
 from __future__ import annotations
