@@ -19,6 +19,14 @@ districts, three proposed sites close together in the centre):
 - the popup of each proposed site, opened by a click, lies under no panel (the map pans
   it out from under the title box).
 
+On the shipped Helsingborg motion map (``scenarios/helsingborg-motion.toml``, five sites,
+four of them within a few hundred metres in the centre): no two site marker icons overlap at
+the start zoom, although the true points of at least two sites lie closer than a pin's width
+(so the check has teeth); each moved pin's leader line runs from its tip to a dot at its true
+point, computed here from the site's SWEREF 99 TM coordinates in ``tables/sites.csv`` (pyproj)
+and Leaflet's projection of that point; an unmoved pin's tip is at its true point; zoomed in
+until no two true points crowd, every pin sits at its true point.
+
 Screenshots go to ``test-artifacts/layout/`` (printed).
 """
 
@@ -155,3 +163,99 @@ def test_panels_labels_and_study_area_fit(pages, tmp_path, city, kind):
     for pop in popups:
         assert pop["popup"] and pop["text"].startswith("Föreslag"), pop
         assert not any(_overlap(pop["popup"], p) for p in pop["panels"]), pop
+
+
+#: The site markers' icons, true points and leader lines, in viewport pixels. ``%s`` is the
+#: list of ``[rank, lat, lon]`` of the sites (from the run's table, not from the page).
+FAN = """(function (sites, dzoom) {
+  var map = Object.keys(window).map(function (k) { return window[k]; })
+    .filter(function (v) { return v instanceof L.Map; })[0];
+  if (dzoom) {  // zoom in on the sites' mean point
+    var lat = 0, lon = 0; sites.forEach(function (s) { lat += s[1] / sites.length;
+      lon += s[2] / sites.length; });
+    map.setView([lat, lon], map.getZoom() + dzoom, {animate: false});
+  }
+  return new Promise(function (done) { setTimeout(function () {
+    var c = map.getContainer().getBoundingClientRect(), out = {};
+    sites.forEach(function (s) {
+      var p = map.latLngToContainerPoint([s[1], s[2]]);
+      out[s[0]] = {true_xy: [p.x + c.left, p.y + c.top]}; });
+    document.querySelectorAll(".leaflet-marker-icon.px-site").forEach(function (icon) {
+      var rank = icon.querySelector(".px-site-pin").textContent.trim(), o = out[rank];
+      var r = icon.getBoundingClientRect();
+      o.icon = {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+      var svg = icon.querySelector(".px-site-tether"), line = svg.querySelector("line");
+      o.leader_shown = getComputedStyle(svg).display !== "none";
+      var m = line.getScreenCTM(), pt = function (x, y) {
+        var q = svg.createSVGPoint(); q.x = +line.getAttribute(x); q.y = +line.getAttribute(y);
+        q = q.matrixTransform(m); return [q.x, q.y]; };
+      o.leader = [pt("x1", "y1"), pt("x2", "y2")];
+      var d = svg.querySelector("circle").getBoundingClientRect();
+      o.dot = [(d.left + d.right) / 2, (d.top + d.bottom) / 2];
+    });
+    done({zoom: map.getZoom(), sites: out});
+  }, 700); });
+})(%s, %d)"""
+
+
+def _motion_sites(runs) -> list[list]:
+    """``[rank, lat, lon]`` of the motion's sites, from its ``tables/sites.csv``."""
+    import pandas as pd
+    from pyproj import Transformer
+
+    motion = runs[1]
+    table = pd.read_csv(motion.out_dir / "tables" / "sites.csv")
+    to_wgs84 = Transformer.from_crs(motion.city.crs, 4326, always_xy=True)
+    lon, lat = to_wgs84.transform(table["x"].to_numpy(), table["y"].to_numpy())
+    return [[str(r), float(b), float(a)] for r, b, a in zip(table["rank"], lat, lon, strict=True)]
+
+
+def _near(a, b, tol: float = 1.5) -> bool:
+    return abs(a[0] - b[0]) <= tol and abs(a[1] - b[1]) <= tol
+
+
+@pytest.mark.parametrize("kind", list(SIZES))
+def test_motion_pins_fan_out_with_leaders_to_their_true_points(runs, tmp_path, kind):
+    import json
+
+    sites = _motion_sites(runs)
+    page = next(p for p in runs[1].maps if str(p).endswith(".html"))
+    b = Chromium(tmp_path / "profile")
+    try:
+        b.open(page, SIZES[kind])
+        start = b.js(FAN % (json.dumps(sites), 0), wait=True)
+        shot = b.screenshot(SHOTS / f"motion-pins-{kind}.png")
+        zoomed = b.js(FAN % (json.dumps(sites), 3), wait=True)
+        b.screenshot(SHOTS / f"motion-pins-{kind}-zoomed.png")
+    finally:
+        b.close()
+    print(f"\nscreenshot: {shot}")
+    got = start["sites"]
+    assert len(got) == 5 and all("icon" in s for s in got.values()), got
+    # the check has teeth: at the start zoom some true points are closer than a pin's width
+    xy = [s["true_xy"] for s in got.values()]
+    crowded = [
+        (i, j)
+        for i in range(len(xy))
+        for j in range(i + 1, len(xy))
+        if abs(xy[i][0] - xy[j][0]) < 34 and abs(xy[i][1] - xy[j][1]) < 34
+    ]
+    assert crowded, xy
+    icons = [s["icon"] for s in got.values()]
+    for i, a in enumerate(icons):  # no two marker icons overlap
+        assert not any(_overlap(a, o) for o in icons[i + 1 :]), (kind, got)
+    for rank, s in got.items():
+        tip = ((s["icon"]["left"] + s["icon"]["right"]) / 2, s["icon"]["bottom"])
+        if s["leader_shown"]:  # from the moved pin's tip to a dot at the true point
+            assert _near(s["leader"][0], tip), (rank, s)
+            assert _near(s["leader"][1], s["true_xy"]), (rank, s)
+            assert _near(s["dot"], s["true_xy"]), (rank, s)
+        else:
+            assert _near(tip, s["true_xy"]), (rank, s)
+    assert sum(s["leader_shown"] for s in got.values()) >= 2, got
+    # zoomed in by 3 levels (8 × the scale) on the sites the true points are apart: every
+    # pin sits on its own
+    assert zoomed["zoom"] == start["zoom"] + 3
+    for rank, s in zoomed["sites"].items():
+        tip = ((s["icon"]["left"] + s["icon"]["right"]) / 2, s["icon"]["bottom"])
+        assert not s["leader_shown"] and _near(tip, s["true_xy"]), (rank, s)

@@ -3,8 +3,10 @@
 Each site is named everywhere (:func:`~proximity.maps.site_views.site_display_name`): the
 label next to the pin ("1 Drottninghögs bibliotek"), the tooltip ("Förslag: …") and the popup
 ("Föreslaget stadsdelskontor nr 1: Drottninghögs bibliotek") with the area, location, gain,
-cumulative share, robustness and nearby non-profits. Labels that would overlap are moved
-down in rank order (pixel space, recomputed after each zoom), with a leader line to the pin.
+cumulative share, robustness and nearby non-profits. Pins that overlap on screen fan out
+on a circle around their common centre, each with a leader line to a dot at its true point;
+labels then take the first free place beside their pin (pixel space, recomputed after each
+zoom).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from proximity.maps.site_views import (
     site_table,
 )
 
-__all__ = ["SITE_TEXT", "SPREAD_LABELS_JS"]
+__all__ = ["FAN_PINS_JS", "SITE_TEXT", "SPREAD_LABELS_JS"]
 
 SITE_TEXT: dict[str, dict[str, str]] = {
     "sv": {
@@ -53,43 +55,155 @@ SITE_TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-#: Spreads the site labels apart: in rank order, a label that overlaps an earlier label or
-#: any pin moves down by its own height until free; a leader line joins it to its pin. A label
-#: that would run off the map or under a panel goes left of its pin (slid back in, and so
-#: moved below its pin, when it runs off the left edge too).
+#: Gap (px) kept between fanned-out site pins.
+FAN_GAP_PX = 4
+
+#: Fans out site pins that overlap on screen: pins whose boxes (34 × 34 px plus the tip and a
+#: gap, :data:`FAN_GAP_PX`) would overlap form a group (transitively, growing as placed groups
+#: meet others); a group's pins sit, in the order of their bearings, on a circle around the
+#: group's true centre, the smallest radius at which no two of them overlap and none covers a
+#: site's true point. Each moved pin gets a leader line from its tip to a dot at its true
+#: point (``.px-site-tether``); its popup opens at the moved pin. Pins that do not overlap
+#: stay at their true points. Pixel space, recomputed after each zoom (before the labels).
+FAN_PINS_JS = """
+function pxSites() {
+  var out = [];
+  map.eachLayer(function (l) {
+    if (l instanceof L.Marker && l._icon && l._icon.classList.contains("px-site")) {
+      var p = map.latLngToLayerPoint(l.getLatLng());
+      out.push({m: l, x: p.x, y: p.y, px: p.x, py: p.y,
+                rank: +l._icon.querySelector(".px-site-pin").dataset.rank});
+    }
+  });
+  return out.sort(function (a, b) { return a.rank - b.rank; });
+}
+function pxFan() {
+  var sites = pxSites(), W = 34 + GAP, H = 41 + GAP;
+  var clash = function (a, b) { return Math.abs(a.px - b.px) < W && Math.abs(a.py - b.py) < H; };
+  var covers = function (s, d) { return d.x > s.px - 21 && d.x < s.px + 21 &&
+    d.y > s.py - 38 && d.y < s.py + 8; };
+  var place = function (g) {
+    var n = g.length, cx = 0, cy = 0;
+    if (n === 1) { g[0].px = g[0].x; g[0].py = g[0].y; return; }
+    g.forEach(function (s) { cx += s.x / n; cy += s.y / n; });
+    var bearing = function (s) { return Math.abs(s.x - cx) + Math.abs(s.y - cy) < 0.5 ?
+      -Math.PI / 2 : Math.atan2(s.y - cy, s.x - cx); };
+    g.sort(function (a, b) { return bearing(a) - bearing(b) || a.rank - b.rank; });
+    var sx = 0, sy = 0;  // the turn of the circle that keeps each pin nearest its bearing
+    g.forEach(function (s, k) { var t = bearing(s) - 2 * Math.PI * k / n;
+      sx += Math.cos(t); sy += Math.sin(t); });
+    var t0 = Math.atan2(sy, sx);
+    for (var r = W / (2 * Math.sin(Math.PI / n)); r < 600; r += 2) {
+      g.forEach(function (s, k) { var t = t0 + 2 * Math.PI * k / n;  // pin centre on the circle
+        s.px = cx + r * Math.cos(t); s.py = cy + r * Math.sin(t) + 17; });
+      if (g.every(function (s, i) { return g.slice(i + 1).every(function (o) {
+        return !clash(s, o); }) && !sites.some(function (d) { return covers(s, d); }); })) {
+        return;
+      }
+    }
+  };
+  var groups = sites.map(function (s) { return [s]; });
+  for (var it = 0; it < 4 * sites.length; it++) {
+    var pair = null;
+    for (var i = 0; i < groups.length && !pair; i++) {
+      for (var j = i + 1; j < groups.length && !pair; j++) {
+        if (groups[i].some(function (a) { return groups[j].some(function (b) {
+          return clash(a, b); }); })) { pair = [i, j]; }
+      }
+    }
+    if (!pair) { break; }
+    groups[pair[0]] = groups[pair[0]].concat(groups[pair[1]]);
+    groups.splice(pair[1], 1);
+    place(groups[pair[0]]);
+  }
+  sites.forEach(function (s) {
+    var dx = Math.round(s.px - s.x), dy = Math.round(s.py - s.y), icon = s.m._icon;
+    icon.style.marginLeft = (dx - 17) + "px"; icon.style.marginTop = (dy - 34) + "px";
+    icon.classList.toggle("px-fanned", !!(dx || dy));
+    icon.dataset.side = dx < 0 ? "left" : "right";
+    var t = icon.querySelector(".px-site-tether");
+    if (t) {
+      t.style.display = dx || dy ? "block" : "none";
+      var line = t.querySelector("line"), dot = t.querySelector("circle");
+      line.setAttribute("x2", 17 - dx); line.setAttribute("y2", 34 - dy);
+      dot.setAttribute("cx", 17 - dx); dot.setAttribute("cy", 34 - dy);
+    }
+    var pop = s.m.getPopup();
+    var off = L.point(dx, 7 + dy);  // the popup opens at the moved pin
+    if (pop && !off.equals(L.point(pop.options.offset))) {
+      pop.options.offset = off; if (pop.isOpen()) { pop.update(); }
+    }
+  });
+}
+""".replace("GAP", str(FAN_GAP_PX))
+
+#: The leader line from a fanned-out pin's tip (the icon's anchor, 17 px, 34 px) to a dot at
+#: its true point (set by :data:`FAN_PINS_JS`); hidden while the pin is at its true point.
+TETHER_SVG = (
+    '<svg class="px-site-tether" width="34" height="34" aria-hidden="true" focusable="false" '
+    'style="display:none;position:absolute;left:0;top:0;z-index:-1;overflow:visible;'
+    'pointer-events:none">'
+    '<line x1="17" y1="34" x2="17" y2="34" stroke="#c51b7d" stroke-width="2"/>'
+    '<circle cx="17" cy="34" r="4" fill="#c51b7d" stroke="#ffffff" stroke-width="1.5"/></svg>'
+)
+
+#: Places the site labels apart (after :data:`FAN_PINS_JS`): in rank order, each label takes
+#: the first free place next to its pin – on the side the pin was fanned out to (else the
+#: right), then the other side, then one label height further down, up, down, … – that lies
+#: in view, under no panel and off every pin, true-point dot and earlier label. A label that
+#: would run off the map's edge slides back in; a vertical leader line joins a moved label
+#: to its pin.
 SPREAD_LABELS_JS = """
 function pxSpread() {
+  pxFan();
   var labels = Array.prototype.slice.call(document.querySelectorAll(".px-site-label"));
   labels.sort(function (a, b) { return (+a.dataset.rank) - (+b.dataset.rank); });
   var edge = map.getContainer().getBoundingClientRect();
   var taken = Array.prototype.map.call(document.querySelectorAll(".leaflet-marker-icon.px-site"),
     function (p) { return p.getBoundingClientRect(); });
+  document.querySelectorAll(".px-fanned .px-site-tether circle").forEach(function (d) {
+    taken.push(d.getBoundingClientRect()); });  // a label does not hide a true point
   var hit = function (r, o) { return r.left < o.right && o.left < r.right &&
     r.top < o.bottom && o.top < r.bottom; };
   var panels = Array.prototype.map.call(
     map.getContainer().querySelectorAll(".leaflet-control"), function (p) {
       return p.getBoundingClientRect(); });
   labels.forEach(function (el) {
-    el.style.top = "0px"; el.style.left = ""; el.style.right = "";
     var leader = el.parentNode.querySelector(".px-site-leader");
-    var r = el.getBoundingClientRect();
-    var under = panels.some(function (o) { return hit(r, o); });
-    if (r.right > edge.right - 4 || under) {  // no room on the right: label left of the pin
-      el.style.left = "auto"; el.style.right = "36px"; r = el.getBoundingClientRect();
-      if (leader) { leader.style.left = "-1px"; }
-    } else if (leader) { leader.style.left = ""; }
-    if (r.left < edge.left + 4) {  // off the left edge as well: slide in, below its pin
-      el.style.right = (36 - (edge.left + 4 - r.left)) + "px"; r = el.getBoundingClientRect();
+    var side = function (left) {  // the label's box beside its pin, slid into view
+      el.style.top = "0px";
+      el.style.left = left ? "auto" : ""; el.style.right = left ? "36px" : "";
+      var r = el.getBoundingClientRect(), dx = 0;
+      if (r.left < edge.left + 4) { dx = edge.left + 4 - r.left; }
+      else if (r.right > edge.right - 4) { dx = edge.right - 4 - r.right; }
+      return {left: left, dx: dx, r: {left: r.left + dx, right: r.right + dx, top: r.top,
+        bottom: r.bottom}};
+    };
+    var first = el.parentNode.dataset.side === "left";
+    var sides = [side(first), side(!first)];
+    var h = sides[0].r.bottom - sides[0].r.top + 2, best = null;
+    var at = function (s, d) { return {left: s.r.left, right: s.r.right, top: s.r.top + d,
+      bottom: s.r.bottom + d}; };
+    var free = function (q) { return q.top >= edge.top + 2 && q.bottom <= edge.bottom - 2 &&
+      !panels.some(function (o) { return hit(q, o); }) &&
+      !taken.some(function (o) { return hit(q, o); }); };
+    for (var k = 0; k <= 40 && !best; k++) {
+      for (var j = 0; j < 4 && !best; j++) {
+        var s = sides[j % 2], d = (j < 2 ? 1 : -1) * k * h;
+        if ((k || j < 2) && free(at(s, d))) { best = {s: s, d: d}; }
+      }
     }
-    var dy = 0, h = r.height + 2;
-    var at = function (d) { return {left: r.left, right: r.right, top: r.top + d,
-      bottom: r.bottom + d}; };
-    for (var i = 0; i < 40 && taken.some(function (o) { return hit(at(dy), o); }); i++) {
-      dy += h;
+    best = best || {s: sides[0], d: 0};
+    var s = best.s, d = best.d;
+    el.style.left = s.left ? "auto" : (36 + s.dx) + "px";
+    el.style.right = s.left ? (36 - s.dx) + "px" : "";
+    el.style.top = d + "px";
+    if (leader) {
+      leader.style.left = s.left ? "-1px" : "";
+      leader.style.top = (d < 0 ? 10 + d : 10) + "px";
+      leader.style.height = Math.abs(d) + "px"; leader.style.display = d ? "block" : "none";
     }
-    el.style.top = dy + "px";
-    if (leader) { leader.style.height = dy + "px"; leader.style.display = dy ? "block" : "none"; }
-    taken.push(at(dy));
+    taken.push(at(s, d));
   });
 }
 map.whenReady(function () { setTimeout(pxSpread, 0); });
@@ -208,7 +322,8 @@ def _site_marker(n: int, label: str) -> dict[str, Any]:
     return {
         "className": "px-marker px-site",
         "html": (
-            f'<div class="px-site-pin"><span>{n}</span></div>'
+            f"{TETHER_SVG}"
+            f'<div class="px-site-pin" data-rank="{n}"><span>{n}</span></div>'
             '<div class="px-site-leader"></div>'
             f'<div class="px-site-label" data-rank="{n}">{html_text(label)}</div>'
         ),
@@ -253,5 +368,5 @@ def add_sites(ctx: MapContext, fmap: ProximityMap, add_layer: Any) -> None:
     unit = ctx.tx["site_cover"] if mclp else ctx.tx["gain"]
     feats = [_site_feature(ctx, s, site_label, unit) for _, s in table.iterrows()]
     add_layer(fmap, feats, name=sites_name, show=True)
-    fmap.add_child(MapScript(SPREAD_LABELS_JS))
+    fmap.add_child(MapScript(FAN_PINS_JS + SPREAD_LABELS_JS))
     fmap.counts["sites"] = len(feats)
