@@ -306,3 +306,27 @@ def test_background_pdf_gives_the_same_bytes_as_write_pdf(runs, tmp_path):
         job.submit(html, tmp_path / "worker.pdf", date="2025-12-03")
         assert job.result().engine == "weasyprint"
     assert (tmp_path / "worker.pdf").read_bytes() == (tmp_path / "here.pdf").read_bytes()
+
+
+def _in_daemon(html: Path, queue) -> None:
+    with report_pdf.BackgroundPdf() as job:
+        job.submit(html, html.with_suffix(".pdf"), date="2025-12-03")
+        queue.put((job._pool is None, job.result()))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux only")
+def test_background_pdf_in_a_daemonic_process_prints_there(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(report_pdf, "find_engine", lambda: ("weasyprint", None))
+    monkeypatch.setattr(report_pdf, "_weasyprint_bytes", _fake_engine)
+    html = tmp_path / "r.html"
+    html.write_text("<!DOCTYPE html><html lang='sv'><title>x</title><p>x</p></html>")
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_in_daemon, args=(html, queue), daemon=True)  # may have no child
+    proc.start()
+    no_pool, res = queue.get(timeout=60)
+    proc.join()
+    assert no_pool and res == report_pdf.PdfResult("weasyprint")
+    assert int((tmp_path / "r.pdf").read_text().split()[0]) == proc.pid

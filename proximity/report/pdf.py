@@ -212,8 +212,11 @@ class BackgroundPdf:
         self._args: tuple[Path, Path, str] | None = None
         if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
-            self._pool.submit(_weasyprint_usable)  # the engine's import, in the worker
+            try:
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=ctx)
+                self._pool.submit(_weasyprint_usable)  # the engine's import, in the worker
+            except Exception:  # e.g. inside a daemonic worker (no children): print here
+                self.close()
 
     def submit(
         self, html_path: str | os.PathLike[str], target: str | os.PathLike[str], *, date: str
