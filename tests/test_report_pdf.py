@@ -286,12 +286,10 @@ def test_background_pdf_prints_here_when_the_worker_died(tmp_path, monkeypatch):
     html = tmp_path / "r.html"
     html.write_text("<!DOCTYPE html><html lang='sv'><title>x</title><p>x</p></html>")
     with report_pdf.BackgroundPdf() as job:
-        pool = job._pool
-        if pool is None:
+        if job._proc is None:
             pytest.skip("no fork on this platform: nothing runs in a worker")
-        for proc in list(pool._processes.values()):
-            proc.kill()
-            proc.join()
+        job._proc.kill()
+        job._proc.join()
         job.submit(html, tmp_path / "r.pdf", date="2025-12-03")
         assert job.result() == report_pdf.PdfResult("weasyprint")
     assert int((tmp_path / "r.pdf").read_text().split()[0]) == os.getpid()
@@ -311,7 +309,7 @@ def test_background_pdf_gives_the_same_bytes_as_write_pdf(runs, tmp_path):
 def _in_daemon(html: Path, queue) -> None:
     with report_pdf.BackgroundPdf() as job:
         job.submit(html, html.with_suffix(".pdf"), date="2025-12-03")
-        queue.put((job._pool is None, job.result()))
+        queue.put((job._proc is None, job.result()))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux only")
