@@ -15,7 +15,7 @@ When neither engine can run, :func:`write_pdf` returns a warning and writes noth
 run still succeeds. Output is atomic (:func:`proximity._io.atomic_path`).
 
 :class:`BackgroundPdf` runs :func:`write_pdf` in a forked worker process (Linux), so a run
-prints the PDF while it writes its maps: the same call, the same bytes, about 1.5 s less
+prints the PDF while it writes its maps: the same call, the same bytes, about 0.9 s less
 wall time on two cores (``docs/notes/performance.md``).
 """
 
