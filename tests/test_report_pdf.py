@@ -5,7 +5,8 @@ their PDFs are read back with pypdf, their headline checked against the run's ow
 ``tables/areas.csv`` (summed here, independently of the report code), and page 1 rendered
 with pypdfium2 to ``test-artifacts/report/`` (printed). The no-engine path, the
 ``[outputs] pdf = false`` switch, the date fixing of Chromium's output and, when present,
-Chromium itself are tested on their own.
+Chromium itself are tested on their own, and so is the worker process that prints the PDF
+while a run writes its maps (:class:`~proximity.report.pdf.BackgroundPdf`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -253,3 +256,75 @@ def test_chromium_fallback_is_tagged_and_reproducible(runs, tmp_path, monkeypatc
     assert "/StructTreeRoot" in reader.trailer["/Root"]
     assert str(reader.metadata["/CreationDate"]).startswith("D:20251203")
     assert "Motionen: fem nya stadsdelskontor" in reader.pages[0].extract_text()
+
+
+# ---------------------------------------------------------------- in a worker process
+def _fake_engine(html_path, date):
+    """A stand-in engine: the "PDF" names the process that printed it."""
+    return f"{os.getpid()} {Path(html_path).name} {date}".encode()
+
+
+def test_background_pdf_prints_in_another_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(report_pdf, "find_engine", lambda: ("weasyprint", None))
+    monkeypatch.setattr(report_pdf, "_weasyprint_bytes", _fake_engine)
+    html = tmp_path / "r.html"
+    html.write_text("<!DOCTYPE html><html lang='sv'><title>x</title><p>x</p></html>")
+    with report_pdf.BackgroundPdf() as job:
+        job.submit(html, tmp_path / "r.pdf", date="2025-12-03")
+        assert job.result() == report_pdf.PdfResult("weasyprint")
+    pid, name, date = (tmp_path / "r.pdf").read_text().split()
+    assert (name, date) == ("r.html", "2025-12-03")
+    if sys.platform.startswith("linux"):
+        assert int(pid) != os.getpid()  # printed by the worker
+    else:
+        assert int(pid) == os.getpid()  # no fork: printed here
+
+
+def test_background_pdf_prints_here_when_the_worker_died(tmp_path, monkeypatch):
+    monkeypatch.setattr(report_pdf, "find_engine", lambda: ("weasyprint", None))
+    monkeypatch.setattr(report_pdf, "_weasyprint_bytes", _fake_engine)
+    html = tmp_path / "r.html"
+    html.write_text("<!DOCTYPE html><html lang='sv'><title>x</title><p>x</p></html>")
+    with report_pdf.BackgroundPdf() as job:
+        if job._proc is None:
+            pytest.skip("no fork on this platform: nothing runs in a worker")
+        job._proc.kill()
+        job._proc.join()
+        job.submit(html, tmp_path / "r.pdf", date="2025-12-03")
+        assert job.result() == report_pdf.PdfResult("weasyprint")
+    assert int((tmp_path / "r.pdf").read_text().split()[0]) == os.getpid()
+
+
+@needs_weasyprint
+def test_background_pdf_gives_the_same_bytes_as_write_pdf(runs, tmp_path):
+    _, motion = runs
+    html = motion.out_dir / "report.html"
+    report_pdf.write_pdf(html, tmp_path / "here.pdf", date="2025-12-03")
+    with report_pdf.BackgroundPdf() as job:
+        job.submit(html, tmp_path / "worker.pdf", date="2025-12-03")
+        assert job.result().engine == "weasyprint"
+    assert (tmp_path / "worker.pdf").read_bytes() == (tmp_path / "here.pdf").read_bytes()
+
+
+def _in_daemon(html: Path, queue) -> None:
+    with report_pdf.BackgroundPdf() as job:
+        job.submit(html, html.with_suffix(".pdf"), date="2025-12-03")
+        queue.put((job._proc is None, job.result()))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux only")
+def test_background_pdf_in_a_daemonic_process_prints_there(tmp_path, monkeypatch):
+    import multiprocessing
+
+    monkeypatch.setattr(report_pdf, "find_engine", lambda: ("weasyprint", None))
+    monkeypatch.setattr(report_pdf, "_weasyprint_bytes", _fake_engine)
+    html = tmp_path / "r.html"
+    html.write_text("<!DOCTYPE html><html lang='sv'><title>x</title><p>x</p></html>")
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_in_daemon, args=(html, queue), daemon=True)  # may have no child
+    proc.start()
+    no_pool, res = queue.get(timeout=60)
+    proc.join()
+    assert no_pool and res == report_pdf.PdfResult("weasyprint")
+    assert int((tmp_path / "r.pdf").read_text().split()[0]) == proc.pid

@@ -48,6 +48,7 @@ from proximity.scenario.tables import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from proximity.report.pdf import BackgroundPdf, PdfResult
     from proximity.scenario.pipeline import RunResult
 
 
@@ -349,32 +350,45 @@ def write_outputs(
         _write_tables(res, staging, areas, baseline_areas, date=date)
     else:
         write_table(areas, staging / "tables" / "areas.csv", AREA_KEYS)  # compare needs it
-    if scenario.outputs.maps:
-        steps.step("maps")
-        res.maps = write_maps(scenario, res, staging / "maps", baseline_access)
-    pdf = None
-    if scenario.outputs.report:
-        steps.step("report")
-        res.report = write_report(scenario, res, staging, baseline_access)
-        if scenario.outputs.pdf and res.report is not None:
-            pdf = _write_pdf(res, staging, date)
-    if scenario.outputs.area_profiles:
-        steps.step("area profiles")
-        res.area_profiles = write_area_profiles(scenario, res, staging)
+    with contextlib.ExitStack() as stack:
+        job = None
+        if scenario.outputs.report and scenario.outputs.pdf:
+            job = stack.enter_context(_pdf_job())  # its worker imports the engine meanwhile
+        if scenario.outputs.report:  # before the maps: the PDF prints while they are written
+            steps.step("report")
+            res.report = write_report(scenario, res, staging, baseline_access)
+            if job is not None and res.report is not None:
+                job.submit(staging / "report.html", staging / "report.pdf", date=date)
+            else:
+                job = None
+        if scenario.outputs.maps:
+            steps.step("maps")
+            res.maps = write_maps(scenario, res, staging / "maps", baseline_access)
+        if scenario.outputs.area_profiles:
+            steps.step("area profiles")
+            res.area_profiles = write_area_profiles(scenario, res, staging)
+        pdf = None
+        if job is not None:
+            steps.step("report.pdf")
+            pdf = _pdf_entry(res, job.result())
     obj = _run_json(res, staging, date, maps_target)
     obj["report_pdf"] = pdf
     write_json_atomic(staging / "run.json", obj)
 
 
-def _write_pdf(res: RunResult, staging: Path, date: str) -> dict[str, JSONValue] | None:
-    """``report.pdf`` beside ``report.html`` (:mod:`proximity.report.pdf`); a warning if none.
+def _pdf_job() -> BackgroundPdf:
+    """A :class:`~proximity.report.pdf.BackgroundPdf` (imported only when a PDF is wanted)."""
+    from proximity.report.pdf import BackgroundPdf
 
-    Returns ``{"file": "report.pdf", "engine": …}`` for ``run.json``, or None when no engine
-    could print it (the warning is printed and recorded; the run still succeeds).
+    return BackgroundPdf()
+
+
+def _pdf_entry(res: RunResult, done: PdfResult) -> dict[str, JSONValue] | None:
+    """``report.pdf``'s entry in ``run.json`` (:mod:`proximity.report.pdf`); a warning if none.
+
+    Returns ``{"file": "report.pdf", "engine": …}``, or None when no engine could print it
+    (the warning is printed and recorded; the run still succeeds).
     """
-    from proximity.report.pdf import write_pdf
-
-    done = write_pdf(staging / "report.html", staging / "report.pdf", date=date)
     if done.engine is None:
         msg = f"warning: {done.warning}"
         print(msg, file=sys.stderr, flush=True)
