@@ -322,3 +322,19 @@ def test_area_table_matches_brute_force_with_groups_and_metre_thresholds() -> No
         for q, val in ((0.5, row.median_min), (0.9, row.p90_min)):
             first = next(i for i in range(len(o)) if cum[i] >= q * cum[-1] - 1e-9 * cum[-1])
             assert val == m[o][first]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_stable_argsort_equals_numpys_stable_sort(seed):
+    """_stable_argsort (two unstable sorts) gives numpy's stable order, ties in index order,
+    on arrays with many ties, infinities, ±0 and NaN (checked against np.argsort "stable")."""
+    from proximity.coverage._tables import _stable_argsort
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 2000))
+    a = np.round(rng.random(n) * rng.choice([3.0, 300.0]), int(rng.integers(0, 3)))
+    a[rng.random(n) < 0.1] = np.inf
+    a[rng.random(n) < 0.05] = -0.0 if seed % 2 else 0.0
+    if seed % 5 == 0:
+        a[rng.random(n) < 0.05] = np.nan
+    assert np.array_equal(_stable_argsort(a), np.argsort(a, kind="stable"))

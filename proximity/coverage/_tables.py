@@ -329,7 +329,7 @@ class _AreaCounts:
         key = id(dist)
         if key in self.orders:
             return self.orders[key]
-        by_min = np.argsort(dist, kind="stable")
+        by_min = _stable_argsort(dist)
         units = self.unit_idx[by_min]
         if self.nu < 2**15:  # small ints: numpy's stable sort is then a radix sort
             units = units.astype(np.int16)
@@ -392,6 +392,23 @@ class _AreaCounts:
         units, total = (plan.stats(minutes) for plan in prep["stats"])
         for name, a, b in zip(("mean_min", "median_min", "p90_min"), units, total, strict=True):
             stats[name][:, ci, :, gi] = np.concatenate([a, b[nu:]])[:, None]
+
+
+def _stable_argsort(a: np.ndarray) -> np.ndarray:
+    """``np.argsort(a, kind="stable")`` of a float array, from two unstable sorts.
+
+    numpy's stable sort of floats is a merge sort, its default one vectorised (≈ 7×
+    faster); equal values are put back in index order by sorting ``(run of equal values,
+    index)`` keys, which are all distinct. NaN (never equal to itself) takes the stable sort.
+    """
+    n = a.shape[0]
+    if n < 2 or np.isnan(a).any():
+        return np.argsort(a, kind="stable")
+    o = np.argsort(a)
+    s = a[o]
+    run = np.zeros(n, dtype=np.int64)
+    np.cumsum(s[1:] != s[:-1], out=run[1:])
+    return o[np.argsort(run * n + o)]
 
 
 def _both_scopes(unit_idx: np.ndarray, nu: int, w: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from proximity.network import MIN_EDGE_WEIGHT_M
-from proximity.routing._graph import Attach, attach, partial
+from proximity.routing._graph import Attach, attach, partial, same_key_pairs
 
 if TYPE_CHECKING:
     from proximity.network import WalkNetwork
@@ -135,6 +135,8 @@ class ChainGraph:
                 off=t_off,
                 off_pu=partial(tgt.frac[t_off], ce_off),
                 off_pv=partial(1.0 - tgt.frac[t_off], ce_off),
+                on_order=np.argsort(t_ch[t_on], kind="stable"),
+                edge_order=np.argsort(tgt.edge, kind="stable"),
             )
             got = self._targets[pts] = (tgt, plan)
         return got
@@ -152,7 +154,7 @@ class ChainGraph:
         best = np.full(tgt.u.shape[0], np.inf)
         best_r = np.full(tgt.u.shape[0], -1, np.int64)
         if plan.on.size:
-            d, r = self._at(st, plan.on_chain, plan.on_pos)
+            d, r = self._at(st, plan.on_chain, plan.on_pos, plan.on_order)
             best[plan.on], best_r[plan.on] = d, r
         t_off = plan.off
         if t_off.size:
@@ -260,8 +262,14 @@ class ChainGraph:
             d[intr], r[intr] = self._at(st, self.chain_node[x[intr]], self.pos[x[intr]])
         return d, r
 
-    def _at(self, st: _SearchState, ch: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Distance and representative at positions ``p`` of chains ``ch``."""
+    def _at(
+        self, st: _SearchState, ch: np.ndarray, p: np.ndarray, order: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distance and representative at positions ``p`` of chains ``ch``.
+
+        ``order``: ``ch``'s stable argsort, if known (the few chain entries are then looked
+        up among the many points rather than each point among the entries; same pairs).
+        """
         ln = self.length[ch]
         da, ra = st.d_kept[self.end_a[ch]] + p, st.r_kept[self.end_a[ch]]
         db, rb = st.d_kept[self.end_b[ch]] + (ln - p), st.r_kept[self.end_b[ch]]
@@ -270,13 +278,8 @@ class ChainGraph:
         d, r = _pick(da, ra, db, rb)
         e_ch, e_pos, e_cost, e_rep = st.e_chain, st.e_pos, st.e_cost, st.e_rep
         if e_ch.size:
-            lo = np.searchsorted(e_ch, ch, side="left")
-            hi = np.searchsorted(e_ch, ch, side="right")
-            cnt = hi - lo
-            total = int(cnt.sum())
-            if total:
-                q = np.repeat(np.arange(ch.shape[0]), cnt)
-                j = np.arange(total) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+            q, j = same_key_pairs(e_ch, ch, order)
+            if q.size:
                 dd = e_cost[j] + np.abs(p[q] - e_pos[j])
                 rr = e_rep[j]
                 o = np.lexsort((rr, dd, q))
@@ -302,6 +305,8 @@ class _TargetPlan:
     off: np.ndarray
     off_pu: np.ndarray
     off_pv: np.ndarray
+    on_order: np.ndarray  # stable argsort of on_chain
+    edge_order: np.ndarray  # stable argsort of the targets' edges
 
 
 # --------------------------------------------------------------------------- build steps

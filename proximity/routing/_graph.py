@@ -122,14 +122,15 @@ def augmented_graph(base: sp.csr_matrix, src: Attach) -> sp.csr_matrix:
 
 
 def same_edge_pairs(
-    src: Attach, tgt: Attach, c: np.ndarray
+    src: Attach, tgt: Attach, c: np.ndarray, tgt_order: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (source pos, target pos, direct distance) with source and target on one edge.
 
     Positions index into ``src`` / ``tgt``; pairs come sorted by source position, then
-    target position.
+    target position. ``tgt_order``: the stable argsort of ``tgt.edge``, if known.
     """
-    if src.edge.shape[0] < tgt.edge.shape[0]:  # index the smaller set (e.g. services)
+    # index the smaller set (e.g. services), unless the targets' order is known
+    if tgt_order is None and src.edge.shape[0] < tgt.edge.shape[0]:
         order = np.argsort(src.edge, kind="stable")
         s_edge = src.edge[order]
         lo = np.searchsorted(s_edge, tgt.edge, side="left")
@@ -145,7 +146,7 @@ def same_edge_pairs(
         s_pos, t_pos = s_pos[o], t_pos[o]
         along = partial(np.abs(src.frac[s_pos] - tgt.frac[t_pos]), c[src.edge[s_pos]])
         return s_pos, t_pos, src.access[s_pos] + along + tgt.access[t_pos]
-    order = np.argsort(tgt.edge, kind="stable")
+    order = np.argsort(tgt.edge, kind="stable") if tgt_order is None else tgt_order
     t_edge = tgt.edge[order]
     lo = np.searchsorted(t_edge, src.edge, side="left")
     hi = np.searchsorted(t_edge, src.edge, side="right")
@@ -159,6 +160,26 @@ def same_edge_pairs(
     t_pos = order[np.arange(total) + starts]
     along = partial(np.abs(src.frac[s_pos] - tgt.frac[t_pos]), c[src.edge[s_pos]])
     return s_pos, t_pos, src.access[s_pos] + along + tgt.access[t_pos]
+
+
+def same_key_pairs(
+    e_ch: np.ndarray, ch: np.ndarray, order: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (i, j) with ``ch[i] == e_ch[j]``, as arrays ``(i, j)`` (``e_ch`` sorted).
+
+    ``order``: ``ch``'s argsort if known; then the few ``e_ch`` are looked up in the many
+    ``ch`` instead of each ``ch`` in ``e_ch`` (the same pairs, in another order).
+    """
+    if order is None:
+        a, b, keys = e_ch, ch, None
+    else:
+        a, b, keys = ch[order], e_ch, order
+    lo = np.searchsorted(a, b, side="left")
+    cnt = np.searchsorted(a, b, side="right") - lo
+    total = int(cnt.sum())
+    mine = np.repeat(np.arange(b.shape[0]), cnt)
+    other = np.arange(total) + np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+    return (mine, other) if keys is None else (keys[other], mine)
 
 
 def check_points(network: WalkNetwork, pts: Snapped, role: str) -> None:

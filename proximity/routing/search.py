@@ -170,7 +170,7 @@ def nearest(
         best, best_r = graph.nearest(rep, tgt_plan, c, limit)
         # same-edge candidates: straight along the shared edge
         big = np.iinfo(np.int64).max
-        s_pos, t_pos, direct = same_edge_pairs(rep, tgt, c)
+        s_pos, t_pos, direct = same_edge_pairs(rep, tgt, c, tgt_plan[1].edge_order)
         if s_pos.size:
             # per target, the best direct candidate (smallest distance, then smallest rank)
             o = np.lexsort((s_pos, direct, t_pos))
